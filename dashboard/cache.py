@@ -1,0 +1,78 @@
+"""A small content-addressed cache: in memory for the running process, on disk across processes.
+
+Entries are keyed by content hashes, so a changed file can never be served stale; a corrupt or
+unreadable entry is treated as missing. Writes are atomic (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+_MEMORY: OrderedDict[str, Any] = OrderedDict()
+_MEMORY_ENTRIES = 64
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def cache_dir() -> Path | None:
+    """Where entries persist; FACTDASH_CACHE_DIR=off disables the disk cache."""
+    configured = os.environ.get("FACTDASH_CACHE_DIR")
+    if configured == "off":
+        return None
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "factdash"
+
+
+def get(key: str) -> Any | None:
+    if key in _MEMORY:
+        _MEMORY.move_to_end(key)
+        return _MEMORY[key]
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        with open(folder / f"{key}.pickle", "rb") as handle:
+            value = pickle.load(handle)
+    except Exception:  # missing, truncated, from another version: rebuild
+        return None
+    _remember(key, value)
+    return value
+
+
+def put(key: str, value: Any) -> None:
+    _remember(key, value)
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / f"{key}.pickle")
+    except OSError:  # a read-only or full disk only costs speed
+        try:
+            os.unlink(temporary)
+        except (OSError, UnboundLocalError):
+            pass
+
+
+def clear_memory() -> None:
+    _MEMORY.clear()
+
+
+def _remember(key: str, value: Any) -> None:
+    _MEMORY[key] = value
+    _MEMORY.move_to_end(key)
+    while len(_MEMORY) > _MEMORY_ENTRIES:
+        _MEMORY.popitem(last=False)

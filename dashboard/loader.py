@@ -1,0 +1,741 @@
+"""Reading fact files into a FactBase: includes, validation with located problems, caching.
+
+Each file is checked on its own (parse, schema, values and dates) and the result is cached by
+content hash; the files are then assembled (ids unique across files, references resolved,
+attributes joined) into one tidy frame. A problem found anywhere is located to file:line:column;
+the precise, slower YAML parse runs only for files that have problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from . import cache
+from .errors import FactBaseError, Problem
+from .factbase import FactBase
+from .schema import FILE_ADAPTER, SECTIONS, Fact, fact_columns, facts_pass_schema, fields_of
+from .values import PartialDate, ValueError_, intervals, is_currency, parse_amount, parse_date
+from .yamlfile import Located, YamlProblems, decode, parse_checked, parse_fast, parse_located
+
+def _code_version() -> str:
+    """Cached results are only as good as the code that made them: key them on its source too."""
+    here = Path(__file__).parent
+    code = b"".join((here / name).read_bytes() for name in ("loader.py", "values.py", "schema.py", "yamlfile.py"))
+    return cache.digest(code)[:12]
+
+
+LOADER_VERSION = _code_version()
+FACT_FIELDS = fields_of(Fact)
+DECLARATIONS = ("sources", "claimants", "metrics")
+_KIND_OF = {"sources": "source", "claimants": "claimant", "metrics": "metric", "facts": "fact", "events": "event"}
+
+
+# ---- one file ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FileResult:
+    """What one file holds after its own checks; picklable, cached by content hash."""
+
+    file: str
+    digest: str
+    header: dict
+    includes: list[tuple[str, tuple]]  # (path as written, node path for locating it)
+    declarations: dict[str, dict[str, dict]]
+    events: list[tuple[int, dict]]
+    facts: pd.DataFrame
+    problems: list[tuple[tuple, str, str]]  # (node path, message, "key"|"value")
+    fatal: list[Problem] = field(default_factory=list)  # problems already located (syntax, encoding)
+
+
+def read_file(path: Path, file: str, data: bytes) -> FileResult:
+    """Check one file on its own; cached by its content and the name it is shown under."""
+    key = f"file-{LOADER_VERSION}-{cache.digest(data + file.encode())}"
+    cached = cache.get(key)
+    if isinstance(cached, FileResult):
+        return cached
+    result = _check_file(file, data)
+    cache.put(key, result)
+    return result
+
+
+def _check_file(file: str, data: bytes) -> FileResult:
+    digest = cache.digest(data)
+    empty = FileResult(file, digest, {}, [], {s: {} for s in DECLARATIONS}, [], _empty_facts(), [])
+    try:
+        text = decode(data, file)
+        parsed = parse_fast(text)
+        found: list[Problem] = []
+        if parsed is None:
+            parsed, _, found = parse_checked(text, file)
+            empty.fatal = found
+    except YamlProblems as err:
+        empty.fatal = err.problems
+        return empty
+    if parsed is None:
+        empty.fatal = [Problem(file, 1, 1, "the file is empty; a fact file needs at least 'schema_version: 1'")]
+        return empty
+    if not isinstance(parsed, dict):
+        empty.fatal = [Problem(file, 1, 1, f"the top level must be a mapping of keys (schema_version, sources, "
+                                           f"facts, ...), not a {_type_name(parsed)}")]
+        return empty
+
+    problems: list[tuple[tuple, str, str]] = []
+    bad_items: dict[str, set] = {name: set() for name in SECTIONS}
+    bad_fields: dict[int, set] = {}  # fact position -> its keys that failed the schema
+    try:
+        # Long fact lists that pass the column-wise gate skip the per-fact schema walk; anything the
+        # gate is unsure of is validated in full, so that the messages come from the schema.
+        facts = parsed.get("facts")
+        columns = fact_columns(facts) if isinstance(facts, list) and all(type(f) is dict for f in facts) else None
+        if columns is not None and facts_pass_schema(facts, columns):
+            FILE_ADAPTER.validate_python({**parsed, "facts": []})
+        else:
+            FILE_ADAPTER.validate_python(parsed)
+    except ValidationError as err:
+        for path, message, where in _explain(err, parsed):
+            problems.append((path, message, where))
+            if len(path) >= 2 and path[0] in SECTIONS:
+                bad_items[path[0]].add(path[1])
+                if path[0] == "facts" and isinstance(path[1], int):
+                    bad_fields.setdefault(path[1], set()).add(path[2] if len(path) > 2 else None)
+    sections = {name: parsed.get(name) for name in SECTIONS}
+
+    header = {k: parsed.get(k) for k in ("schema_version", "title", "description") if isinstance(parsed.get(k), str)}
+    includes = []
+    if isinstance(parsed.get("include"), list):
+        includes = [(p, ("include", i)) for i, p in enumerate(parsed["include"]) if isinstance(p, str)]
+
+    declarations: dict[str, dict[str, dict]] = {}
+    for name in DECLARATIONS:
+        section = sections[name] if isinstance(sections[name], dict) else {}
+        declarations[name] = {key: (value if isinstance(value, dict) else {}) for key, value in section.items()
+                              if isinstance(key, str)}
+        for key, value in declarations[name].items():
+            problems.extend(_check_declaration(name, key, value))
+
+    events = []
+    if isinstance(sections["events"], list):
+        for i, event in enumerate(sections["events"]):
+            if isinstance(event, dict) and i not in bad_items["events"]:
+                events.append((i, event))
+                if "date" in event:
+                    problems.extend(_date_problem(("events", i, "date"), event["date"]))
+
+    facts_raw = sections["facts"] if isinstance(sections["facts"], list) else []
+    # Facts that failed the schema are still checked, without their failing keys, so that one run
+    # reports every problem; a file with any problem never reaches a FactBase.
+    if bad_fields or not all(isinstance(f, dict) for f in facts_raw):
+        good = [(i, f if i not in bad_fields else {k: v for k, v in f.items()
+                                                   if k in FACT_FIELDS and k not in bad_fields[i]})
+                for i, f in enumerate(facts_raw) if isinstance(f, dict) and None not in bad_fields.get(i, ())]
+        positions, records = [i for i, _ in good], [f for _, f in good]
+        frame = _records_frame(fact_columns(records), positions)
+    else:
+        frame = _records_frame(columns or fact_columns(facts_raw), list(range(len(facts_raw))))
+    frame, fact_problems = _normalise_facts(frame)
+    problems.extend(fact_problems)
+    frame["file"] = file
+    frame["item"] = frame.index.to_numpy()
+    frame["line"] = _fact_lines(text, len(facts_raw), frame.index.to_numpy(), file)
+    frame = frame.reset_index(drop=True)
+    return FileResult(file, digest, header, includes, declarations, events, frame, problems, found)
+
+
+def _records_frame(columns: dict[str, list], positions: list[int]) -> pd.DataFrame:
+    """Facts as a frame of plain Python objects, one column per schema field (no type inference:
+    the checks below decide what each column holds)."""
+    index = pd.Index(positions, dtype="int64")
+    frame = {}
+    for name in FACT_FIELDS:
+        values = np.empty(len(positions), dtype=object)
+        values[:] = columns[name]
+        frame[name] = pd.Series(values, index=index, dtype=object, copy=False)
+    return pd.DataFrame(frame, index=index, copy=False)
+
+
+def _empty_facts() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in FACT_FIELDS})
+
+
+def _check_declaration(section: str, key: str, value: dict) -> list[tuple[tuple, str, str]]:
+    problems = []
+    for name in ("url", "archive_url"):
+        if isinstance(value.get(name), str) and not _is_web_address(value[name]):
+            problems.append(((section, key, name), f"{_KIND_OF[section]} '{key}': {name} '{_short(value[name])}' "
+                                                   "is not an http:// or https:// address", "value"))
+    for name in ("published", "accessed", "since"):
+        if name in value:
+            problems.extend(_date_problem((section, key, name), value[name], f"{_KIND_OF[section]} '{key}': {name}"))
+    return problems
+
+
+def _date_problem(path: tuple, raw: object, what: str | None = None) -> list[tuple[tuple, str, str]]:
+    try:
+        parse_date(raw)
+    except ValueError_ as err:
+        return [(path, f"{what or path[-1]} {err}", "value")]
+    return []
+
+
+def _is_web_address(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url.strip())
+
+
+# ---- facts of one file, checked as columns --------------------------------------------------------
+
+
+def _normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[tuple, str, str]]]:
+    """Numbers, dates and qualifiers of every fact, checked column-wise; returns problems by node path."""
+    problems: list[tuple[tuple, str, str]] = []
+    ids = frame["id"]
+
+    def report(item: int, name: str, message: str) -> None:
+        problems.append((("facts", int(item), name), f"fact '{ids.get(item)}': {message}", "value"))
+
+    out = pd.DataFrame(index=frame.index)
+    out["fact_id"] = ids
+    for name in ("metric", "claimant", "source", "via", "quote", "stage", "note"):
+        out[name] = frame[name]
+    out["qualifier"] = frame["qualifier"].where(frame["qualifier"].notna(), "exact")
+    out["tags"] = frame["tags"]  # a list of strings, or None
+
+    currency = pd.Series(None, index=frame.index, dtype=object)
+    for name in ("value", "low", "high"):
+        numbers, currencies, errors = _amount_column(frame[name])
+        out[name] = numbers
+        currency = currency.where(currency.notna(), currencies)
+        for item, message in errors.items():
+            report(item, name, f"{name} {message}")
+    out["value_currency"] = currency
+
+    value, low, high = out["value"], out["low"], out["high"]
+    qualifier = out["qualifier"]
+    rules = [
+        (frame["value"].isna() & frame["low"].isna() & frame["high"].isna(), "value",
+         "has no value: give value, or low and high for a range"),
+        ((value < 0) | (low < 0) | (high < 0), "value", "is negative: figures are magnitudes (money, people, items)"),
+        (low > high, "low", "low is greater than high"),
+        ((value < low) | (value > high), "value", "value lies outside its range [low, high]"),
+        (qualifier.isin(["at_least", "more_than"]) & high.notna(), "high",
+         "qualifier says the figure is only a lower bound, but high is given; use low and high with exact "
+         "or approximately for a range"),
+        (qualifier.isin(["at_most", "less_than"]) & low.notna(), "low",
+         "qualifier says the figure is only an upper bound, but low is given; use low and high with exact "
+         "or approximately for a range"),
+        (qualifier.isin(["exact", "approximately"]) & value.isna() & (low.isna() != high.isna()), "low",
+         "a range needs both low and high (or say at_least / at_most for an open-ended figure)"),
+        (qualifier.isin(["at_least", "more_than"]) & value.notna() & low.notna() & (value != low), "low",
+         "qualifier makes value the lower bound, but low differs from it; give one of them"),
+        (qualifier.isin(["at_most", "less_than"]) & value.notna() & high.notna() & (value != high), "high",
+         "qualifier makes value the upper bound, but high differs from it; give one of them"),
+    ]
+    for mask, name, message in rules:
+        for item in frame.index[mask.fillna(False).to_numpy(dtype=bool)]:
+            report(item, name, message)
+
+    for name in ("as_of", "since", "stated"):
+        parsed, errors = _date_column(frame[name])
+        for item, message in errors.items():
+            report(item, name, f"{name} {message}")
+        out[name + "_text"] = parsed["text"]
+        out[name] = parsed["start"]
+        if name == "as_of":
+            out["as_of_end"] = parsed["end"]
+            out["as_of_precision"] = parsed["precision"]
+    late_since = out["since"].notna() & out["as_of"].notna() & (out["since"] > out["as_of_end"])
+    for item in frame.index[late_since.to_numpy(dtype=bool)]:
+        report(item, "since", "since is after as_of: a running total cannot start after the date it refers to")
+    return out, problems
+
+
+def _amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, str]]:
+    """Parse a column of numbers and curator strings; returns values, currencies, errors by item."""
+    currencies = pd.Series(None, index=column.index, dtype=object)
+    raw_values = column.tolist()
+    numeric = np.fromiter((type(v) is int or type(v) is float for v in raw_values), dtype=bool, count=len(raw_values))
+    numbers = pd.Series(math.nan, index=column.index, dtype="float64")
+    errors: dict[int, str] = {}
+    if numeric.any():
+        try:
+            numbers[numeric] = np.array([v for v, n in zip(raw_values, numeric) if n], dtype="float64")
+        except OverflowError:
+            numbers[numeric] = [float(v) if abs(v) < 1e300 else math.inf for v, n in zip(raw_values, numeric) if n]
+        bad = numeric & (~np.isfinite(numbers.to_numpy()) | (numbers.abs().to_numpy() > 1e18))
+        for item in column.index[bad]:
+            errors[item] = f"{column[item]!r} is not a usable number (finite, at most 10^18)"
+            numbers[item] = math.nan
+    if numeric.all():
+        return numbers, currencies, errors
+    parsed: dict = {}
+    column = column[~numeric]
+    for raw in dict.fromkeys(column.dropna().tolist()):
+        try:
+            parsed[raw] = parse_amount(raw)
+        except ValueError_ as err:
+            parsed[raw] = (math.nan, None)
+            for item in column.index[column.map(lambda v, raw=raw: type(v) is type(raw) and v == raw)]:
+                errors[item] = str(err)
+    present = column.index[column.notna().to_numpy(dtype=bool)]
+    numbers[present] = [parsed[v][0] for v in column[present].tolist()]
+    currencies[present] = [parsed[v][1] for v in column[present].tolist()]
+    return numbers, currencies, errors
+
+
+def _date_column(column: pd.Series) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Parse a column of partial dates; each distinct value is parsed once (long series repeat dates)."""
+    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    errors: dict[int, str] = {}
+    parsed: list[PartialDate | None] = []
+    for code, raw in enumerate(uniques.tolist()):
+        try:
+            parsed.append(parse_date(raw))
+        except ValueError_ as err:
+            parsed.append(None)
+            for item in column.index[codes == code]:
+                errors[item] = str(err)
+    parsed.append(None)  # code -1: no date given
+
+    def spread(values: list) -> np.ndarray:
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        return table[codes]
+
+    frame = pd.DataFrame({
+        "text": spread([d.text if d else None for d in parsed]),
+        "start": pd.to_datetime(spread([d.start if d else None for d in parsed])),
+        "end": pd.to_datetime(spread([d.end if d else None for d in parsed])),
+        "precision": spread([d.precision if d else None for d in parsed]),
+    }, index=column.index)
+    return frame, errors
+
+
+_SEQUENCE_ITEM = re.compile(r"^( *)-(?: |$)", re.MULTILINE)
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
+
+
+def _fact_lines(text: str, count: int, items: np.ndarray, file: str) -> np.ndarray:
+    """The line of each fact's list item, found by scanning the text rather than parsing it again."""
+    starts = _item_lines(text, "facts")
+    if starts is None or len(starts) != count:
+        try:
+            _, located, _ = parse_checked(text, file)
+        except YamlProblems:
+            return np.ones(len(items), dtype="int64")
+        return np.array([located.of_value(("facts", int(i)))[0] for i in items], dtype="int64")
+    return np.asarray(starts, dtype="int64")[items] if len(items) else np.zeros(0, dtype="int64")
+
+
+def _item_lines(text: str, section: str) -> list[int] | None:
+    keys = list(_TOP_KEY.finditer(text))
+    for n, match in enumerate(keys):
+        if match.group(1) == section:
+            begin = match.end()
+            end = keys[n + 1].start() if n + 1 < len(keys) else len(text)
+            break
+    else:
+        return None
+    found = _SEQUENCE_ITEM.search(text, begin, end)
+    if not found:
+        return []
+    # The list's own items are the "- " at the indentation of the first one (YAML requires it).
+    needle = "\n" + " " * len(found.group(1)) + "-"
+    first = text.count("\n", 0, found.start()) + 1
+    # Split the section at each item; an item's line is the first line plus the lines before it.
+    chunks = text[found.start():end].split(needle)
+    newlines = [chunk.count("\n") + 1 for chunk in chunks]
+    lines, line = [first], first
+    for chunk, count in zip(chunks[1:], newlines[:-1]):
+        line += count
+        if chunk[:1] in (" ", "\n", ""):  # "-" followed by text would be a scalar, not an item
+            lines.append(line)
+    return lines
+
+
+# ---- messages from the schema's complaints -------------------------------------------------------
+
+
+def _explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]:
+    """Turn pydantic's errors into one message per location a curator can act on."""
+    seen: dict[tuple, tuple[tuple, str, str]] = {}
+    for error in err.errors(include_url=False):
+        loc = tuple(error["loc"])
+        union_member = loc and loc[-1] in ("int", "float", "str", "list[str]")
+        if union_member:
+            loc = loc[:-1]
+        kind = error["type"]
+        is_key = loc and loc[-1] == "[key]"
+        if is_key:
+            loc = loc[:-1]
+        if loc in seen and not union_member:
+            continue
+        where = _describe(loc, parsed)
+        field_name = str(loc[-1]) if loc else "file"
+        if len(loc) >= 2 and isinstance(loc[-1], int) and isinstance(loc[-2], str):
+            field_name = f"{loc[-2]} item {loc[-1] + 1}"
+        given = error.get("input")
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            hint = _did_you_mean(str(loc[-1]), allowed)
+            message = f"{where}unknown key '{loc[-1]}'{hint}; expected one of: {', '.join(allowed)}"
+            seen[loc] = (loc, message, "key")
+            continue
+        if kind == "missing":
+            message = f"{where}missing required key '{loc[-1]}'"
+            seen[loc] = (loc[:-1], message, "value")
+            continue
+        if kind == "literal_error":
+            expected = [e.strip().strip("'") for e in re.split(r",| or ", error["ctx"]["expected"]) if e.strip()]
+            hint = _did_you_mean(str(given), expected)
+            message = f"{where}{field_name} '{_short(given)}' is not allowed{hint}; expected one of: {', '.join(expected)}"
+        elif kind == "string_pattern_mismatch":
+            message = (f"{where}'{_short(given)}' is not a valid id: use lowercase letters, digits, '.', '_' and '-' "
+                       f"(e.g. '{_slug(str(given))}')")
+            seen[loc] = (loc, message, "key" if is_key else "value")
+            continue
+        elif kind in ("string_too_long",):
+            message = f"{where}{field_name} is too long ({len(given) if isinstance(given, str) else '?'} characters)"
+        elif union_member or kind in ("int_type", "float_type", "string_type", "bool_type", "list_type", "dict_type",
+                                      "typed_dict_type", "model_type", "int_from_float"):
+            message = f"{where}{field_name} must be {_expected(loc)}, not {_type_name(given)} {_short(given)!s}".rstrip()
+        else:
+            message = f"{where}{field_name}: {error['msg']}"
+        seen[loc] = (loc, message, "value")
+    return list(seen.values())
+
+
+_EXPECTED = {
+    "value": "a number or a string such as \"$500 million\"", "low": "a number or a string such as \"1,200\"",
+    "high": "a number or a string such as \"1,200\"", "as_of": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "since": "a date (YYYY-MM-DD, YYYY-MM or YYYY)", "stated": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "published": "a date (YYYY-MM-DD, YYYY-MM or YYYY)", "accessed": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "date": "a date (YYYY-MM-DD, YYYY-MM or YYYY)", "party_to_conflict": "true or false",
+    "tags": "a list of strings", "aliases": "a list of strings", "include": "a list of file paths",
+    "facts": "a list of facts (each starting with '- id: ...')", "events": "a list of events",
+    "sources": "a mapping of source ids to sources", "claimants": "a mapping of claimant ids to claimants",
+    "metrics": "a mapping of metric ids to metrics", "schema_version": "1",
+}
+
+
+def _expected(loc: tuple) -> str:
+    name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    if isinstance(loc[-1], int):
+        return "a string" if name in ("tags", "aliases", "include") else "a mapping of keys"
+    if len(loc) == 2 and loc[0] in DECLARATIONS:
+        return "a mapping of keys"
+    return _EXPECTED.get(name, "text")
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    from .schema import FactFile
+
+    if not loc:
+        return fields_of(FactFile)
+    model = SECTIONS.get(str(loc[0]))
+    return fields_of(model) if model else []
+
+
+def _describe(loc: tuple, parsed: dict) -> str:
+    if len(loc) >= 2 and loc[0] in SECTIONS:
+        kind = _KIND_OF[loc[0]]
+        if loc[0] in ("facts", "events"):
+            item = parsed.get(loc[0])
+            entry = item[loc[1]] if isinstance(item, list) and isinstance(loc[1], int) and loc[1] < len(item) else None
+            name = entry.get("id") if isinstance(entry, dict) else None
+            label = f"'{_short(name)}'" if isinstance(name, str) else f"#{int(loc[1]) + 1}"
+            return f"{kind} {label}: "
+        return f"{kind} '{_short(loc[1])}': "
+    return ""
+
+
+def _did_you_mean(given: str, choices: list[str] | set[str]) -> str:
+    close = difflib.get_close_matches(given, list(choices), n=1, cutoff=0.6)
+    if not close and given:
+        close = sorted(c for c in choices if c.startswith(given) or given.startswith(c))[:1]
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _type_name(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
+            float: "a number", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = str(value) if not isinstance(value, (dict, list)) else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") or "my-id"
+
+
+# ---- the whole fact base -------------------------------------------------------------------------
+
+
+def load_factbase(path: str | os.PathLike) -> FactBase:
+    """Load a fact file and everything it includes; raise FactBaseError listing every problem."""
+    root = Path(path)
+    files: list[tuple[Path, FileResult, str]] = []  # (absolute path, result, text digest)
+    problems: list[Problem] = []
+    texts: dict[str, bytes] = {}
+    _collect(root, _display(root), files, problems, texts, stack=[])
+    key = "base-" + LOADER_VERSION + "-" + cache.digest("|".join(f"{r.file}:{r.digest}" for _, r, _ in files).encode())
+    if not problems:
+        cached = cache.get(key)
+        if isinstance(cached, FactBase):
+            return cached
+    base, more = _assemble([r for _, r, _ in files], texts, complete=not problems)
+    problems.extend(more)
+    if base is None or any(p.severity == "error" for p in problems):
+        raise FactBaseError(problems)
+    base.content_hash = key.rsplit("-", 1)[-1]
+    base.warnings = [p for p in problems if p.severity != "error"]
+    cache.put(key, base)
+    return base
+
+
+def _display(path: Path) -> str:
+    absolute = path.absolute()
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:
+        return str(absolute)
+    return relative if not relative.startswith("..") else str(absolute)
+
+
+def _collect(path: Path, file: str, files: list, problems: list[Problem], texts: dict[str, bytes],
+             stack: list[Path], origin: Problem | None = None) -> None:
+    """Read `path` and its includes depth first, in order; report cycles and missing files where included."""
+    resolved = path.resolve()
+    if any(resolved == seen for seen, _, _ in files):
+        return  # included twice (a diamond): read once
+    try:
+        data = resolved.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, PermissionError, OSError) as err:
+        reason = {FileNotFoundError: "no such file", IsADirectoryError: "it is a folder",
+                  PermissionError: "permission denied"}.get(type(err), str(err))
+        if origin:
+            problems.append(Problem(origin.file, origin.line, origin.column, f"cannot include '{origin.message}': {reason}"))
+        else:
+            problems.append(Problem(file, 1, 1, f"cannot read the fact file: {reason}"))
+        return
+    texts[file] = data
+    result = read_file(resolved, file, data)
+    files.append((resolved, result, result.digest))
+    problems.extend(result.fatal)
+    located = _locator(result, texts)
+    for node_path, message, where in result.problems:
+        problems.append(_at(result.file, located, node_path, message, where))
+    for written, node_path in result.includes:
+        target = (resolved.parent / written)
+        line, column = located().of_value(node_path)
+        if target.resolve() in stack + [resolved]:
+            chain = " -> ".join(_display(p) for p in stack + [resolved, target.resolve()])
+            problems.append(Problem(file, line, column, f"include cycle: {chain}"))
+            continue
+        _collect(target, _display(target), files, problems, texts, stack + [resolved],
+                 origin=Problem(file, line, column, written))
+
+
+def _locator(result: FileResult, texts: dict[str, bytes]):
+    """A function giving the file's Located, computed on first use (only files with problems pay)."""
+    memo: list[Located] = []
+
+    def located() -> Located:
+        if not memo:
+            key = f"located-{result.digest}"
+            found = cache._MEMORY.get(key)
+            if found is None:
+                try:
+                    _, found, _ = parse_checked(decode(texts[result.file], result.file), result.file)
+                except (YamlProblems, KeyError):
+                    found = Located()
+                cache._remember(key, found)
+            memo.append(found)
+        return memo[0]
+
+    return located
+
+
+def _at(file: str, located, node_path: tuple, message: str, where: str, severity: str = "error") -> Problem:
+    line, column = located().of_key(node_path) if where == "key" else located().of_value(node_path)
+    return Problem(file, line, column, message, severity)
+
+
+def _assemble(results: list[FileResult], texts: dict[str, bytes],
+              complete: bool = True) -> tuple[FactBase | None, list[Problem]]:
+    """Merge the files: unique ids, resolved references, joined attributes.
+
+    With problems found already (`complete` false) only the checks run, so that every problem is
+    reported at once; no FactBase is built from data known to be wrong.
+    """
+    problems: list[Problem] = []
+    locators = {r.file: _locator(r, texts) for r in results}
+    tables: dict[str, dict[str, dict]] = {name: {} for name in DECLARATIONS}
+    defined_in: dict[str, dict[str, str]] = {name: {} for name in DECLARATIONS}
+    for result in results:
+        for name in DECLARATIONS:
+            for key, value in result.declarations.get(name, {}).items():
+                if key in tables[name]:
+                    first = defined_in[name][key]
+                    problems.append(_at(result.file, locators[result.file], (name, key), f"{_KIND_OF[name]} '{key}' is "
+                                        f"defined twice (first in {first}); ids are shared by all included files",
+                                        "key"))
+                    continue
+                tables[name][key] = value
+                defined_in[name][key] = result.file
+
+    frames = [r.facts for r in results if len(r.facts)]
+    facts = pd.concat(frames, ignore_index=True) if frames else _normalise_facts(_empty_facts())[0].assign(
+        file=pd.Series(dtype=object), item=pd.Series(dtype="int64"), line=pd.Series(dtype="int64"))
+
+    def report(mask: pd.Series, name: str, message) -> None:
+        for row in facts.index[mask.to_numpy(dtype=bool)]:
+            record = facts.loc[row]
+            text = message(record) if callable(message) else message
+            problems.append(_at(record["file"], locators[record["file"]], ("facts", int(record["item"]), name),
+                                f"fact '{record['fact_id']}': {text}", "value"))
+
+    duplicated = facts["fact_id"].duplicated(keep="first")
+    if duplicated.any():
+        first = facts.drop_duplicates("fact_id").set_index("fact_id")
+        report(duplicated, "id", lambda r: f"the id is used twice (first at {first.at[r['fact_id'], 'file']}:"
+                                           f"{first.at[r['fact_id'], 'line']}); fact ids must be unique in all files")
+
+    for name, table in (("metric", "metrics"), ("claimant", "claimants"), ("source", "sources"), ("via", "sources")):
+        known = tables[table]
+        unknown = facts[name].notna() & ~facts[name].isin(list(known))
+        report(unknown, name, lambda r, name=name, known=known: f"unknown {_KIND_OF[table] if name != 'via' else 'source'} "
+               f"'{r[name]}'{_did_you_mean(str(r[name]), known)}; define it under {table}: or fix the id")
+
+    units = _lookup(facts["metric"], {k: v.get("unit") for k, v in tables["metrics"].items()})
+    categories = _lookup(facts["metric"], {k: v.get("category") for k, v in tables["metrics"].items()})
+    wrong_currency = facts["value_currency"].notna() & units.notna() & (facts["value_currency"] != units)
+    report(wrong_currency, "value", lambda r: f"the value is written in {r['value_currency']} but metric "
+                                              f"'{r['metric']}' counts {units[r.name]}")
+    not_money = (facts["value_currency"].notna() & units.notna()
+                 & ~_lookup(facts["metric"], {k: is_currency(str(v.get("unit"))) for k, v in tables["metrics"].items()})
+                 .fillna(False).astype(bool))
+    report(not_money & ~wrong_currency, "value", "the value has a currency sign but the metric does not count money")
+    stage_off = facts["stage"].notna() & categories.notna() & (categories != "aid")
+    report(stage_off, "stage", lambda r: f"stage is for aid figures; metric '{r['metric']}' is in category "
+                                         f"'{categories[r.name]}'")
+
+    for result in results:
+        for i, event in result.events:
+            source = event.get("source")
+            if isinstance(source, str) and source not in tables["sources"]:
+                problems.append(_at(result.file, locators[result.file], ("events", i, "source"),
+                                    f"event '{event.get('label', i)}': unknown source '{source}'"
+                                    f"{_did_you_mean(source, tables['sources'])}", "value"))
+
+    if not complete or any(p.severity == "error" for p in problems):
+        return None, problems
+    title = next((r.header.get("title") for r in results if r.header.get("title")), "")
+    description = next((r.header.get("description") for r in results if r.header.get("description")), "")
+    base = FactBase(
+        facts=_join(facts, tables),
+        sources=_declaration_frame(tables["sources"], "source"),
+        claimants=_declaration_frame(tables["claimants"], "claimant"),
+        metrics=_declaration_frame(tables["metrics"], "metric"),
+        events=_events_frame(results),
+        title=results[0].header.get("title", title) if results else "",
+        description=results[0].header.get("description", description) if results else "",
+        files=[r.file for r in results],
+    )
+    return base, problems
+
+
+def _declaration_frame(table: dict[str, dict], kind: str) -> pd.DataFrame:
+    frame = pd.DataFrame.from_dict(table, orient="index") if table else pd.DataFrame()
+    frame.index.name = kind
+    return frame
+
+
+def _events_frame(results: list[FileResult]) -> pd.DataFrame:
+    rows = []
+    for result in results:
+        for _, event in result.events:
+            try:
+                date: PartialDate | None = parse_date(event.get("date"))
+            except ValueError_:
+                date = None
+            rows.append({"event_id": event.get("id"), "date": pd.Timestamp(date.start) if date else pd.NaT,
+                         "date_text": date.text if date else None, "label": event.get("label"),
+                         "source": event.get("source"), "note": event.get("note"), "file": result.file})
+    columns = ["event_id", "date", "date_text", "label", "source", "note", "file"]
+    return pd.DataFrame(rows, columns=columns).sort_values("date", kind="stable").reset_index(drop=True)
+
+
+_METRIC_COLUMNS = {"label": "metric_label", "unit": "unit", "category": "category", "aggregation": "aggregation",
+                   "definition": "definition", "subject": "subject"}
+_CLAIMANT_COLUMNS = {"name": "claimant_name", "kind": "claimant_kind", "affiliation": "claimant_affiliation",
+                     "party_to_conflict": "party_to_conflict"}
+_SOURCE_COLUMNS = {"title": "source_title", "publisher": "publisher", "url": "url", "published": "published",
+                   "kind": "source_kind", "license": "license"}
+
+
+def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]]) -> pd.DataFrame:
+    """Join each fact's metric, claimant and source attributes on, and derive its interval."""
+    out = facts.copy()
+    for key, table, columns in (("metric", "metrics", _METRIC_COLUMNS), ("claimant", "claimants", _CLAIMANT_COLUMNS),
+                                ("source", "sources", _SOURCE_COLUMNS)):
+        for attribute, column in columns.items():
+            out[column] = _lookup(out[key], {k: v.get(attribute) for k, v in tables[table].items()})
+    out["party_to_conflict"] = _lookup(out["claimant"], {k: v.get("party_to_conflict") is True
+                                                         for k, v in tables["claimants"].items()}).astype("boolean")
+    published = {k: _date_start(v.get("published")) for k, v in tables["sources"].items()}
+    out["published"] = pd.to_datetime(_lookup(out["source"], published))
+    metric_since = _lookup(out["metric"], {k: _date_start(v.get("since")) for k, v in tables["metrics"].items()})
+    out["since"] = out["since"].fillna(pd.to_datetime(metric_since))
+    out["stated"] = out["stated"].fillna(out["published"])
+    lows, highs = intervals(out["qualifier"].to_numpy(dtype=object), out["value"].to_numpy(),
+                            out["low"].to_numpy(), out["high"].to_numpy())
+    out["interval_low"], out["interval_high"] = lows, highs
+    out["central"] = np.where(out["value"].notna(), out["value"],
+                              np.where(np.isinf(highs), lows,
+                                       np.where(np.isin(out["qualifier"], ["at_most", "less_than"]), highs,
+                                                (out["low"] + out["high"]) / 2)))
+    return out[FRAME_COLUMNS]
+
+
+def _lookup(keys: pd.Series, mapping: dict) -> pd.Series:
+    """`keys.map(mapping)` done once per distinct key and spread by position (long series repeat ids)."""
+    codes, uniques = pd.factorize(keys)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1] = [mapping.get(u) for u in uniques]
+    values[-1] = None  # code -1: no key
+    return pd.Series(values[codes], index=keys.index, dtype=object)
+
+
+def _date_start(raw: object) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return parse_date(raw).start
+    except ValueError_:
+        return None
+
+
+FRAME_COLUMNS = [
+    "fact_id", "metric", "metric_label", "unit", "category", "aggregation", "definition", "subject",
+    "value", "low", "high", "central", "qualifier", "interval_low", "interval_high",
+    "as_of", "as_of_end", "as_of_precision", "as_of_text", "since", "stated",
+    "claimant", "claimant_name", "claimant_kind", "claimant_affiliation", "party_to_conflict",
+    "source", "source_title", "publisher", "url", "published", "source_kind", "license", "via",
+    "quote", "stage", "note", "tags", "file", "line",
+]

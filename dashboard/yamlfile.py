@@ -1,0 +1,210 @@
+"""Reading one YAML fact file: a fast parse for clean files, a located parse for everything else.
+
+The fast path (the Rust-based ``yaml_rs``) is used only when a cheap scan of the text shows none
+of the constructs it handles differently from what we promise (tags, anchors and aliases,
+several documents, deep nesting); any error it raises sends the file down the located path, which
+composes PyYAML nodes (libyaml when available) and walks them itself so that it can reject
+duplicate keys and tags, bound alias expansion, and remember the line and column of every node.
+Plain scalars are typed by the same function on both paths, so both give the same data.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+import yaml
+import yaml_rs
+
+from .errors import Problem
+
+try:  # libyaml's composer is ~5x faster; PyYAML without it still works, slower.
+    _BaseLoader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _BaseLoader = yaml.SafeLoader
+
+MAX_DEPTH = 64
+_IMPLICIT = "?implicit"
+
+# Anything that makes the fast parser's answer differ from the located one, or that could make
+# it work hard: tags (!), anchors (&) and aliases (*), directives and document markers,
+# flow mappings, nested flow sequences, very deep indentation.
+_TAG_ANCHOR_ALIAS = re.compile(r"(?:^|[\s\[\]{},])[!&*]\S", re.MULTILINE)
+_NESTED_FLOW = re.compile(r"\[[^\]]*\[")
+_DOCUMENT_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
+
+
+def _needs_located_parse(text: str) -> bool:
+    # Plain substring tests first (memchr speed); the regular expressions only run when one hits.
+    if any(c in text for c in "!&*") and _TAG_ANCHOR_ALIAS.search(text):
+        return True
+    if "{" in text or "\n" + " " * 128 in text:
+        return True
+    if "[" in text and _NESTED_FLOW.search(text):
+        return True
+    return any(m in text for m in ("---", "...", "%")) and bool(_DOCUMENT_MARKERS.search(text))
+
+
+@dataclass
+class Located:
+    """Where each node of a parsed file sits: paths such as ('facts', 3, 'as_of') -> (line, column)."""
+
+    values: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+
+    def of_value(self, path: tuple) -> tuple[int, int]:
+        """The position of the value at `path`, or of its nearest located ancestor."""
+        while path not in self.values and path:
+            path = path[:-1]
+        return self.values.get(path, (1, 1))
+
+    def of_key(self, path: tuple) -> tuple[int, int]:
+        return self.keys.get(path) or self.of_value(path)
+
+
+class YamlProblems(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+
+
+def decode(data: bytes, file: str) -> str:
+    """Bytes to text; a file that is not UTF-8 is reported at the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise YamlProblems([Problem(file, line, column,
+                                    f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8")])
+    return text.removeprefix("\ufeff")  # a BOM is allowed by YAML; editors on Windows add one
+
+
+def parse_fast(text: str) -> object | None:
+    """The parsed data, or None when this text must go down the located path."""
+    if _needs_located_parse(text):
+        return None
+    try:
+        return yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # any complaint: the located path will say precisely what is wrong
+        return None
+
+
+def parse_located(text: str, file: str) -> tuple[object, Located]:
+    """Parse with positions, rejecting duplicate keys, tags and alias bombs; raise YamlProblems."""
+    data, located, problems = parse_checked(text, file)
+    if problems:
+        raise YamlProblems(problems)
+    return data, located
+
+
+def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]:
+    """Like `parse_located`, but a duplicate key, a tag or an alias bomb is reported alongside the data
+    (the first value kept, the offending node left out) so that the rest of the file is still checked.
+    A syntax error raises YamlProblems: nothing after it can be trusted."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = err.problem or "invalid YAML"
+        if mark and mark.pointer < len(text) and text[mark.pointer] == "\t":
+            what = "a tab character; YAML indentation must use spaces"
+        context = f" ({err.context})" if err.context else ""
+        raise YamlProblems([Problem(file, line, column, f"YAML syntax error: {what}{context}")])
+    except yaml.YAMLError as err:
+        raise YamlProblems([Problem(file, 1, 1, f"YAML error: {err}")])
+    except RecursionError:
+        raise YamlProblems([Problem(file, 1, 1, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")])
+    located = Located()
+    if node is None:
+        return None, located, []
+    walker = _Walker(file, located, budget=100_000 + len(text))
+    data = walker.construct(node, (), 0)
+    return data, located, walker.problems
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Composes nodes only; every tag resolution is deferred to `_Walker` (explicit tags stay visible)."""
+
+    def resolve(self, kind, value, implicit):  # noqa: ANN001 - PyYAML's signature
+        return _IMPLICIT
+
+
+class _Walker:
+    def __init__(self, file: str, located: Located, budget: int):
+        self.file = file
+        self.located = located
+        self.budget = budget
+        self.problems: list[Problem] = []
+        self.seen: set[int] = set()
+
+    def _problem(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem(self.file, node.start_mark.line + 1, node.start_mark.column + 1, message))
+
+    def construct(self, node: yaml.Node, path: tuple, depth: int) -> object:
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                self._problem(node, "aliases expand to more nodes than the file holds characters "
+                                    "(an alias bomb?); write the values out instead")
+            return None
+        if depth > MAX_DEPTH:
+            self._problem(node, f"nested too deeply (more than {MAX_DEPTH} levels)")
+            return None
+        self.located.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if node.tag != _IMPLICIT:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self._problem(node, f"YAML tags such as '{tag}' are not allowed in fact files; remove the tag")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            if node.style:  # quoted or block scalar: always text, even '2025-01-09' or '500'
+                return node.value
+            return resolve_plain(node.value)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.construct(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)
+        result: dict = {}
+        first_seen: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(key_node, "mapping keys must be plain text")
+                continue
+            key = key_node.value if key_node.style else resolve_plain(key_node.value)
+            if key_node.value == "<<" and not key_node.style:
+                self._problem(key_node, "merge keys ('<<') are not allowed in fact files; write the keys out")
+                continue
+            try:
+                hash(key)
+            except TypeError:
+                self._problem(key_node, "mapping keys must be plain text")
+                continue
+            if key in result or key in first_seen:
+                line = first_seen[key]
+                self._problem(key_node, f"duplicate key '{key}' (first at line {line}); YAML would silently "
+                                        "keep only the last one: remove or rename one of them")
+                continue
+            first_seen[key] = key_node.start_mark.line + 1
+            self.located.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.construct(value_node, path + (key,), depth + 1)
+        return result
+
+
+@functools.lru_cache(maxsize=65536)
+def resolve_plain(value: str) -> object:
+    """Type a plain (unquoted) scalar exactly as the fast parser does: null, bool, int, float or text.
+
+    Dates stay text (both parsers are told not to build dates), so `as_of: 2025-01-09` and
+    `as_of: '2025-01-09'` read the same, and a quoted value is never anything but text.
+    """
+    if value == "":
+        return None
+    try:
+        parsed = yaml_rs.loads(f"k: {value}\n", parse_datetime=False)
+    except Exception:
+        return value
+    if isinstance(parsed, dict) and len(parsed) == 1 and "k" in parsed:
+        result = parsed["k"]
+        if isinstance(result, (str, int, float, bool)) or result is None:
+            return result
+    return value
