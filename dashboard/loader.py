@@ -144,12 +144,22 @@ def _check_file(file: str, data: bytes) -> FileResult:
     else:
         frame = _records_frame(columns or fact_columns(facts_raw), list(range(len(facts_raw))))
     frame, fact_problems = _normalise_facts(frame)
-    problems.extend(fact_problems)
+    problems.extend(p for p in fact_problems if not _follows_from(p[0], bad_fields))
     frame["file"] = file
     frame["item"] = frame.index.to_numpy()
     frame["line"] = _fact_lines(text, len(facts_raw), frame.index.to_numpy(), file)
     frame = frame.reset_index(drop=True)
     return FileResult(file, digest, header, includes, declarations, events, frame, problems, found)
+
+
+_VALUE_FIELDS = {"value", "low", "high", "qualifier"}
+
+
+def _follows_from(path: tuple, bad_fields: dict[int, set]) -> bool:
+    """Whether a fact's problem only restates a schema error already reported for the same figure."""
+    bad = bad_fields.get(path[1], set())
+    name = path[2]
+    return bool(bad & (_VALUE_FIELDS if name in _VALUE_FIELDS else {name}))
 
 
 def _records_frame(columns: dict[str, list], positions: list[int]) -> pd.DataFrame:

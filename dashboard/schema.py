@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter
 from typing_extensions import NotRequired, Required, TypedDict
@@ -121,12 +121,13 @@ class FactFile(TypedDict, total=False):
     schema_version: Required[Literal[1]]
     title: Text
     description: Text
-    include: list[Annotated[StrictStr, Field(max_length=1_000)]]
-    sources: dict[Id, Source]
-    claimants: dict[Id, Claimant]
-    metrics: dict[Id, Metric]
-    facts: list[Fact]
-    events: list[Event]
+    # A section left empty (`facts:` with every entry commented out) is null in YAML: allowed.
+    include: Optional[list[Annotated[StrictStr, Field(max_length=1_000)]]]
+    sources: Optional[dict[Id, Source]]
+    claimants: Optional[dict[Id, Claimant]]
+    metrics: Optional[dict[Id, Metric]]
+    facts: Optional[list[Fact]]
+    events: Optional[list[Event]]
 
 
 SECTIONS = {"sources": Source, "claimants": Claimant, "metrics": Metric, "facts": Fact, "events": Event}

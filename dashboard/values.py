@@ -29,7 +29,7 @@ _QUALIFIER_WORDS = {
 
 _AMOUNT = re.compile(
     r"""^\s*
-    (?P<cur>US\$|[$€£₴₽]|(?:USD|EUR|GBP|UAH|RUB)\s*)?
+    (?P<cur>(?:US\$|[$€£₴₽]|USD|EUR|GBP|UAH|RUB)\s*)?
     (?P<num>[0-9][0-9_,]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+)
     \s*(?P<scale>thousand|million|billion|trillion|mln|bln|trn|mn|bn|tn|k|m|b)?\.?
     \s*(?P<code>USD|EUR|GBP|UAH|RUB|dollars|euros)?\s*$""",
@@ -83,7 +83,7 @@ def _parse_amount_text(text: str) -> tuple[float, str | None]:
         value *= _SCALES[match["scale"].lower()]
     currency = None
     if match["cur"]:
-        symbol = match["cur"].strip().upper() if match["cur"].strip().isalpha() else match["cur"].strip()
+        symbol = match["cur"].strip().upper()
         currency = _CURRENCY_SYMBOLS.get(symbol, symbol)
     if match["code"]:
         code = match["code"].upper()

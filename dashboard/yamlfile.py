@@ -108,7 +108,9 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = err.problem or "invalid YAML"
-        if mark and mark.pointer < len(text) and text[mark.pointer] == "\t":
+        lines = text.split("\n")
+        bad_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        if "\t" in bad_line[: column] or bad_line[column - 1: column] == "\t":
             what = "a tab character; YAML indentation must use spaces"
         context = f" ({err.context})" if err.context else ""
         raise YamlProblems([Problem(file, line, column, f"YAML syntax error: {what}{context}")])

@@ -1,0 +1,79 @@
+"""Shared test helpers: an isolated cache per test session and a writer for inline fact files."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Keep the disk cache out of the user's home and start every session cold."""
+    folder = tmp_path_factory.mktemp("factdash-cache")
+    previous = os.environ.get("FACTDASH_CACHE_DIR")
+    os.environ["FACTDASH_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("FACTDASH_CACHE_DIR", None)
+    else:
+        os.environ["FACTDASH_CACHE_DIR"] = previous
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write("name.yaml", yaml_text) -> Path; the text is dedented, so tests can indent it."""
+
+    def _write(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return _write
+
+
+MINIMAL = """\
+schema_version: 1
+sources:
+  rep:
+    title: A report
+    kind: news
+    url: https://example.org/report
+    published: 2025-01-09
+claimants:
+  us-officials:
+    name: US officials
+    kind: government
+    party_to_conflict: false
+  zelenskyy:
+    name: Volodymyr Zelenskyy
+    kind: official
+    party_to_conflict: true
+metrics:
+  nk-casualties:
+    label: North Korean casualties
+    unit: people
+    category: casualties
+    aggregation: cumulative
+    since: 2024-10
+  us-package:
+    label: US package
+    unit: USD
+    category: aid
+    aggregation: increment
+"""
+
+
+@pytest.fixture
+def minimal() -> str:
+    """Declarations every inline test can build facts on (sources, claimants, metrics; no facts)."""
+    return MINIMAL
