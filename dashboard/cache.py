@@ -10,12 +10,14 @@ import hashlib
 import os
 import pickle
 import tempfile
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 _MEMORY: OrderedDict[str, Any] = OrderedDict()
 _MEMORY_ENTRIES = 64
+_WRITERS: list[threading.Thread] = []
 
 
 def digest(data: bytes) -> str:
@@ -49,8 +51,30 @@ def get(key: str) -> Any | None:
     return value
 
 
-def put(key: str, value: Any) -> None:
+def put(key: str, value: Any, *, wait: bool = False) -> None:
+    """Remember `value` now; write it to disk in the background (the caller already has it).
+
+    The writer thread is not a daemon, so a command that exits right after a load still
+    finishes the write; `wait=True` writes before returning.
+    """
     _remember(key, value)
+    if cache_dir() is None:
+        return
+    if wait:
+        _write(key, value)
+        return
+    writer = threading.Thread(target=_write, args=(key, value), name=f"factdash-cache-{key[:12]}")
+    _WRITERS.append(writer)
+    writer.start()
+
+
+def flush() -> None:
+    """Wait for background writes (tests and benchmarks that read the disk cache next)."""
+    while _WRITERS:
+        _WRITERS.pop().join()
+
+
+def _write(key: str, value: Any) -> None:
     folder = cache_dir()
     if folder is None:
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +41,85 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_or_report(path_text: str | None):
+    """The fact base at `path_text` (default: the bundled one), or None after printing its problems."""
+    path = Path(path_text) if path_text else default_facts_path()
+    try:
+        return load_factbase(path)
+    except FactBaseError as err:
+        print(err)
+        return None
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from .conflicts import conflict_to_dict, conflicts_frame, find_conflicts
+
+    base = _load_or_report(args.facts)
+    if base is None:
+        return 1
+    conflicts = find_conflicts(base.facts, window_days=args.window)
+    if args.format == "json":
+        _emit(json.dumps([conflict_to_dict(c) for c in conflicts], indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "csv":
+        columns = ["group_id", "ratio", "overlap", "summary", "fact_id", "metric", "claimant", "claimant_name",
+                   "party_to_conflict", "value", "low", "high", "central", "qualifier", "interval_low",
+                   "interval_high", "as_of", "stated", "stage", "source", "url", "quote", "file", "line"]
+        # An open bound is "no limit": an empty cell, as it is null in the JSON, rather than "inf".
+        frame = conflicts_frame(conflicts)[columns].replace([float("inf"), float("-inf")], float("nan"))
+        _emit(frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n"))
+    else:
+        apart = sum(c.conflicting for c in conflicts)
+        lines = [f"{len(conflicts)} group{'s' if len(conflicts) != 1 else ''} of comparable figures disagree: "
+                 f"{apart} with no value in common, {len(conflicts) - apart} compatible as stated "
+                 f"(as_of within {args.window} days)"]
+        for c in conflicts:
+            ratio = "inf" if c.ratio == float("inf") else f"{c.ratio:.1f}x"
+            ids = [f + (" (party to the conflict)" if f in c.party_members else "") for f in c.members["fact_id"]]
+            lines += ["", f"{ratio:>7}  {'conflict' if c.conflicting else 'overlap '}  {c.group_id}  ({c.metric_label})",
+                      f"         {c.summary}", f"         {', '.join(ids)}"]
+        _emit("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checks import run_checks
+
+    base = _load_or_report(args.facts)
+    if base is None:
+        return 1
+    findings = run_checks(base)
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    if args.format == "json":
+        _emit(json.dumps([vars(f) for f in findings], indent=2, ensure_ascii=False) + "\n")
+    else:
+        lines = [str(f) for f in findings]
+        lines.append(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''} "
+                     f"in {base.summary()}")
+        _emit("\n".join(lines) + "\n")
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def _emit(text: str) -> None:
+    """Write a command's whole output; a reader that stops early (`| head`) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when flushing stdout at exit; point it at nothing instead.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got '{text}'") from None
+    if days < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more days, got {days}")
+    return days
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factdash", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -50,6 +131,20 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of fact files (or --write it)")
     schema.add_argument("--write", metavar="PATH", help="write it to PATH atomically")
     schema.set_defaults(run=cmd_schema)
+
+    conflicts = commands.add_parser("conflicts", help="list groups of comparable figures whose claimants disagree")
+    conflicts.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
+    conflicts.add_argument("--window", metavar="DAYS", type=_days, default=31,
+                           help="as_of dates this many days apart or less are compared (default: 31)")
+    conflicts.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                           help="table (default), json (one object per group) or csv (one row per member)")
+    conflicts.set_defaults(run=cmd_conflicts)
+
+    check = commands.add_parser("check", help="consistency checks over a fact base; exit 1 on errors")
+    check.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--format", choices=["table", "json"], default="table", help="table (default) or json")
+    check.set_defaults(run=cmd_check)
     return parser
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import ValidationError
 
 from . import cache
@@ -149,6 +150,7 @@ def _check_file(file: str, data: bytes) -> FileResult:
     frame["item"] = frame.index.to_numpy()
     frame["line"] = _fact_lines(text, len(facts_raw), frame.index.to_numpy(), file)
     frame = frame.reset_index(drop=True)
+    frame = _compact(frame)  # compact in the per-file cache, fast to factorize and merge
     return FileResult(file, digest, header, includes, declarations, events, frame, problems, found)
 
 
@@ -704,8 +706,9 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]]) -> pd.DataFra
     out = facts.copy()
     for key, table, columns in (("metric", "metrics", _METRIC_COLUMNS), ("claimant", "claimants", _CLAIMANT_COLUMNS),
                                 ("source", "sources", _SOURCE_COLUMNS)):
+        keys = out[key]
         for attribute, column in columns.items():
-            out[column] = _lookup(out[key], {k: v.get(attribute) for k, v in tables[table].items()})
+            out[column] = _lookup(keys, {k: v.get(attribute) for k, v in tables[table].items()})
     out["party_to_conflict"] = _lookup(out["claimant"], {k: v.get("party_to_conflict") is True
                                                          for k, v in tables["claimants"].items()}).astype("boolean")
     published = {k: _date_start(v.get("published")) for k, v in tables["sources"].items()}
@@ -720,16 +723,52 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]]) -> pd.DataFra
                               np.where(np.isinf(highs), lows,
                                        np.where(np.isin(out["qualifier"], ["at_most", "less_than"]), highs,
                                                 (out["low"] + out["high"]) / 2)))
-    return out[FRAME_COLUMNS]
+    return _compact(out[FRAME_COLUMNS])
+
+
+_TEXT_COLUMNS = ["fact_id", "metric", "metric_label", "unit", "category", "aggregation", "definition", "subject",
+                 "qualifier", "as_of_precision", "as_of_text", "claimant", "claimant_name", "claimant_kind",
+                 "claimant_affiliation", "source", "source_title", "publisher", "url", "source_kind", "license",
+                 "via", "quote", "stage", "note", "file"]
+
+
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text as Arrow-backed strings and tags as Arrow lists: a cached fact base then loads in
+    milliseconds (no per-object unpickling) and filters faster."""
+    frame = frame.copy()
+    for column in _TEXT_COLUMNS:
+        if column in frame and frame[column].dtype == object:
+            frame[column] = frame[column].astype("str")
+    if "tags" in frame and frame["tags"].dtype == object:
+        tags = [list(t) if isinstance(t, (list, tuple)) and t else None for t in frame["tags"].tolist()]
+        frame["tags"] = pd.Series(pd.array(tags, dtype=pd.ArrowDtype(pa.list_(pa.string()))), index=frame.index)
+    return frame
 
 
 def _lookup(keys: pd.Series, mapping: dict) -> pd.Series:
     """`keys.map(mapping)` done once per distinct key and spread by position (long series repeat ids)."""
-    codes, uniques = pd.factorize(keys)
-    values = np.empty(len(uniques) + 1, dtype=object)
-    values[:-1] = [mapping.get(u) for u in uniques]
-    values[-1] = None  # code -1: no key
-    return pd.Series(values[codes], index=keys.index, dtype=object)
+    codes, uniques = _factorize(keys)
+    found = [mapping.get(u) for u in uniques] + [None]  # the last one for code -1: no key
+    positions = np.where(codes < 0, len(found) - 1, codes)
+    if all(v is None or type(v) is str for v in found):  # text: gather in Arrow, no Python objects per row
+        return pd.Series(pd.array(pa.array(found, type=pa.string()).take(positions), dtype="str"), index=keys.index)
+    values = np.empty(len(found), dtype=object)
+    values[:] = found
+    return pd.Series(values[positions], index=keys.index, dtype=object)
+
+
+_FACTORIZED: dict[int, tuple] = {}
+
+
+def _factorize(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    # The same key column is looked up for many attributes: factorize it once per call site.
+    memo = _FACTORIZED.get(id(keys))
+    if memo is None or memo[0] is not keys:
+        codes, uniques = pd.factorize(keys)
+        memo = (keys, codes, uniques)
+        _FACTORIZED.clear()
+        _FACTORIZED[id(keys)] = memo
+    return memo[1], memo[2]
 
 
 def _date_start(raw: object) -> str | None:

@@ -136,6 +136,7 @@ def test_warm_load_comes_from_the_cache_and_an_edit_is_seen(write, minimal):
                                          "claimant: zelenskyy, source: rep}\n")
     first = load_factbase(path)
     assert load_factbase(path) is first  # same content, same process: the cached object
+    cache.flush()
     cache.clear_memory()
     second = load_factbase(path)  # from the disk cache
     assert second.facts.equals(first.facts)
@@ -161,7 +162,10 @@ def test_a_corrupt_cache_entry_is_ignored(write, minimal, tmp_path, monkeypatch)
     monkeypatch.setenv("FACTDASH_CACHE_DIR", str(tmp_path / "cache"))
     path = write("facts.yaml", minimal)
     load_factbase(path)
-    for entry in (tmp_path / "cache").glob("*.pickle"):
+    cache.flush()
+    entries = list((tmp_path / "cache").glob("*.pickle"))
+    assert entries
+    for entry in entries:
         entry.write_bytes(b"garbage")
     cache.clear_memory()
     assert len(load_factbase(path).sources) == 1

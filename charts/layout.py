@@ -1,0 +1,32 @@
+"""The layout every chart shares: escaped title, meta for the exporter, transparent theme-neutral styling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import plotly.graph_objects as go
+
+from .palette import GRID
+from .provenance import escape
+
+BOTTOM_MARGIN = 96  # room for one caption line (provenance.add_caption grows it for more)
+
+
+def finish(fig: go.Figure, *, chart: str, fact_ids: Iterable[str], title: str | None, legend_title: str = "",
+           hovermode: str = "closest", top: int = 70, **meta: object) -> go.Figure:
+    """Apply the shared layout and `layout.meta` = {"chart", "fact_ids", **meta}; returns `fig`.
+
+    Font colours are left to the template, so that Streamlit's theme colours text for light and
+    dark pages; backgrounds are transparent and grid lines a translucent grey that reads on both.
+    """
+    fig.update_layout(
+        title={"text": escape(title), "x": 0, "xanchor": "left"},
+        meta={"chart": chart, "fact_ids": [str(f) for f in fact_ids], **meta},
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        hovermode=hovermode, hoverlabel={"align": "left"},
+        legend={"title": {"text": escape(legend_title)}, "tracegroupgap": 12},
+        margin={"l": 10, "r": 20, "t": top, "b": BOTTOM_MARGIN},
+    )
+    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True)
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True)
+    return fig

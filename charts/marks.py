@@ -1,0 +1,115 @@
+"""Marks shared by the charts: point symbols, a series with its intervals, open-ended arrows, legend keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .format import LOWER_BOUNDS, UPPER_BOUNDS
+from .palette import NEUTRAL, marker_symbol
+from .provenance import hover_texts
+
+KEY_GROUP = "key"
+
+
+def parties(frame: pd.DataFrame) -> np.ndarray:
+    """party_to_conflict as plain booleans (unknown counts as not a party)."""
+    return frame["party_to_conflict"].astype(object).where(frame["party_to_conflict"].notna(), False) \
+        .astype(bool).to_numpy()
+
+
+def symbols(frame: pd.DataFrame) -> list[str]:
+    """Marker symbol per fact: diamond (party) or circle (third party), hollow when "about"."""
+    about = (frame["qualifier"] == "approximately").to_numpy()
+    return [marker_symbol(p, a) for p, a in zip(parties(frame), about)]
+
+
+def bounds(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(open upwards, open downwards) per fact: "at least"/"more than" and "at most"/"less than"."""
+    qualifier = frame["qualifier"]
+    return qualifier.isin(LOWER_BOUNDS).to_numpy(), qualifier.isin(UPPER_BOUNDS).to_numpy()
+
+
+def value_span(values: pd.Series | np.ndarray, log: bool) -> tuple[float, float]:
+    """(lowest, highest) finite value worth drawing (positive only on a log axis); (1, 10) when none."""
+    array = np.asarray(values, dtype="float64")
+    array = array[np.isfinite(array) & ((array > 0) if log else np.ones_like(array, dtype=bool))]
+    if not len(array):
+        return 1.0, 10.0
+    return float(array.min()), float(array.max())
+
+
+def arrow_tips(y: np.ndarray, up: np.ndarray, span: tuple[float, float], log: bool) -> np.ndarray:
+    """Where the arrow of an open-ended point ends: a short fixed step above (or below) it on screen."""
+    low, high = span
+    if log:
+        factor = 10 ** (0.06 * max(np.log10(high / low), 1.0))
+        return np.where(up, y * factor, y / factor)
+    step = 0.06 * ((high - low) or high or 1.0)
+    return np.where(up, y + step, np.maximum(y - step, 0.0))
+
+
+def series_traces(points: pd.DataFrame, *, name: str, color: str, group: str, showlegend: bool, log: bool,
+                  span: tuple[float, float], gl: bool = False, line_shape: str = "linear", dash: str = "solid",
+                  mode: str = "lines+markers") -> list[go.Scatter | go.Scattergl]:
+    """One series' points (sorted by as_of) become a line whose markers carry error bars for their
+    intervals (ranges and the ±10% of "about"), plus an overlay of arrows for open-ended points."""
+    kind = go.Scattergl if gl else go.Scatter
+    y = points["central"].to_numpy(dtype="float64").copy()
+    if log:
+        y[y <= 0] = np.nan  # zeros have no place on a log axis; they leave a gap, counted in meta
+    up, down = bounds(points)
+    high = points["interval_high"].to_numpy(dtype="float64")
+    low = points["interval_low"].to_numpy(dtype="float64")
+    plus = np.where(up | ~np.isfinite(high), 0.0, np.clip(high - y, 0, None))
+    minus = np.where(down | (log & (low <= 0)), 0.0, np.clip(y - low, 0, None))
+    plus, minus = np.nan_to_num(plus), np.nan_to_num(minus)
+    x = points["as_of"].to_numpy()
+    hover = hover_texts(points)
+    ids = points["fact_id"].astype(str).to_numpy()
+    main = kind(
+        x=x, y=y, mode=mode, name=name, legendgroup=group, showlegend=showlegend,
+        line={"color": color, "dash": dash, "shape": line_shape, "width": 1.5},
+        marker={"symbol": symbols(points), "color": color, "size": 8, "line": {"color": color, "width": 1.5}},
+        error_y={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus, "color": color,
+                 "thickness": 1.2, "width": 3, "visible": bool((plus > 0).any() or (minus > 0).any())},
+        hovertext=hover, hoverinfo="text", customdata=ids, connectgaps=True,
+    )
+    traces = [main]
+    is_open = (up | down) & np.isfinite(y)
+    if is_open.any():
+        tips = arrow_tips(y[is_open], up[is_open], span, log)
+        stick = np.abs(tips - y[is_open])
+        traces.append(kind(
+            x=x[is_open], y=tips, mode="markers", name=f"{name} (open-ended)", legendgroup=group, showlegend=False,
+            marker={"symbol": np.where(up[is_open], "triangle-up", "triangle-down").tolist(), "color": color,
+                    "size": 9},
+            error_y={"type": "data", "symmetric": False, "array": np.where(up[is_open], 0.0, stick),
+                     "arrayminus": np.where(up[is_open], stick, 0.0), "color": color, "thickness": 1.5, "width": 0},
+            hovertext=[h for h, o in zip(hover, is_open) if o], hoverinfo="text", customdata=ids[is_open],
+        ))
+    return traces
+
+
+def key_traces(frame: pd.DataFrame, *, open_ended: bool = True, title: str | None = "Marks") -> list[go.Scatter]:
+    """Legend entries (no data) explaining the shapes used: party vs third party, "about", bounds."""
+    party = parties(frame)
+    up, down = bounds(frame)
+    about = (frame["qualifier"] == "approximately").to_numpy()
+    entries = [
+        (party.any(), "party to the conflict", marker_symbol(True)),
+        ((~party).any(), "not a party to the conflict", marker_symbol(False)),
+        (about.any(), "about (hollow marker, ±10%)", marker_symbol(False, about=True)),
+        (open_ended and up.any(), "lower bound: “or more”", "triangle-up"),
+        (open_ended and down.any(), "upper bound: “or less”", "triangle-down"),
+    ]
+    traces = []
+    for shown, label, symbol in entries:
+        if shown:
+            traces.append(go.Scatter(
+                x=[None], y=[None], mode="markers", name=label, legendgroup=KEY_GROUP, showlegend=True,
+                legendgrouptitle={"text": title} if title and not traces else None, hoverinfo="skip",
+                marker={"symbol": symbol, "color": NEUTRAL, "size": 10, "line": {"color": NEUTRAL, "width": 1.5}},
+            ))
+    return traces

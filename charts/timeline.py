@@ -1,0 +1,221 @@
+"""Claimants' figures over time: one line per claimant, intervals as error bars, events as vertical markers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .checks import distinct, require_frame
+from .format import axis_title, format_date, present, tick_prefix
+from .layout import finish
+from .marks import key_traces, series_traces, value_span
+from .palette import NEUTRAL, check_colors, color_for
+from .provenance import escape, wrap
+
+COLUMNS = ("fact_id", "metric", "unit", "category", "claimant", "claimant_name", "party_to_conflict", "as_of",
+           "value", "low", "high", "central", "qualifier", "interval_low", "interval_high")
+EVENT_COLUMNS = ("date", "label")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+EVENT_LABEL = 40
+
+
+def timeline_figure(series: pd.DataFrame, events: pd.DataFrame | None = None, *, log: bool = False,
+                    title: str | None = None, colors: Mapping[str, str] | None = None, max_points: int = 2000,
+                    keep: Iterable[str] = ()) -> go.Figure:
+    """Each claimant's facts become one line over as_of (one per claimant and metric when several
+    metrics of one category are drawn), with error bars for ranges and the ±10% of "about", and
+    arrows at open-ended figures; each event becomes a dotted vertical line with its label.
+
+    A trace of more than `max_points` points is drawn with WebGL and thinned (see `downsample`),
+    never dropping its first and last points, figures that are not exact, or facts in `keep`.
+    Raises ValueError for a series mixing units or categories: draw those with timeline_panels.
+    """
+    frame = check_series(series, "timeline_figure")
+    colors = check_colors(colors, "timeline_figure")
+    keep = _check_budget(max_points, keep, "timeline_figure")
+    fig = go.Figure()
+    drawn = _add_series(fig, frame, row=None, log=log, colors=colors, max_points=max_points, keep=keep, legend=set())
+    for trace in key_traces(frame):
+        fig.add_trace(trace)
+    event_ids = add_events(fig, events, frame["as_of"])
+    unit = frame["unit"].dropna().iloc[0] if frame["unit"].notna().any() else None
+    fig.update_yaxes(title={"text": escape(axis_title(unit))}, type="log" if log else "linear",
+                     tickprefix=tick_prefix(unit))
+    fig.update_xaxes(type="date")
+    fig.update_layout(height=500)
+    _note_hidden(fig, drawn["hidden_on_log"])
+    return finish(fig, chart="timeline", fact_ids=drawn["fact_ids"], title=_title(title, frame),
+                  legend_title="Claimant", top=80, event_ids=event_ids, unit=unit,
+                  downsampled=drawn["downsampled"], hidden_on_log=drawn["hidden_on_log"])
+
+
+def timeline_panels(series_by_metric: Mapping[str, pd.DataFrame], events: pd.DataFrame | None = None, *,
+                    log: bool = False, title: str | None = None, colors: Mapping[str, str] | None = None,
+                    max_points: int = 2000, keep: Iterable[str] = ()) -> go.Figure:
+    """Each frame of `series_by_metric` becomes one panel (stacked, sharing the time axis) drawn as
+    timeline_figure draws it: deaths and casualties side by side, never on one axis."""
+    if not isinstance(series_by_metric, Mapping) or not series_by_metric:
+        raise ValueError("timeline_panels expects a non-empty dict of panel name -> facts frame, "
+                         f"got {type(series_by_metric).__name__}"
+                         f"{' (empty)' if isinstance(series_by_metric, Mapping) else ''}")
+    frames = {str(k): check_series(v, f"timeline_panels (panel {k!r})") for k, v in series_by_metric.items()}
+    colors = check_colors(colors, "timeline_panels")
+    keep = _check_budget(max_points, keep, "timeline_panels")
+    names = [_title(None, f) if f["metric"].nunique() == 1 else k for k, f in frames.items()]
+    fig = make_subplots(rows=len(frames), cols=1, shared_xaxes=True, vertical_spacing=0.12 / len(frames) + 0.04,
+                        subplot_titles=[escape(n) for n in names])
+    legend: set[str] = set()
+    fact_ids: list[str] = []
+    downsampled: dict[str, list[int]] = {}
+    hidden = 0
+    for row, frame in enumerate(frames.values(), start=1):
+        drawn = _add_series(fig, frame, row=row, log=log, colors=colors, max_points=max_points, keep=keep,
+                            legend=legend)
+        fact_ids += drawn["fact_ids"]
+        downsampled.update(drawn["downsampled"])
+        hidden += drawn["hidden_on_log"]
+        unit = frame["unit"].dropna().iloc[0] if frame["unit"].notna().any() else None
+        fig.update_yaxes(title={"text": escape(axis_title(unit))}, type="log" if log else "linear",
+                         tickprefix=tick_prefix(unit), row=row, col=1)
+    everything = pd.concat(frames.values(), ignore_index=True)
+    for trace in key_traces(everything):
+        fig.add_trace(trace, row=1, col=1)
+    event_ids = add_events(fig, events, everything["as_of"])
+    fig.update_xaxes(type="date")
+    fig.update_layout(height=120 + 300 * len(frames))
+    _note_hidden(fig, hidden)
+    return finish(fig, chart="timeline", fact_ids=fact_ids, title=title, legend_title="Claimant", top=90,
+                  panels=list(frames), event_ids=event_ids, downsampled=downsampled, hidden_on_log=hidden)
+
+
+def check_series(series: pd.DataFrame, who: str) -> pd.DataFrame:
+    """The series, once it holds one unit and one category and every fact has an as_of date."""
+    frame = require_frame(series, COLUMNS, who)
+    units = distinct(frame, "unit")
+    if len(units) > 1:
+        raise ValueError(f"{who}: the series mixes units ({', '.join(units)}); one value axis shows one unit. "
+                         "Split the frame by unit and draw each with timeline_panels.")
+    categories = distinct(frame, "category")
+    if len(categories) > 1:
+        metrics = "; ".join(f"{c}: {', '.join(distinct(frame[frame['category'] == c], 'metric'))}"
+                            for c in categories)
+        raise ValueError(f"{who}: the series mixes categories ({metrics}); figures of different categories, "
+                         "such as deaths and casualties, never share an axis. Split the frame by category and "
+                         "draw them as separate panels with timeline_panels.")
+    undated = frame.loc[frame["as_of"].isna(), "fact_id"].tolist()
+    if undated:
+        raise ValueError(f"{who}: facts without an as_of date cannot be placed in time: {', '.join(map(str, undated))}")
+    return frame
+
+
+def downsample(points: pd.DataFrame, max_points: int, keep: Iterable[str] = ()) -> pd.DataFrame:
+    """Thin one sorted series to about `max_points` rows, deterministically.
+
+    Kept always: the first and last point, every figure that is not exact or has a range, and
+    every fact in `keep`; the rest of the budget goes to the lowest and highest point of each of
+    equal-sized buckets, so peaks and dips survive.
+    """
+    n = len(points)
+    if n <= max_points:
+        return points
+    chosen = np.zeros(n, dtype=bool)
+    chosen[[0, -1]] = True
+    chosen |= (points["qualifier"] != "exact").to_numpy(dtype=bool)
+    chosen |= (points["low"].notna() | points["high"].notna()).to_numpy(dtype=bool)
+    chosen |= points["fact_id"].isin(set(keep)).to_numpy(dtype=bool)
+    buckets = (max_points - int(chosen.sum())) // 2
+    if buckets > 0:
+        y = points["central"].to_numpy(dtype="float64")
+        lows, highs = np.where(np.isnan(y), np.inf, y), np.where(np.isnan(y), -np.inf, y)
+        edges = np.linspace(0, n, buckets + 1).astype(int)
+        for start, end in zip(edges[:-1], edges[1:]):
+            if end > start:
+                chosen[start + int(np.argmin(lows[start:end]))] = True
+                chosen[start + int(np.argmax(highs[start:end]))] = True
+    return points[chosen]
+
+
+def add_events(fig: go.Figure, events: pd.DataFrame | None, dates: pd.Series) -> list[str]:
+    """Draw each event date within the span of `dates` as a dotted vertical line with its label
+    (events of one date share a line; the full labels and notes are in the hover). Returns the
+    ids of the events drawn."""
+    if events is None:
+        return []
+    require_frame(events, EVENT_COLUMNS, "events for a timeline", empty_ok=True)
+    start, end = dates.min(), dates.max()
+    shown = events[events["date"].notna() & (events["date"] >= start) & (events["date"] <= end)]
+    for date, group in shown.groupby("date", sort=True):
+        labels = [str(label) for label in group["label"] if present(label)] or ["event"]
+        text = labels[0] if len(labels[0]) <= EVENT_LABEL else labels[0][:EVENT_LABEL - 1].rstrip() + "…"
+        if len(labels) > 1:
+            text += f" (+{len(labels) - 1} more)"
+        hover = "<br>".join(
+            f"<b>{escape(format_date(date))}</b>: {wrap(label)}" + (f"<br>{wrap(note)}" if present(note) else "")
+            for label, note in zip(group["label"], group["note"] if "note" in group else [None] * len(group)))
+        fig.add_shape(type="line", xref="x", yref="paper", x0=date, x1=date, y0=0, y1=1, layer="below",
+                      line={"color": NEUTRAL, "width": 1, "dash": "dot"})
+        fig.add_annotation(x=date, y=1, xref="x", yref="paper", text=escape(text), textangle=-90, xanchor="right",
+                           yanchor="top", showarrow=False, font={"size": 10}, hovertext=hover, name="event")
+    ids = shown["event_id"] if "event_id" in shown else pd.Series(dtype=object)
+    return [str(i) for i in ids if present(i)]
+
+
+def _add_series(fig: go.Figure, frame: pd.DataFrame, *, row: int | None, log: bool,
+                colors: Mapping[str, str] | None, max_points: int, keep: set[str], legend: set[str]) -> dict:
+    """Add one line (and its arrows) per claimant, or per claimant and metric, to `fig`."""
+    metrics = distinct(frame, "metric")
+    several = len(metrics) > 1
+    span = value_span(frame["central"], log)
+    ordered = frame.sort_values(["as_of", "fact_id"], kind="stable")
+    fact_ids: list[str] = []
+    downsampled: dict[str, list[int]] = {}
+    hidden = 0
+    for key, points in ordered.groupby(["claimant", "metric"] if several else ["claimant"], sort=True, dropna=False):
+        claimant = key[0]
+        first = points.iloc[0]
+        name = str(first["claimant_name"]) if present(first["claimant_name"]) else str(claimant)
+        if several:
+            label = first["metric_label"] if "metric_label" in points and present(first["metric_label"]) else key[1]
+            name = f"{name} — {label}"
+        group = str(claimant) if not several else f"{claimant}/{key[1]}"
+        gl = len(points) > max_points
+        if gl:
+            downsampled[group] = [0, len(points)]
+            points = downsample(points, max_points, keep)
+            downsampled[group][0] = len(points)
+        traces = series_traces(points, name=escape(name), color=color_for(claimant, colors), group=group,
+                               showlegend=group not in legend, log=log, span=span, gl=gl,
+                               dash=DASHES[metrics.index(str(key[1])) % len(DASHES)] if several else "solid")
+        legend.add(group)
+        for trace in traces:
+            fig.add_trace(trace, row=row, col=1 if row else None)
+        fact_ids += points["fact_id"].astype(str).tolist()
+        if log:
+            hidden += int((points["central"] <= 0).sum())
+    return {"fact_ids": fact_ids, "downsampled": downsampled, "hidden_on_log": hidden}
+
+
+def _check_budget(max_points: object, keep: Iterable[str], who: str) -> set[str]:
+    if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 10:
+        raise ValueError(f"{who}: max_points must be an integer of at least 10, got {max_points!r}")
+    if isinstance(keep, str):
+        raise ValueError(f"{who}: keep must be a collection of fact ids, got the string {keep!r}")
+    return {str(k) for k in keep}
+
+
+def _title(title: str | None, frame: pd.DataFrame) -> str:
+    if title is not None:
+        return title
+    labels = distinct(frame, "metric_label") if "metric_label" in frame else []
+    return " / ".join(labels) if labels else " / ".join(distinct(frame, "metric"))
+
+
+def _note_hidden(fig: go.Figure, hidden: int) -> None:
+    if hidden:
+        fig.add_annotation(text=f"{hidden} zero value{'s' if hidden > 1 else ''} not shown on the log scale",
+                           xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
+                           showarrow=False, font={"size": 10})
