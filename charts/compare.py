@@ -35,8 +35,8 @@ def compare_figure(members: pd.DataFrame, *, title: str | None = None, ratio: fl
     require_frame(members, COLUMNS, "compare_figure")
     colors = check_colors(colors, "compare_figure")
     unit = require_one(members, "unit", "compare_figure", "a comparison needs one unit on its value axis")
-    if ratio is not None and not (isinstance(ratio, (int, float)) and math.isfinite(ratio) and ratio > 0):
-        raise ValueError(f"compare_figure: ratio must be a positive number or None, got {ratio!r}")
+    if ratio is not None and not (isinstance(ratio, (int, float)) and not isinstance(ratio, bool) and ratio > 0):
+        raise ValueError(f"compare_figure: ratio must be a positive number (or inf) or None, got {ratio!r}")
     rows = members.reset_index(drop=True)
     labels = row_labels(rows)
     left, right = _edges(rows, log)
@@ -56,10 +56,10 @@ def compare_figure(members: pd.DataFrame, *, title: str | None = None, ratio: fl
         xs = [row["low"], row["high"]] if ranged and not present(row["value"]) else [row["central"]]
         text = format_value(row["value"], unit, row["qualifier"], row["low"], row["high"])
         fig.add_trace(go.Scatter(
-            x=xs, y=[labels[i]] * len(xs), mode="markers+text", name=escape(row["claimant_name"] if present(row["claimant_name"]) else group),
+            x=xs, y=[labels[i]] * len(xs), mode="markers+text", name=escape(_name(row)),
             legendgroup=group, showlegend=False, text=[""] * (len(xs) - 1) + [escape(text)],
             textposition="top center", hovertext=[hover] * len(xs), hoverinfo="text",
-            customdata=[row["fact_id"]] * len(xs),
+            customdata=[row["fact_id"]] * len(xs), cliponaxis=False,
             marker={"symbol": symbol[i], "color": color, "size": 14, "line": {"color": color, "width": 2}},
         ))
         if up[i] or down[i]:
@@ -80,10 +80,10 @@ def compare_figure(members: pd.DataFrame, *, title: str | None = None, ratio: fl
 def row_labels(rows: pd.DataFrame) -> list[str]:
     """One y label per fact: the claimant's name, with the as-of date, then the publisher, then the
     fact id added while a name is shared by several facts; escaped and wrapped."""
-    names = [str(n) if present(n) else str(c) for n, c in zip(rows["claimant_name"], rows["claimant"])]
+    names = [_name(row) for row in rows.to_dict("records")]
+    precisions = rows["as_of_precision"] if "as_of_precision" in rows else pd.Series("day", index=rows.index)
     details = [
-        [format_date(d, p) for d, p in zip(rows["as_of"], rows.get("as_of_precision", ["day"] * len(rows)))]
-        if "as_of" in rows else [],
+        [format_date(d, p) for d, p in zip(rows["as_of"], precisions, strict=True)] if "as_of" in rows else [],
         list(rows["publisher"]) if "publisher" in rows else [],
         list(rows["fact_id"]),
     ]
@@ -91,8 +91,12 @@ def row_labels(rows: pd.DataFrame) -> list[str]:
         if not detail:
             continue
         counts = pd.Series(names).value_counts()
-        names = [f"{n} ({d})" if counts[n] > 1 and present(d) and d != "" else n for n, d in zip(names, detail)]
+        names = [f"{n} ({d})" if counts[n] > 1 and present(d) else n for n, d in zip(names, detail, strict=True)]
     return ["<br>".join(escape(line) for line in textwrap.wrap(n, LABEL_WRAP)) for n in names]
+
+
+def _name(row: Mapping) -> str:
+    return str(row["claimant_name"]) if present(row["claimant_name"]) else str(row["claimant"])
 
 
 def _edges(rows: pd.DataFrame, log: bool) -> tuple[float, float]:
@@ -139,9 +143,9 @@ def _annotate_ratio(fig: go.Figure, rows: pd.DataFrame, unit: str | None, ratio:
         return
     high, low = central[usable].max(), central[usable].min()
     if ratio is None:
-        if high == low:
-            return
         ratio = high / low
+    if not math.isfinite(ratio) or ratio <= 1:
+        return  # nothing to say: equal figures, or a smallest figure of zero
     fig.add_annotation(text=escape(f"{format_number(high, unit)} is {format_ratio(ratio)} {format_number(low, unit)}"),
                        xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", yshift=8,
                        showarrow=False, font={"size": 13}, name="ratio")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dashboard.values import is_currency
@@ -19,20 +22,28 @@ UPPER_BOUNDS = ("at_most", "less_than")
 
 
 def present(x: object) -> bool:
-    """Whether a cell holds a value (not None, NaN, NaT or NA); lists count when not empty."""
-    if isinstance(x, (list, tuple, dict, set)):
+    """Whether a cell holds a value: not None, NaN, NaT, NA or empty text (a list counts when not empty)."""
+    if x is None or x is pd.NA or x is pd.NaT:
+        return False
+    if isinstance(x, (float, np.floating)):
+        return not math.isnan(x)
+    if isinstance(x, (np.datetime64, np.timedelta64)):
+        return not np.isnat(x)
+    if isinstance(x, (str, list, tuple, dict, set)):
         return bool(x)
-    try:
-        return not bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return True
+    return True
+
+
+def number(x: object) -> float:
+    """A cell as a float, NaN when missing."""
+    return float(x) if present(x) else math.nan  # type: ignore[arg-type]
 
 
 def is_money(unit: object) -> bool:
     return isinstance(unit, str) and is_currency(unit)
 
 
-def format_number(x: float, unit: str | None = None) -> str:
+def format_number(x: float, unit: object = None) -> str:
     """A number alone, with the currency sign and scale word for money: "$3.85 billion", "1,200"."""
     if not present(x) or not math.isfinite(x):
         return "?"
@@ -46,7 +57,7 @@ def format_number(x: float, unit: str | None = None) -> str:
     return _trim(x)
 
 
-def format_amount(x: float, unit: str | None) -> str:
+def format_amount(x: float, unit: object) -> str:
     """A number with its unit: "$500 million", "1,200 people", "57 countries"."""
     number = format_number(x, unit)
     if is_money(unit) or not unit or number == "?":
@@ -54,13 +65,14 @@ def format_amount(x: float, unit: str | None) -> str:
     return f"{number} {unit}"
 
 
-def format_value(value: float | None, unit: str | None, qualifier: str | None = None,
-                 low: float | None = None, high: float | None = None, *, words: bool = False) -> str:
+def format_value(value: object, unit: object, qualifier: object = None,
+                 low: object = None, high: object = None, *, words: bool = False) -> str:
     """A figure as claimed: "about 1,200 people", "more than $66 billion", "73,200–92,800 people".
 
     With `words`, ranges read "between 73,200 and 92,800 people" (for hover text and captions).
     """
     qualifier = qualifier if present(qualifier) else "exact"
+    value, low, high = number(value), number(low), number(high)
     has_value, has_low, has_high = present(value), present(low), present(high)
     word = QUALIFIER_WORDS.get(str(qualifier), "")
     if qualifier in LOWER_BOUNDS or qualifier in UPPER_BOUNDS:
@@ -78,7 +90,7 @@ def format_value(value: float | None, unit: str | None, qualifier: str | None = 
     return "no value"
 
 
-def _range(low: float, high: float, unit: str | None, words: bool, bare: bool = False) -> str:
+def _range(low: float, high: float, unit: object, words: bool, bare: bool = False) -> str:
     """`low`-`high` with the unit once: "73,200–92,800 people", "$1.2–1.5 billion"."""
     if words:
         if is_money(unit):
@@ -101,16 +113,25 @@ def format_ratio(ratio: float) -> str:
     return f"{_trim(ratio, 1)}×" if ratio < 10 else f"{ratio:,.0f}×"
 
 
-def format_date(when: object, precision: object = "day") -> str:
+def format_date(when: Any, precision: object = "day") -> str:
     """A date at the precision it is known to: "9 January 2025", "January 2025", "2025"."""
     if not present(when):
         return ""
-    stamp = pd.Timestamp(when)
+    return _format_date(pd.Timestamp(when), str(precision))
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_date(stamp: pd.Timestamp, precision: str) -> str:
     if precision == "year":
         return f"{stamp.year}"
     if precision == "month":
         return f"{stamp:%B} {stamp.year}"
     return f"{stamp.day} {stamp:%B} {stamp.year}"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis (legend entries; hover text keeps the whole)."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def axis_title(unit: object) -> str:

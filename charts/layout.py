@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from .palette import GRID
 from .provenance import escape
 
-BOTTOM_MARGIN = 96  # room for one caption line (provenance.add_caption grows it for more)
+BOTTOM_MARGIN = 70  # room for the axis title; provenance.add_caption grows it (and the height) for a caption
 
 
 def finish(fig: go.Figure, *, chart: str, fact_ids: Iterable[str], title: str | None, legend_title: str = "",

@@ -22,7 +22,7 @@ def parties(frame: pd.DataFrame) -> np.ndarray:
 def symbols(frame: pd.DataFrame) -> list[str]:
     """Marker symbol per fact: diamond (party) or circle (third party), hollow when "about"."""
     about = (frame["qualifier"] == "approximately").to_numpy()
-    return [marker_symbol(p, a) for p, a in zip(parties(frame), about)]
+    return [marker_symbol(bool(p), bool(a)) for p, a in zip(parties(frame), about, strict=True)]
 
 
 def bounds(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +87,7 @@ def series_traces(points: pd.DataFrame, *, name: str, color: str, group: str, sh
                     "size": 9},
             error_y={"type": "data", "symmetric": False, "array": np.where(up[is_open], 0.0, stick),
                      "arrayminus": np.where(up[is_open], stick, 0.0), "color": color, "thickness": 1.5, "width": 0},
-            hovertext=[h for h, o in zip(hover, is_open) if o], hoverinfo="text", customdata=ids[is_open],
+            hovertext=[h for h, o in zip(hover, is_open, strict=True) if o], hoverinfo="text", customdata=ids[is_open],
         ))
     return traces
 
@@ -104,7 +104,7 @@ def key_traces(frame: pd.DataFrame, *, open_ended: bool = True, title: str | Non
         (open_ended and up.any(), "lower bound: “or more”", "triangle-up"),
         (open_ended and down.any(), "upper bound: “or less”", "triangle-down"),
     ]
-    traces = []
+    traces: list[go.Scatter] = []
     for shown, label, symbol in entries:
         if shown:
             traces.append(go.Scatter(

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
-# Okabe & Ito (2008), then Paul Tol's muted and light schemes. Colours that do not reach a 2:1
-# contrast against both a white and a near-black page are left out (Okabe-Ito black and yellow,
-# Tol's indigo, sand, pale blue, ...): figures have transparent backgrounds and must read on
-# Streamlit's light and dark themes alike.
+# Okabe & Ito (2008), then Paul Tol's muted and light schemes. Left out: colours that do not reach
+# a 2:1 contrast against both a white and a near-black page (Okabe-Ito black and yellow, Tol's
+# indigo, sand, pale blue, ...), since figures have transparent backgrounds and must read on
+# Streamlit's light and dark themes alike; and colours too close to one already taken (Tol's
+# teals next to Okabe-Ito green), since two claimants must not look alike.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 TOL_MUTED = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499")
 TOL_LIGHT = ("#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99", "#BBCC33", "#AAAA00", "#DDDDDD")
 LIGHT_PAGE, DARK_PAGE = "#FFFFFF", "#0E1117"  # Streamlit's light and dark backgrounds
 MIN_CONTRAST = 2.0
+MIN_DISTANCE = 21.0  # CIE76 colour difference; about 20 is "clearly different at a glance"
 
 NEUTRAL = "#8C8C8C"  # legend keys, event lines: mid grey reads on both themes
 GRID = "rgba(128, 128, 128, 0.25)"
@@ -43,19 +47,45 @@ def contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-PALETTE = tuple(c for c in OKABE_ITO + TOL_MUTED + TOL_LIGHT
-                if min(contrast(c, LIGHT_PAGE), contrast(c, DARK_PAGE)) >= MIN_CONTRAST)
+def lab(color: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of a #RRGGBB colour."""
+    channels = [int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+    fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z))
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def distance(a: str, b: str) -> float:
+    return math.dist(lab(a), lab(b))
+
+
+def _pick(candidates: Iterable[str]) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for color in candidates:
+        readable = min(contrast(color, LIGHT_PAGE), contrast(color, DARK_PAGE)) >= MIN_CONTRAST
+        if readable and all(distance(color, other) >= MIN_DISTANCE for other in chosen):
+            chosen.append(color)
+    return tuple(chosen)
+
+
+PALETTE = _pick(OKABE_ITO + TOL_MUTED + TOL_LIGHT)
 
 
 def claimant_colors(claimant_ids: Iterable[str]) -> dict[str, str]:
-    """Colour for every claimant of the universe, assigned in sorted id order.
+    """Colour for every claimant of the universe: most frequent first, then in id order.
 
-    Pass all claimant ids of the fact base (not only those on one chart), so that a claimant
-    keeps its colour on every chart. Beyond len(PALETTE) claimants colours repeat; shapes,
-    names and hover text still tell them apart.
+    Pass every claimant of the fact base, not only those on one chart, so that a claimant keeps
+    its colour on every chart: `claimant_colors(base.facts["claimant"])` gives the claimants with
+    the most facts distinct colours (ids repeat, so they are counted); the claimant table's index
+    gives them in id order. Beyond len(PALETTE) claimants colours repeat; shapes, names and hover
+    text still tell the claimants apart.
     """
-    ids = sorted({str(c) for c in claimant_ids if isinstance(c, str)})
-    return {claimant: PALETTE[i % len(PALETTE)] for i, claimant in enumerate(ids)}
+    counts = Counter(str(c) for c in claimant_ids if isinstance(c, str))
+    ordered = sorted(counts, key=lambda claimant: (-counts[claimant], claimant))
+    return {claimant: PALETTE[i % len(PALETTE)] for i, claimant in enumerate(ordered)}
 
 
 def color_for(claimant: object, colors: Mapping[str, str] | None = None) -> str:

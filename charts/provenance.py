@@ -7,6 +7,7 @@ the markup added here (<b>, <br>) is the only HTML a figure carries.
 
 from __future__ import annotations
 
+import functools
 import html
 import textwrap
 from collections.abc import Mapping
@@ -32,9 +33,15 @@ def escape(text: object) -> str:
 def wrap(text: object, width: int = WRAP) -> str:
     """Escaped text broken with <br> about every `width` characters (wrapped before escaping,
     so that an entity such as &lt; is never cut in two)."""
-    if not present(text):
-        return ""
-    return "<br>".join(html.escape(line) for line in textwrap.wrap(str(text), width) or [""])
+    return _wrap(str(text), width) if present(text) else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrap(text: str, width: int) -> str:
+    # Long series repeat their labels and titles on every point: each distinct text is wrapped once.
+    if len(text) <= width and "\n" not in text:
+        return html.escape(text)
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width) or [""])
 
 
 def hover_text(row: Mapping) -> str:
@@ -68,9 +75,15 @@ def hover_text(row: Mapping) -> str:
     return "<br>".join(lines)
 
 
+HOVER_COLUMNS = ("value", "unit", "qualifier", "low", "high", "metric_label", "claimant", "claimant_name",
+                 "party_to_conflict", "source_title", "publisher", "as_of", "as_of_precision", "stated", "stage",
+                 "quote")
+
+
 def hover_texts(frame: pd.DataFrame) -> list[str]:
     """hover_text for every row of a facts frame, in row order."""
-    return [hover_text(row) for row in frame.to_dict("records")]
+    columns = [c for c in HOVER_COLUMNS if c in frame.columns]
+    return [hover_text(row) for row in frame[columns].to_dict("records")]
 
 
 def sources_caption(frame: pd.DataFrame, limit: int = CAPTION_LIMIT) -> str:
@@ -122,5 +135,8 @@ def add_caption(fig: go.Figure, text: str) -> go.Figure:
     )
     needed = CAPTION_OFFSET + 16 * len(lines) + 12
     bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 0
-    fig.update_layout(margin={"b": max(bottom, needed)})
+    if needed > bottom:
+        # A figure of fixed height grows by what the caption takes, so the plot keeps its size.
+        height = fig.layout.height
+        fig.update_layout(margin={"b": needed}, height=height + needed - bottom if height else None)
     return fig

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .checks import distinct, require_frame
-from .format import axis_title, format_date, present, tick_prefix
+from .format import axis_title, format_date, present, shorten, tick_prefix
 from .layout import finish
 from .marks import key_traces, series_traces, value_span
 from .palette import NEUTRAL, check_colors, color_for
@@ -21,6 +21,9 @@ COLUMNS = ("fact_id", "metric", "unit", "category", "claimant", "claimant_name",
 EVENT_COLUMNS = ("date", "label")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 EVENT_LABEL = 40
+LEGEND_NAME = 36  # characters of a claimant's name in the legend; the hover has it whole
+# Events this close to the first or last figure still explain the series (as dashboard.timelines).
+EVENT_PADDING = pd.Timedelta(days=31)
 
 
 def timeline_figure(series: pd.DataFrame, events: pd.DataFrame | None = None, *, log: bool = False,
@@ -46,7 +49,7 @@ def timeline_figure(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
     fig.update_yaxes(title={"text": escape(axis_title(unit))}, type="log" if log else "linear",
                      tickprefix=tick_prefix(unit))
     fig.update_xaxes(type="date")
-    fig.update_layout(height=500)
+    fig.update_layout(height=_height(fig, 500))
     _note_hidden(fig, drawn["hidden_on_log"])
     return finish(fig, chart="timeline", fact_ids=drawn["fact_ids"], title=_title(title, frame),
                   legend_title="Claimant", top=80, event_ids=event_ids, unit=unit,
@@ -86,7 +89,7 @@ def timeline_panels(series_by_metric: Mapping[str, pd.DataFrame], events: pd.Dat
         fig.add_trace(trace, row=1, col=1)
     event_ids = add_events(fig, events, everything["as_of"])
     fig.update_xaxes(type="date")
-    fig.update_layout(height=120 + 300 * len(frames))
+    fig.update_layout(height=_height(fig, 120 + 300 * len(frames)))
     _note_hidden(fig, hidden)
     return finish(fig, chart="timeline", fact_ids=fact_ids, title=title, legend_title="Claimant", top=90,
                   panels=list(frames), event_ids=event_ids, downsampled=downsampled, hidden_on_log=hidden)
@@ -132,7 +135,7 @@ def downsample(points: pd.DataFrame, max_points: int, keep: Iterable[str] = ()) 
         y = points["central"].to_numpy(dtype="float64")
         lows, highs = np.where(np.isnan(y), np.inf, y), np.where(np.isnan(y), -np.inf, y)
         edges = np.linspace(0, n, buckets + 1).astype(int)
-        for start, end in zip(edges[:-1], edges[1:]):
+        for start, end in zip(edges[:-1], edges[1:], strict=True):
             if end > start:
                 chosen[start + int(np.argmin(lows[start:end]))] = True
                 chosen[start + int(np.argmax(highs[start:end]))] = True
@@ -140,22 +143,23 @@ def downsample(points: pd.DataFrame, max_points: int, keep: Iterable[str] = ()) 
 
 
 def add_events(fig: go.Figure, events: pd.DataFrame | None, dates: pd.Series) -> list[str]:
-    """Draw each event date within the span of `dates` as a dotted vertical line with its label
+    """Draw each event dated within the span of `dates` (give or take a month) as a dotted vertical line with its label
     (events of one date share a line; the full labels and notes are in the hover). Returns the
     ids of the events drawn."""
     if events is None:
         return []
     require_frame(events, EVENT_COLUMNS, "events for a timeline", empty_ok=True)
-    start, end = dates.min(), dates.max()
+    start, end = dates.min() - EVENT_PADDING, dates.max() + EVENT_PADDING
     shown = events[events["date"].notna() & (events["date"] >= start) & (events["date"] <= end)]
     for date, group in shown.groupby("date", sort=True):
         labels = [str(label) for label in group["label"] if present(label)] or ["event"]
         text = labels[0] if len(labels[0]) <= EVENT_LABEL else labels[0][:EVENT_LABEL - 1].rstrip() + "…"
         if len(labels) > 1:
             text += f" (+{len(labels) - 1} more)"
+        notes = group["note"] if "note" in group else pd.Series(None, index=group.index)
         hover = "<br>".join(
             f"<b>{escape(format_date(date))}</b>: {wrap(label)}" + (f"<br>{wrap(note)}" if present(note) else "")
-            for label, note in zip(group["label"], group["note"] if "note" in group else [None] * len(group)))
+            for label, note in zip(group["label"], notes, strict=True))
         fig.add_shape(type="line", xref="x", yref="paper", x0=date, x1=date, y0=0, y1=1, layer="below",
                       line={"color": NEUTRAL, "width": 1, "dash": "dot"})
         fig.add_annotation(x=date, y=1, xref="x", yref="paper", text=escape(text), textangle=-90, xanchor="right",
@@ -187,8 +191,8 @@ def _add_series(fig: go.Figure, frame: pd.DataFrame, *, row: int | None, log: bo
             downsampled[group] = [0, len(points)]
             points = downsample(points, max_points, keep)
             downsampled[group][0] = len(points)
-        traces = series_traces(points, name=escape(name), color=color_for(claimant, colors), group=group,
-                               showlegend=group not in legend, log=log, span=span, gl=gl,
+        traces = series_traces(points, name=escape(shorten(name, LEGEND_NAME)), color=color_for(claimant, colors),
+                               group=group, showlegend=group not in legend, log=log, span=span, gl=gl,
                                dash=DASHES[metrics.index(str(key[1])) % len(DASHES)] if several else "solid")
         legend.add(group)
         for trace in traces:
@@ -212,6 +216,13 @@ def _title(title: str | None, frame: pd.DataFrame) -> str:
         return title
     labels = distinct(frame, "metric_label") if "metric_label" in frame else []
     return " / ".join(labels) if labels else " / ".join(distinct(frame, "metric"))
+
+
+def _height(fig: go.Figure, least: int) -> int:
+    """Tall enough for the legend to show every entry (an exported image cannot scroll it)."""
+    entries = sum(1 for trace in fig.data if trace.showlegend is not False)
+    titles = sum(1 for trace in fig.data if trace.legendgrouptitle.text)
+    return max(least, 230 + 31 * entries + 36 * titles)
 
 
 def _note_hidden(fig: go.Figure, hidden: int) -> None:

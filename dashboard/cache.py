@@ -6,6 +6,7 @@ unreadable entry is treated as missing. Writes are atomic (temporary file, then 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -18,6 +19,7 @@ from typing import Any
 _MEMORY: OrderedDict[str, Any] = OrderedDict()
 _MEMORY_ENTRIES = 64
 _WRITERS: list[threading.Thread] = []
+_DEFERRING = threading.local()
 
 
 def digest(data: bytes) -> str:
@@ -63,7 +65,34 @@ def put(key: str, value: Any, *, wait: bool = False) -> None:
     if wait:
         _write(key, value)
         return
-    writer = threading.Thread(target=_write, args=(key, value), name=f"factdash-cache-{key[:12]}")
+    if getattr(_DEFERRING, "pending", None) is not None:
+        _DEFERRING.pending.append((key, value))
+        return
+    _start_writer([(key, value)])
+
+
+@contextlib.contextmanager
+def deferred_writes():
+    """Hold disk writes until the block ends, then write them all in one background thread.
+
+    A load parses files first and writes the cache after, so no cache writer runs while a
+    native parser does (yaml_rs has crashed next to other threads).
+    """
+    _DEFERRING.pending = []
+    try:
+        yield
+    finally:
+        pending, _DEFERRING.pending = _DEFERRING.pending, None
+        if pending:
+            _start_writer(pending)
+
+
+def _start_writer(entries: list[tuple[str, Any]]) -> None:
+    def write_all() -> None:
+        for key, value in entries:
+            _write(key, value)
+
+    writer = threading.Thread(target=write_all, name="factdash-cache-writer")
     _WRITERS.append(writer)
     writer.start()
 

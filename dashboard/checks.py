@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .conflicts import WINDOW_DAYS, comparable_groups
+from .keys import combined_codes, day_numbers
 from .factbase import FactBase
 from .numbers import format_amount, format_figure, quote_states
 from .values import ValueError_, parse_date
@@ -90,10 +91,9 @@ def cumulative_falls(facts: pd.DataFrame) -> list[Finding]:
                 & facts["as_of"].notna().to_numpy()]
     if len(cum) < 2:
         return []
-    key = _codes(cum["metric"], cum["claimant"], cum["stage"].fillna(""), cum["since"])
-    day = cum["as_of"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    stated = cum["stated"].to_numpy(dtype="datetime64[D]").astype(np.int64)  # NaT sorts first
-    order = np.lexsort((stated, day, key))
+    key = combined_codes(cum["metric"], cum["claimant"], cum["stage"], cum["since"])
+    day = day_numbers(cum["as_of"])
+    order = np.lexsort((day_numbers(cum["stated"]), day, key))  # unknown statement dates (NaT) first
     key, day = key[order], day[order]
     # Each figure is compared with the last figure of the previous date in its series.
     new_date = np.r_[True, (key[1:] != key[:-1]) | (day[1:] != day[:-1])]
@@ -105,17 +105,15 @@ def cumulative_falls(facts: pd.DataFrame) -> list[Finding]:
     falls = np.flatnonzero(same_series & (high < low[np.maximum(previous, 0)] * (1 - _TOLERANCE)))
     if not len(falls):
         return []
-    rows = cum.iloc[order]
-    findings = []
-    for i in falls.tolist():
-        before, after = rows.iloc[previous[i]], rows.iloc[i]
-        findings.append(Finding(
-            "cumulative-falls", "warning",
-            f"fact '{after['fact_id']}': the running total for {_label(after)} from {_name(after)} falls to "
-            f"{_figure(after)} ({after['as_of_text']}) from {_figure(before)} ({before['as_of_text']}, "
-            f"{before['fact_id']}): a correction or a change of definition? Say which in a note",
-            [after["fact_id"], before["fact_id"]], [_location(after), _location(before)]))
-    return findings
+    later = _records(cum, order[falls])
+    earlier = _records(cum, order[previous[falls]])
+    return [Finding(
+        "cumulative-falls", "warning",
+        f"fact '{after['fact_id']}': the running total for {_label(after)} from {_name(after)} falls to "
+        f"{_figure(after)} ({after['as_of_text']}) from {_figure(before)} ({before['as_of_text']}, "
+        f"{before['fact_id']}): a correction or a change of definition? Say which in a note",
+        [after["fact_id"], before["fact_id"]], [_location(after), _location(before)])
+        for after, before in zip(later, earlier)]
 
 
 def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
@@ -129,54 +127,70 @@ def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
     exceed the total however the figures are read are reported.
     """
     linked = ["unit", "category", "subject"]
-    inc = facts[(facts["aggregation"] == "increment").to_numpy() & facts["interval_low"].notna().to_numpy()
-                & facts["as_of"].notna().to_numpy()]
-    cum = facts[(facts["aggregation"] == "cumulative").to_numpy() & np.isfinite(facts["interval_high"].to_numpy())
-                & facts["as_of"].notna().to_numpy()]
+    # Only the columns used below: taking rows of all forty columns would cost more than the check.
+    needed = [c for c in (*_RECORD_FIELDS, *linked, "aggregation", "stage", "central", "interval_low",
+                          "interval_high", "as_of_end") if c in facts]
+    narrow = facts[list(dict.fromkeys(needed))]
+    inc = narrow[(narrow["aggregation"] == "increment").to_numpy() & narrow["interval_low"].notna().to_numpy()
+                 & narrow["as_of"].notna().to_numpy()]
+    cum = narrow[(narrow["aggregation"] == "cumulative").to_numpy() & np.isfinite(narrow["interval_high"].to_numpy())
+                 & narrow["as_of"].notna().to_numpy()]
     if not len(inc) or not len(cum):
         return []
-    inc = inc.assign(_stage=inc["stage"].fillna("")).drop_duplicates(["metric", "claimant", "_stage", "as_of", "central"])
+    inc = inc.drop_duplicates(["metric", "claimant", "stage", "as_of", "central"])
     pairs = (cum[["metric", *linked]].dropna().drop_duplicates()
              .merge(inc[["metric", *linked]].dropna().drop_duplicates(), on=linked, suffixes=("", "_inc")))
     if not len(pairs):
         return []
-    totals = cum.assign(_stage=cum["stage"].fillna("")).reset_index(names="_row").merge(
-        pairs[["metric", "metric_inc"]], on="metric")
+    totals = cum.reset_index(drop=True).merge(pairs[["metric", "metric_inc"]], on="metric")
 
-    keys = pd.MultiIndex.from_arrays([inc["metric"], inc["claimant"], inc["_stage"]])
-    inc_code, uniques = pd.factorize(keys)
-    inc_day = inc["as_of"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    # One key per (package metric, claimant, stage), shared by packages and totals; packages sorted
+    # by key and day, so that the packages of a total's span are one slice found by searchsorted.
+    key = combined_codes(pd.concat([inc["metric"], totals["metric_inc"]], ignore_index=True),
+                         pd.concat([inc["claimant"], totals["claimant"]], ignore_index=True),
+                         pd.concat([inc["stage"], totals["stage"]], ignore_index=True))
+    inc_code, code = key[:len(inc)], key[len(inc):]
+    inc_day = day_numbers(inc["as_of"])
     order = np.lexsort((inc_day, inc_code))
-    inc, inc_code, inc_day = inc.iloc[order], inc_code[order].astype(np.int64), inc_day[order]
+    inc, inc_code, inc_day = inc.iloc[order], inc_code[order], inc_day[order]
     lowest = int(inc_day.min())
     span = int(inc_day.max()) - lowest + 2
     inc_key = inc_code * span + (inc_day - lowest)
-    running = np.r_[0.0, np.cumsum(inc["interval_low"].to_numpy())]
+    running = np.r_[0.0, np.cumsum(inc["interval_low"].to_numpy(dtype=float))]
 
-    code = pd.Index(uniques).get_indexer(pd.MultiIndex.from_arrays(
-        [totals["metric_inc"], totals["claimant"], totals["_stage"]])).astype(np.int64)
     since = totals["since"].to_numpy(dtype="datetime64[D]")
-    start = np.where(np.isnat(since), lowest, since.astype(np.int64)) - lowest
-    end = totals["as_of_end"].fillna(totals["as_of"]).to_numpy(dtype="datetime64[D]").astype(np.int64) - lowest
-    start, end = np.clip(start, 0, span - 1), np.clip(end, -1, span - 1)
+    start = np.clip(np.where(np.isnat(since), lowest, since.astype(np.int64)) - lowest, 0, span - 1)
+    end = np.clip(day_numbers(totals["as_of_end"].fillna(totals["as_of"])) - lowest, -1, span - 1)
     first = np.searchsorted(inc_key, code * span + start, side="left")
     last = np.searchsorted(inc_key, code * span + end, side="right")
     total = running[last] - running[first]
-    high = totals["interval_high"].to_numpy()
-    over = np.flatnonzero((code >= 0) & (end >= start) & (last > first) & (total > high * (1 + _TOLERANCE)))
+    over = np.flatnonzero((end >= start) & (last > first)
+                          & (total > totals["interval_high"].to_numpy(dtype=float) * (1 + _TOLERANCE)))
+    if not len(over):
+        return []
+    # One slipped package makes every later total of the series look short: report the first one.
+    series = combined_codes(totals["metric"].iloc[over], totals["metric_inc"].iloc[over],
+                            totals["claimant"].iloc[over], totals["stage"].iloc[over])
+    ranked = np.lexsort((day_numbers(totals["as_of"].iloc[over]), series))
+    firsts = np.r_[True, series[ranked][1:] != series[ranked][:-1]]
+    later = np.diff(np.r_[np.flatnonzero(firsts), len(ranked)]) - 1
+    over = over[ranked[firsts]]
 
+    inc_ids, inc_places = inc["fact_id"].to_numpy(dtype=object), _locations(inc)
+    inc_labels = dict(zip(inc["metric"], inc["metric_label"]))
     findings = []
-    for i in over.tolist():
-        row, packages = totals.iloc[i], inc.iloc[first[i]:last[i]]
+    for i, row, more in zip(over.tolist(), _records(totals, over, extra=("metric_inc", "unit")), later.tolist()):
         since_text = f"{row['since']:%Y-%m-%d}" if pd.notna(row["since"]) else "the start"
-        count = len(packages)
+        count = int(last[i] - first[i])
+        label = _text(inc_labels.get(row["metric_inc"]), row["metric_inc"])
         findings.append(Finding(
             "increments-exceed-total", "warning",
-            f"{count} {_label(packages.iloc[0])} figure{'s' if count != 1 else ''} from {_name(row)} between "
-            f"{since_text} and {row['as_of_text']} add up to {format_amount(total[i], row['unit'])}, more than the "
-            f"{_figure(row)} total it gave for {_label(row)} ({row['fact_id']}): a package counted twice, or a "
+            f"fact '{row['fact_id']}': {count} figure{'s' if count != 1 else ''} for {label} from {_name(row)} "
+            f"between {since_text} and {row['as_of_text']} add up to {format_amount(total[i], row['unit'])}, more "
+            f"than the {_figure(row)} it gave for {_label(row)}"
+            f"{f' (and so do {more} later totals)' if more else ''}: a package counted twice or slipped, or a "
             "total that leaves some out?",
-            [row["fact_id"], *packages["fact_id"]], [_location(row), *_locations(packages)]))
+            [row["fact_id"], *inc_ids[first[i]:last[i]]], [_location(row), *inc_places[first[i]:last[i]]]))
     return findings
 
 
@@ -196,28 +210,28 @@ def outliers(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> list[Fin
     flagged = np.flatnonzero((size.to_numpy() >= 3) & (median.to_numpy() > 0) & (central.to_numpy() > 0)
                              & (factor >= OUTLIER_FACTOR))
     findings = []
-    for i in flagged.tolist():
-        row = usable.iloc[i]
+    for i, row in zip(flagged.tolist(), _records(usable, flagged)):
         direction = "above" if ratio[i] > 1 else "below"
         findings.append(Finding(
             "outlier-100x", "warning",
-            f"{_figure(row)} is {factor[i]:,.0f} times {direction} the median {format_amount(median.iloc[i], row['unit'])}"
-            f" of the {size.iloc[i]} comparable figures for {_label(row)} ({groups.iloc[i]}): a thousand, million "
-            "or billion slipped?",
+            f"fact '{row['fact_id']}': {_figure(row)} is {factor[i]:,.0f} times {direction} the median "
+            f"{format_amount(median.iloc[i], row['unit'])} of the {size.iloc[i]} comparable figures for "
+            f"{_label(row)} ({groups.iloc[i]}): a thousand, million or billion slipped?",
             [row["fact_id"]], [_location(row)]))
     return findings
 
 
 def quotes_missing_figure(facts: pd.DataFrame) -> list[Finding]:
     """Facts whose quote does not write their value (or, for a range, its low and high) in any usual form."""
-    quoted = facts[facts["quote"].map(_has_text, na_action="ignore").fillna(False).astype(bool).to_numpy()]
+    quoted = facts[_has_text(facts["quote"])]
+    columns = zip(quoted["quote"].tolist(), quoted["value"].tolist(), quoted["low"].tolist(),
+                  quoted["high"].tolist(), quoted["unit"].tolist())
+    missing = [i for i, (quote, value, low, high, unit) in enumerate(columns)
+               if not (quote_states(quote, value, unit) if value == value  # NaN != NaN: no value, a range
+                       else all(quote_states(quote, x, unit) for x in (low, high) if x == x))]
     findings = []
-    columns = zip(quoted["quote"], quoted["value"], quoted["low"], quoted["high"], quoted["unit"])
-    for position, (quote, value, low, high, unit) in enumerate(columns):
-        wanted = [value] if not math.isnan(value) else [x for x in (low, high) if not math.isnan(x)]
-        if all(quote_states(quote, figure, unit) for figure in wanted):
-            continue
-        row = quoted.iloc[position]
+    for row in _records(quoted, missing):
+        quote = row["quote"]
         short = quote if len(quote) <= 90 else quote[:89] + "…"
         findings.append(Finding(
             "quote-missing-figure", "warning",
@@ -235,13 +249,13 @@ def as_of_after_stated(facts: pd.DataFrame, sources: pd.DataFrame | None = None)
     stated_end = facts["stated"].copy()
     if sources is not None and "published" in sources and len(sources):
         periods = {key: _period(raw) for key, raw in sources["published"].items()}
-        start = facts["source"].map(lambda s: periods.get(s, (None, None))[0])
-        end = facts["source"].map(lambda s: periods.get(s, (None, None))[1])
-        from_source = pd.to_datetime(start).to_numpy() == facts["stated"].to_numpy()
-        stated_end = stated_end.where(~from_source, pd.to_datetime(end).astype(stated_end.dtype))
+        start = pd.to_datetime(facts["source"].map({k: p[0] for k, p in periods.items()}))
+        end = pd.to_datetime(facts["source"].map({k: p[1] for k, p in periods.items()}))
+        from_source = (start == facts["stated"]).to_numpy(dtype=bool, na_value=False)
+        stated_end = stated_end.where(~from_source, end.astype(stated_end.dtype))
     late = facts["as_of"].notna() & stated_end.notna() & (facts["as_of"] > stated_end)
     findings = []
-    for _, row in facts[late.to_numpy()].iterrows():
+    for row in _records(facts, np.flatnonzero(late.to_numpy())):
         findings.append(Finding(
             "as-of-after-stated", "warning",
             f"fact '{row['fact_id']}': as_of {row['as_of_text']} is after the figure was stated "
@@ -251,43 +265,49 @@ def as_of_after_stated(facts: pd.DataFrame, sources: pd.DataFrame | None = None)
 
 
 def facts_without_quote(facts: pd.DataFrame, sources: pd.DataFrame | None = None) -> list[Finding]:
-    """Facts with no quote, one finding per source they came from (their `via` dataset, else their source).
+    """Facts with no quote: one finding per dataset they were taken from (`via`), and one per file
+    for the rest.
 
-    Figures taken from a compiled dataset often have none, and a curator wants one line saying so,
-    not one per figure.
+    Figures taken from a compiled dataset often have none (The Economist's estimates), and a
+    curator wants one line saying so, not one per figure; the others are work to do file by file.
     """
-    missing = facts[~facts["quote"].map(_has_text, na_action="ignore").fillna(False).astype(bool).to_numpy()]
+    missing = facts[~_has_text(facts["quote"])]
     if not len(missing):
         return []
-    origin = missing["via"].where(missing["via"].notna(), missing["source"])
+    via = missing["via"].notna().to_numpy()
+    origin = np.where(via, missing["via"].to_numpy(dtype=object), missing["file"].to_numpy(dtype=object))
+    key = combined_codes(via, origin)
+    order = np.lexsort((np.arange(len(key)), key))
+    bounds = np.r_[np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]]), len(order)]
+    ids, places = missing["fact_id"].to_numpy(dtype=object)[order], np.asarray(_locations(missing), dtype=object)[order]
     findings = []
-    for key, group in missing.groupby(origin, sort=True):
-        title, kind = key, None
-        if sources is not None and key in sources.index:
-            title = _text(sources.at[key, "title"] if "title" in sources else None, key)
-            kind = sources.at[key, "kind"] if "kind" in sources else None
-        count = len(group)
-        through = "taken from" if (group["via"] == key).any() else "in"
-        expected = " (expected for figures from a dataset)" if kind == "dataset" else ""
-        findings.append(Finding(
-            "no-quote", "warning",
-            f"{count} fact{'s' if count != 1 else ''} {through} '{key}' ({title}) "
-            f"{'have' if count != 1 else 'has'} no quote{expected}; a quote lets a reader check the figure, "
-            f"e.g. {group['fact_id'].iloc[0]}",
-            group["fact_id"].tolist(), _locations(group)))
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        count, name, from_dataset = end - start, origin[order[start]], bool(via[order[start]])
+        facts_text = f"{count} fact{'s' if count != 1 else ''}"
+        have = "have" if count != 1 else "has"
+        if from_dataset:
+            title = _lookup(sources, name, "title") or name
+            expected = " (expected for figures from a dataset)" if _lookup(sources, name, "kind") == "dataset" else ""
+            message = f"{facts_text} taken from '{name}' ({title}) {have} no quote{expected}"
+        else:
+            message = f"{facts_text} in {name} {have} no quote"
+        examples = ", ".join(ids[start:min(end, start + 3)]) + (", ..." if count > 3 else "")
+        findings.append(Finding("no-quote", "warning",
+                                f"{message}; a quote lets a reader check the figure ({examples})",
+                                ids[start:end].tolist(), places[start:end].tolist()))
     return findings
 
 
 def uncited(base: FactBase) -> list[Finding]:
     """Sources that no fact, via or event cites, and claimants that no fact names."""
     facts, findings = base.facts, []
-    cited_sources = set(facts["source"].dropna()) | set(facts["via"].dropna())
+    cited_sources = _distinct(facts["source"]) | _distinct(facts["via"])
     if len(base.events) and "source" in base.events:
-        cited_sources |= set(base.events["source"].dropna())
+        cited_sources |= _distinct(base.events["source"])
     lines = None
     for check, table, section, cited, what in (
             ("uncited-source", base.sources, "sources", cited_sources, "no fact, via or event cites it"),
-            ("uncited-claimant", base.claimants, "claimants", set(facts["claimant"].dropna()), "no fact names it")):
+            ("uncited-claimant", base.claimants, "claimants", _distinct(facts["claimant"]), "no fact names it")):
         unused = [key for key in table.index if key not in cited]
         if not unused:
             continue
@@ -304,11 +324,6 @@ def uncited(base: FactBase) -> list[Finding]:
 
 
 # ---- helpers -------------------------------------------------------------------------------------
-
-
-def _codes(*columns: pd.Series) -> np.ndarray:
-    """One integer per distinct combination of the columns' values (NaT and NaN are values too)."""
-    return pd.factorize(pd.MultiIndex.from_arrays(list(columns)))[0].astype(np.int64)
 
 
 def _figure(row: pd.Series, qualified: bool = True) -> str:
@@ -329,7 +344,18 @@ def _location(row: pd.Series) -> str:
 
 
 def _locations(frame: pd.DataFrame) -> list[str]:
-    return [f"{file}:{line}" for file, line in zip(frame["file"], frame["line"])]
+    return [f"{file}:{line}" for file, line in zip(frame["file"].tolist(), frame["line"].tolist())]
+
+
+def _distinct(column: pd.Series) -> set:
+    return set(column.dropna().unique().tolist())
+
+
+def _lookup(table: pd.DataFrame | None, key: str, column: str) -> object:
+    if table is None or column not in table or key not in table.index:
+        return None
+    value = table.at[key, column]
+    return value if isinstance(value, str) else None
 
 
 def _location_key(location: str) -> tuple[str, int]:
@@ -337,8 +363,20 @@ def _location_key(location: str) -> tuple[str, int]:
     return (file, int(line)) if line.isdigit() else (location, 0)
 
 
-def _has_text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+def _has_text(column: pd.Series) -> np.ndarray:
+    """Which cells hold text other than blanks."""
+    return (column.str.strip().str.len() > 0).to_numpy(dtype=bool, na_value=False)
+
+
+_RECORD_FIELDS = ("fact_id", "metric", "metric_label", "unit", "claimant", "claimant_name", "qualifier", "value",
+                  "low", "high", "as_of", "as_of_text", "since", "stated", "quote", "file", "line")
+
+
+def _records(frame: pd.DataFrame, positions, extra: tuple[str, ...] = ()) -> list[dict]:  # noqa: ANN001
+    """The rows at `positions` (ints) as dicts of plain values (Timestamps, floats): a finding's message
+    needs a few fields of a few rows, and a pandas row costs as much as a column."""
+    picked = {name: frame[name].iloc[positions].tolist() for name in (*_RECORD_FIELDS, *extra) if name in frame}
+    return [dict(zip(picked, values)) for values in zip(*picked.values())]
 
 
 def _text(value: object, default: str) -> str:
@@ -353,33 +391,34 @@ def _period(raw: object) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     return pd.Timestamp(date.start), pd.Timestamp(date.end)
 
 
-_SECTION = re.compile(r"^([A-Za-z_]+):")
-_KEY = re.compile(r"""^( +)(["']?)([^"'#:\s][^"'#:]*?)\2:\s*(?:#.*)?$""")
+_SECTION_END = re.compile(r"\n(?=[^\s#])")  # the next line that starts at the margin: the next top-level key
+_KEY = re.compile(r"""^( +)(["']?)([^"'#:\s][^"'#:]*?)\2:[ \t]*(?:#.*)?$""", re.MULTILINE)
 
 
 def _declaration_lines(files: list[str]) -> dict[tuple[str, str], str]:
     """Where each source, claimant and metric is defined, as "file:line", read from the fact files.
 
-    The loaded FactBase does not keep the lines of declarations (only of facts), so they are found
-    again in the text: the first key indented under a top-level `sources:`, `claimants:` or
-    `metrics:`. A file that cannot be read (moved since loading) just gives no locations.
+    The loaded FactBase keeps the lines of facts but not of declarations, so they are found again
+    in the text: the keys indented under a top-level `sources:`, `claimants:` or `metrics:`, at the
+    indentation of the first. A file that cannot be read (moved since loading) gives no locations.
     """
     found: dict[tuple[str, str], str] = {}
     for file in files:
         try:
-            text = Path(file).read_text(encoding="utf-8-sig")
+            text = "\n" + Path(file).read_text(encoding="utf-8-sig")
         except OSError:
             continue
-        section, indent = None, None
-        for number, line in enumerate(text.splitlines(), start=1):
-            top = _SECTION.match(line)
-            if top:
-                section, indent = top.group(1), None
+        for section in ("sources", "claimants", "metrics"):
+            begin = text.find(f"\n{section}:")
+            if begin < 0:
                 continue
-            if section not in ("sources", "claimants", "metrics"):
-                continue
-            key = _KEY.match(line)
-            if key and (indent is None or len(key.group(1)) == indent):
-                indent = len(key.group(1))
-                found.setdefault((section, key.group(3)), f"{file}:{number}")
+            body = text.find("\n", begin + 1)
+            after = _SECTION_END.search(text, body) if body >= 0 else None
+            end = after.start() if after else len(text)
+            indent, line, counted = None, text.count("\n", 0, body), body
+            for key in _KEY.finditer(text, body, end):
+                indent = len(key.group(1)) if indent is None else indent
+                line, counted = line + text.count("\n", counted, key.start()), key.start()
+                if len(key.group(1)) == indent:
+                    found.setdefault((section, key.group(3)), f"{file}:{line}")
     return found

@@ -120,6 +120,25 @@ def _days(text: str) -> int:
     return days
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Replace this process with the real Streamlit server on the dashboard (signals go straight to it)."""
+    import os
+
+    facts = Path(args.facts).resolve() if args.facts else default_facts_path().resolve()
+    app = Path(__file__).resolve().parent / "app.py"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", args.host, "--server.port", str(args.port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
+        "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+        "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none",
+    ]
+    print(f"factdash: serving {facts} at http://{args.host}:{args.port}", flush=True)
+    os.execve(sys.executable, command, {**os.environ, "FACTDASH_FACTS": str(facts)})
+    return 0  # not reached
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factdash", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -145,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     check.add_argument("--format", choices=["table", "json"], default="table", help="table (default) or json")
     check.set_defaults(run=cmd_check)
+
+    serve = commands.add_parser("serve", help="start the dashboard (a Streamlit server) on the fact base")
+    serve.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.set_defaults(run=cmd_serve)
     return parser
 
 

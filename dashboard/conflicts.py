@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .keys import combined_codes, day_numbers
 from .numbers import format_figure
 
 WINDOW_DAYS = 31
@@ -23,7 +24,39 @@ _SAME = 1e-9
 _NEEDED = ("fact_id", "metric", "claimant", "central", "interval_low", "interval_high", "as_of")
 
 
-@dataclass
+class _Deferred:
+    """A value to compute when first read: `make(*args)`."""
+
+    __slots__ = ("make", "args")
+
+    def __init__(self, make, *args):  # noqa: ANN001, ANN002 - any function and its arguments
+        self.make, self.args = make, args
+
+
+class _OnFirstRead:
+    """A dataclass field that may be given a `_Deferred`, computed on first read and then kept.
+
+    A large fact base has thousands of conflicting groups, and the dashboard shows a few of them:
+    cutting a 40-column members frame (0.1 ms) and writing a sentence for every group would cost
+    more than finding them all. Given a plain value, the field is an ordinary attribute.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, conflict: object, owner: type | None = None):  # noqa: ANN204 - the field's own type
+        if conflict is None:
+            raise AttributeError(self.slot[1:])  # no class-level default: dataclass makes it a required field
+        value = conflict.__dict__[self.slot]
+        if isinstance(value, _Deferred):
+            value = conflict.__dict__[self.slot] = value.make(*value.args)
+        return value
+
+    def __set__(self, conflict: object, value: object) -> None:
+        conflict.__dict__[self.slot] = value
+
+
+@dataclass(eq=False, repr=False)
 class Conflict:
     """One group of comparable figures from two or more claimants, as the dashboard shows it.
 
@@ -43,9 +76,12 @@ class Conflict:
     overlap: bool
     conflicting: bool
     party_members: list[str]
-    summary: str
-    members: pd.DataFrame = field(repr=False)
+    summary: str = _OnFirstRead()  # type: ignore[assignment]
+    members: pd.DataFrame = _OnFirstRead()  # type: ignore[assignment]
     stage: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Conflict({self.group_id!r}, ratio={self.ratio:.3g}, overlap={self.overlap}, summary={self.summary!r})"
 
 
 def comparable_groups(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> pd.Series:
@@ -65,40 +101,83 @@ def comparable_groups(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) ->
 def find_conflicts(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> list[Conflict]:
     """Groups of comparable figures whose claimants disagree, the most at odds first.
 
-    Within a group each claimant is represented by its latest-stated figure (then the latest as_of),
-    so a group compares claimants and not a claimant with its own earlier figure. A group is
-    reported when its highest and lowest central values differ or when the members' intervals have
-    no value in common; ordered non-overlapping first, then by ratio (highest over lowest central).
+    Within a group each claimant is represented by its latest-stated figure (then the latest as_of,
+    then the one written last), so a group compares claimants and not a claimant with its own
+    earlier figure. A group is reported when its highest and lowest central values differ or when
+    the members' intervals have no value in common; ordered non-overlapping first, then by ratio
+    (highest over lowest central).
     """
     _require_columns(facts)
-    usable = facts[facts["central"].notna().to_numpy() & facts["as_of"].notna().to_numpy()]
-    numbers, labels = _group_numbers(usable, window_days)
-    grouped = usable.assign(_group=numbers)[numbers >= 0]
-    # NaT sorts first: a figure whose statement date is unknown counts as the oldest one.
-    latest = (grouped.sort_values(["_group", "claimant", "stated", "as_of"], na_position="first", kind="stable")
-              .drop_duplicates(["_group", "claimant"], keep="last"))
-    stats = latest.groupby("_group").agg(claimants=("claimant", "size"), high=("central", "max"),
-                                         low=("central", "min"), lo=("interval_low", "max"),
-                                         hi=("interval_high", "min"))
-    stats = stats[stats["claimants"] >= 2]
-    high, low = stats["high"].to_numpy(), stats["low"].to_numpy()
+    numbers, labels = _group_numbers(facts, window_days)
+    central = facts["central"].to_numpy(dtype=float)
+    rows = np.flatnonzero((numbers >= 0) & ~np.isnan(central))
+    group, claimant = numbers[rows], combined_codes(facts["claimant"])[rows]
+    # Unknown statement dates (NaT) sort first: such a figure counts as the claimant's oldest.
+    order = np.lexsort((rows, day_numbers(facts["as_of"])[rows], day_numbers(facts["stated"])[rows], claimant, group))
+    rows, group, claimant = rows[order], group[order], claimant[order]
+    latest = np.r_[(group[1:] != group[:-1]) | (claimant[1:] != claimant[:-1]), True]
+    rows, group = rows[latest], group[latest]
+
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    if not len(starts):
+        return []
+    claimants = np.diff(np.r_[starts, len(rows)])
+    value = central[rows]
+    high, low = np.fmax.reduceat(value, starts), np.fmin.reduceat(value, starts)
+    lowest_high = np.fmin.reduceat(facts["interval_high"].to_numpy(dtype=float)[rows], starts)
+    highest_low = np.fmax.reduceat(facts["interval_low"].to_numpy(dtype=float)[rows], starts)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(low > 0, high / low, np.where(high > 0, np.inf, 1.0))
-    overlap = stats["lo"].to_numpy() <= stats["hi"].to_numpy() * (1 + _SAME)
-    stats = stats.assign(ratio=ratio, overlap=overlap)
-    stats = stats[(ratio > 1 + _SAME) | ~overlap]
-    stats = stats.assign(label=np.asarray(labels, dtype=object)[stats.index.to_numpy()])
-    stats = stats.sort_values(["overlap", "ratio", "label"], ascending=[True, False, True], kind="stable")
+    overlap = highest_low <= lowest_high * (1 + _SAME)
+    shown = np.flatnonzero((claimants >= 2) & ((ratio > 1 + _SAME) | ~overlap))
+    group_label = np.asarray(labels, dtype=object)[group[starts[shown]]]
+    shown = shown[np.lexsort((group_label, -ratio[shown], overlap[shown]))]
 
-    rank = pd.Series(np.arange(len(stats)), index=stats.index)
-    members = latest[latest["_group"].isin(stats.index)]
-    members = members.assign(_rank=rank.reindex(members["_group"]).to_numpy())
-    members = members.sort_values(["_rank", "central", "fact_id"], ascending=[True, False, True], kind="stable")
-    bounds = np.searchsorted(members["_rank"].to_numpy(), np.arange(len(stats) + 1))
-    members = members.drop(columns=["_group", "_rank"])
-    return [_conflict(members.iloc[start:end], label, float(r), bool(o))
-            for start, end, label, r, o in zip(bounds[:-1], bounds[1:], stats["label"], stats["ratio"],
-                                               stats["overlap"])]
+    # Members: the rows of the shown groups, group by group in that order, highest figure first.
+    rank = np.full(len(starts), -1)
+    rank[shown] = np.arange(len(shown))
+    row_rank = np.repeat(rank, claimants)
+    keep = row_rank >= 0
+    member_order = np.lexsort((rows[keep], -value[keep], row_rank[keep]))
+    member_rows, ranks = rows[keep][member_order], row_rank[keep][member_order]
+    bounds = np.searchsorted(ranks, np.arange(len(shown) + 1))
+    members = facts.iloc[member_rows]
+    return _conflicts(members, bounds, [labels[g] for g in group[starts[shown]]], ratio[shown], overlap[shown])
+
+
+def _conflicts(members: pd.DataFrame, bounds: np.ndarray, labels: list[str], ratios: np.ndarray,
+               overlaps: np.ndarray) -> list[Conflict]:
+    """Conflict objects from the members sorted group by group (`bounds` delimit the groups), built
+    from plain column values; each group's members frame and sentence are made when first read."""
+    column = {name: (members[name].tolist() if name in members else [None] * len(members))
+              for name in ("metric", "metric_label", "unit", "category", "stage")}
+    starts = bounds[:-1]
+    day = members["as_of"].to_numpy(dtype="datetime64[D]")
+    first = pd.DatetimeIndex(np.minimum.reduceat(day, starts)).tolist() if len(starts) else []
+    last = pd.DatetimeIndex(np.maximum.reduceat(day, starts)).tolist() if len(starts) else []
+    party = members["party_to_conflict"].fillna(False).to_numpy(dtype=bool) if "party_to_conflict" in members \
+        else np.zeros(len(members), dtype=bool)
+    fact_ids = members["fact_id"].to_numpy(dtype=object)
+    party_ranks = np.searchsorted(bounds, np.flatnonzero(party), side="right") - 1
+    party_ids = np.split(fact_ids[party], np.searchsorted(party_ranks, np.arange(1, len(labels))))
+    conflicts = []
+    for g, (label, ratio, overlap) in enumerate(zip(labels, ratios.tolist(), overlaps.tolist())):
+        top, bottom = int(bounds[g]), int(bounds[g + 1])
+        metric = column["metric"][top]
+        group = _Deferred(_rows, members, top, bottom)
+        conflicts.append(Conflict(
+            group_id=label, metric=metric, metric_label=_text(column["metric_label"][top], metric),
+            unit=_text(column["unit"][top], ""), category=_text(column["category"][top], ""),
+            as_of_from=first[g], as_of_to=last[g], ratio=ratio, overlap=overlap, conflicting=not overlap,
+            party_members=party_ids[g].tolist(),
+            summary=_Deferred(summarise, group, ratio, overlap),  # type: ignore[arg-type]
+            members=group,  # type: ignore[arg-type]
+            stage=column["stage"][top] if isinstance(column["stage"][top], str) else None))
+    return conflicts
+
+
+def _rows(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    return frame.iloc[start:end]
 
 
 def conflicts_frame(conflicts: list[Conflict]) -> pd.DataFrame:
@@ -149,14 +228,13 @@ def _group_numbers(facts: pd.DataFrame, window_days: int) -> tuple[np.ndarray, l
     if n == 0:
         return numbers, []
     stage = facts["stage"] if "stage" in facts else pd.Series(None, index=facts.index, dtype=object)
-    partition, partitions = pd.factorize(pd.MultiIndex.from_arrays([facts["metric"], stage.fillna("")]))
+    partition = combined_codes(facts["metric"], stage)
     day = facts["as_of"].to_numpy(dtype="datetime64[D]")
-    valid = facts["metric"].notna().to_numpy() & ~np.isnat(day)
-    rows = np.flatnonzero(valid)
+    rows = np.flatnonzero(facts["metric"].notna().to_numpy() & ~np.isnat(day))
     if not len(rows):
         return numbers, []
     days = day[rows].astype(np.int64)
-    part = partition[rows].astype(np.int64)
+    part = partition[rows]
     order = np.lexsort((days, part))
     rows, days, part = rows[order], days[order], part[order]
 
@@ -183,38 +261,17 @@ def _group_numbers(facts: pd.DataFrame, window_days: int) -> tuple[np.ndarray, l
     return numbers, labels
 
 
-# ---- one conflict ------------------------------------------------------------------------------
+# ---- the sentence ------------------------------------------------------------------------------
 
-
-def _conflict(members: pd.DataFrame, group_id: str, ratio: float, overlap: bool) -> Conflict:
-    first = members.iloc[0]
-    party = members["party_to_conflict"] if "party_to_conflict" in members else pd.Series(False, index=members.index)
-    as_of = members["as_of"]
-    return Conflict(
-        group_id=group_id,
-        metric=first["metric"],
-        metric_label=_text(first.get("metric_label"), first["metric"]),
-        unit=_text(first.get("unit"), ""),
-        category=_text(first.get("category"), ""),
-        as_of_from=as_of.min(),
-        as_of_to=as_of.max(),
-        ratio=ratio,
-        overlap=overlap,
-        conflicting=not overlap,
-        party_members=members["fact_id"][party.fillna(False).astype(bool).to_numpy()].tolist(),
-        summary=summarise(members, ratio, overlap),
-        members=members,
-        stage=first.get("stage") if isinstance(first.get("stage"), str) else None,
-    )
-
-
-def summarise(members: pd.DataFrame, ratio: float, overlap: bool) -> str:
+def summarise(members: pd.DataFrame | _Deferred, ratio: float, overlap: bool) -> str:
     """One sentence a reader can quote: who says the most, how many times the least, and when.
 
     "Volodymyr Zelenskyy's 4,000 is 3.3 times the figure of about 1,200 from US officials (January 2025)."
-    `members` is sorted highest first.
+    `members` are sorted highest first.
     """
-    high, low = members.iloc[0], members.iloc[-1]
+    if isinstance(members, _Deferred):
+        members = members.make(*members.args)
+    high, low = members.iloc[0].to_dict(), members.iloc[-1].to_dict()
     unit = _text(high.get("unit"), "")
     high_figure = _figure(high, unit)
     plain = high["qualifier"] == "exact" and not high_figure.startswith("between")
@@ -229,14 +286,21 @@ def summarise(members: pd.DataFrame, ratio: float, overlap: bool) -> str:
     else:
         comparison = f"is {ratio:.1f} times {other}"
     tail = ", but the two are compatible as stated" if overlap else ""
-    return f"{subject} {comparison}{tail} ({_period(members)})."
+    precision = set(members["as_of_precision"]) if "as_of_precision" in members else set()
+    period = _period(members["as_of"].min(), members["as_of"].max(), precision == {"year"})
+    return f"{subject} {comparison}{tail} ({period})."
 
 
-def _figure(row: pd.Series, unit: str) -> str:
-    return format_figure(row["qualifier"], row["value"], row.get("low", math.nan), row.get("high", math.nan), unit)
+def _figure(row: dict, unit: str) -> str:
+    return format_figure(row["qualifier"], _number(row.get("value")), _number(row.get("low")),
+                         _number(row.get("high")), unit)
 
 
-def _name(row: pd.Series) -> str:
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, (int, float, np.number)) else math.nan
+
+
+def _name(row: dict) -> str:
     # Claimant names carry explanations in brackets ("US officials (unnamed)"); a sentence that ends
     # in "(January 2025)" reads better without them.
     name = _text(row.get("claimant_name"), row["claimant"])
@@ -247,11 +311,9 @@ def _possessive(name: str) -> str:
     return name + ("'" if name.endswith("s") else "'s")
 
 
-def _period(members: pd.DataFrame) -> str:
-    """When the figures refer to, as precisely as the least precise of them: "January 2025", "2024"."""
-    first, last = members["as_of"].min(), members["as_of"].max()
-    precisions = set(members["as_of_precision"]) if "as_of_precision" in members else {"day"}
-    if precisions == {"year"}:
+def _period(first: pd.Timestamp, last: pd.Timestamp, years_only: bool) -> str:
+    """When the figures refer to, no more precisely than they say: "January 2025", "May to June 2024", "2024"."""
+    if years_only:
         return f"{first.year}" if first.year == last.year else f"{first.year} to {last.year}"
     if (first.year, first.month) == (last.year, last.month):
         return f"{first:%B %Y}"

@@ -500,6 +500,11 @@ def _slug(text: str) -> str:
 
 def load_factbase(path: str | os.PathLike) -> FactBase:
     """Load a fact file and everything it includes; raise FactBaseError listing every problem."""
+    with cache.deferred_writes():
+        return _load(Path(path))
+
+
+def _load(path: Path) -> FactBase:
     root = Path(path)
     files: list[tuple[Path, FileResult, str]] = []  # (absolute path, result, text digest)
     problems: list[Problem] = []

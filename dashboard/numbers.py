@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .values import is_currency
 
@@ -52,13 +53,14 @@ _CURRENCY_BEFORE = r"(?P<cur>US\$|[$€£₴₽]|USD|EUR|GBP|UAH|RUB)"
 _SCALE = rf"(?:\s?(?P<scale>{_alternatives([*_SCALE_WORDS, *_AMBIGUOUS_SCALES])})|(?P<letter>[kmb]))\.?"
 _CURRENCY_AFTER = rf"(?P<code>(?:de\s+)?(?:{_alternatives(k for k in _CURRENCY_WORDS if k.isalpha())}))"
 # A numeral with thousands separators (comma, point, space, thin or no-break space, apostrophe),
-# or a plain one with an optional decimal part. Not part of a longer word or number, not a percentage.
+# or a plain one with an optional decimal part; not a percentage; then a scale word and a currency.
 _NUMERAL = r"(?P<num>\d{1,3}(?:(?P<sep>[,.'\u00a0\u202f\u2009 ])\d{3})(?:(?P=sep)\d{3})*(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
-_AMOUNT = re.compile(
-    rf"""(?<![\w.,]){_CURRENCY_BEFORE}?\s?{_NUMERAL}(?![\d%])(?!\s%)
-         (?:{_SCALE}(?!\w))?(?:\s{_CURRENCY_AFTER}(?!\w))?""",
-    re.VERBOSE | re.IGNORECASE,
-)
+_AMOUNT_AT = re.compile(rf"{_NUMERAL}(?![\d%])(?!\s%)(?:{_SCALE}(?!\w))?(?:\s{_CURRENCY_AFTER}(?!\w))?",
+                        re.IGNORECASE)
+_CURRENCY_BEFORE_AT = re.compile(rf"(?<![A-Za-z]){_CURRENCY_BEFORE}\s?$", re.IGNORECASE)
+# The full pattern is slow to try at every character of a long quote; digits are fast to find, so
+# figures are read only where a run of digits starts.
+_DIGITS = re.compile(r"\d+")
 _WORD_AMOUNT = re.compile(
     rf"""(?<!\w){_CURRENCY_BEFORE}?\s?(?P<word>{_alternatives(_NUMBER_WORDS)})\s+
          (?P<scale>thousand|million|billion|trillion)(?!\w)(?:\s{_CURRENCY_AFTER}(?!\w))?""",
@@ -81,16 +83,35 @@ class Amount:
 
 def amounts_in(text: str) -> list[Amount]:
     """Every figure written in `text`, in order, with the readings its separators allow."""
+    return [Amount(text[start:end].strip().rstrip("."), values, currency, start, end)
+            for start, end, values, currency in _figures(text)]
+
+
+@lru_cache(maxsize=4096)
+def _figures(text: str) -> tuple[tuple[int, int, tuple[float, ...], str | None], ...]:
     found = []
-    for match in _AMOUNT.finditer(text):
+    end = 0
+    for digits in _DIGITS.finditer(text):
+        position = digits.start()
+        if position < end or (position and (text[position - 1].isalnum() or text[position - 1] in ".,_")):
+            continue  # inside the last figure ("1,234,567"), a word ("G7") or a decimal
+        match = _AMOUNT_AT.match(text, position)
+        if not match:
+            continue
         written = match["scale"] or match["letter"]
         scales = _SCALE_LOOKUP[written.lower()] if written else (1.0,)
         readings = tuple(sorted({r * scale for r in _readings(match["num"], match["sep"]) for scale in scales}))
-        found.append(Amount(match[0].strip().rstrip("."), readings, _currency(match), match.start(), match.end()))
-    for match in _WORD_AMOUNT.finditer(text):
-        value = _NUMBER_WORDS[match["word"].lower()] * _SCALE_LOOKUP[match["scale"].lower()][0]
-        found.append(Amount(match[0].strip(), (value,), _currency(match), match.start(), match.end()))
-    return sorted(found, key=lambda a: a.start)
+        start, end = position, match.end()
+        before = _CURRENCY_BEFORE_AT.search(text, max(0, position - 5), position)
+        if before:
+            start = before.start()
+        found.append((start, end, readings, _currency(before["cur"] if before else None, match["code"])))
+    lowered = text.lower()
+    if "thousand" in lowered or "illion" in lowered:
+        for match in _WORD_AMOUNT.finditer(text):
+            value = _NUMBER_WORDS[match["word"].lower()] * _SCALE_LOOKUP[match["scale"].lower()][0]
+            found.append((match.start(), match.end(), (value,), _currency(match["cur"], match["code"])))
+    return tuple(sorted(found))
 
 
 def _readings(numeral: str, separator: str | None) -> set[float]:
@@ -105,10 +126,10 @@ def _readings(numeral: str, separator: str | None) -> set[float]:
     return {whole}
 
 
-def _currency(match: re.Match) -> str | None:
-    for name in ("cur", "code"):
-        if match[name]:
-            word = match[name].lower()
+def _currency(*written: str | None) -> str | None:
+    for word in written:
+        if word:
+            word = word.lower()
             word = word[3:].strip() if word.startswith("de ") else word
             return _CURRENCY_WORDS.get(word.replace(" ", ""), word.upper())
     return None
@@ -119,15 +140,99 @@ def quote_states(quote: str, value: float, unit: str | None = None) -> bool:
 
     A figure in another currency than the metric's does not count; one without a currency does.
     """
-    if not isinstance(quote, str) or value is None or not math.isfinite(value):
+    if not isinstance(quote, str) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return False
-    money = bool(unit) and is_currency(str(unit))
-    for amount in amounts_in(quote):
-        if amount.currency and (not money or amount.currency != str(unit).upper()):
+    code = _money_code(unit)
+    return _plainly_states(quote, float(value), code) or _reads_as(quote, value, code)
+
+
+@lru_cache(maxsize=256)
+def _money_code(unit: str | None) -> str | None:
+    return str(unit).upper() if unit and is_currency(str(unit)) else None
+
+
+def _reads_as(quote: str, value: float, code: str | None) -> bool:
+    """The full reading: every figure in the quote, each with all the readings its writing allows."""
+    for _, _, readings, currency in _figures(quote):
+        if currency and currency != code:
             continue
-        if any(math.isclose(reading, value, rel_tol=1e-9, abs_tol=1e-9) for reading in amount.values):
+        if any(math.isclose(reading, value, rel_tol=1e-9, abs_tol=1e-9) for reading in readings):
             return True
     return False
+
+
+# ---- the quick look -------------------------------------------------------------------------------
+# Checking 100,000 quotes with the regex takes most of a second; most quotes write their figure in
+# one of a few forms, which `str.find` locates in a fraction of that. The quick look only says yes
+# where the full reading would; whenever the text around the form could change its meaning (another
+# digit, a scale word, a currency) it says no, and the full reading decides.
+
+_BEFORE_FIGURE = frozenset(" ([\"'“«\n\t")
+_AFTER_FIGURE = frozenset(" ,.;:)]\"'”»!?…\n\t")
+_LETTERS = re.compile(r"[^\W\d_]*")
+_SEPARATORS = frozenset(" .,'\u00a0\u202f\u2009")
+_WORDS_AFTER = {w.lower(): None for w in (*_SCALE_WORDS, *_AMBIGUOUS_SCALES, "de")}
+_WORDS_AFTER.update(_CURRENCY_WORDS)  # a currency word after the figure: fine if it is the metric's
+_CURRENCY_BEFORE_CODES = {**{code: code for code in ("USD", "EUR", "GBP", "UAH", "RUB")}, "US$": "USD",
+                          **{sign: code for code, sign in _SYMBOLS.items()}}
+
+
+def _plainly_states(quote: str, value: float, code: str | None) -> bool:
+    forms = _common_forms(value, code is not None) if code is not None and value >= 1e6 else \
+        _grouped_forms(value)
+    for form in forms:
+        i = quote.find(form)
+        while i >= 0:
+            if _starts_figure(quote, i, code) and _ends_figure(quote, i + len(form), code):
+                return True
+            i = quote.find(form, i + 1)
+    return False
+
+
+def _grouped_forms(value: float) -> tuple[str, ...]:
+    grouped = f"{int(value):,}" if value.is_integer() and value < 1e18 else _grouped(value)
+    return (grouped, grouped.replace(",", "")) if "," in grouped else (grouped,)
+
+
+def _common_forms(value: float, money: bool):  # noqa: ANN202 - a generator of strings, most likely first
+    if money and value >= 1e6:
+        for scale, word, short in ((1e12, "trillion", "tn"), (1e9, "billion", "bn"), (1e6, "million", "m")):
+            if value >= scale:
+                number = _trimmed(value / scale, 3)
+                if math.isclose(float(number.replace(",", "")) * scale, value, rel_tol=1e-9):
+                    yield f"{number} {word}"
+                    yield number + short
+    yield from _grouped_forms(value)
+
+
+def _starts_figure(quote: str, i: int, code: str | None) -> bool:
+    if i == 0:
+        return True
+    before = quote[i - 1]
+    if before in _SEPARATORS and i >= 2 and quote[i - 2].isdigit():
+        return False  # "1 200" or "1'200": the form is the tail of a longer number
+    if before == " ":
+        currency = _CURRENCY_BEFORE_CODES.get(quote[max(0, i - 4):i - 1].upper()) or \
+            _CURRENCY_BEFORE_CODES.get(quote[max(0, i - 4):i - 1][-3:].upper()) or \
+            _CURRENCY_BEFORE_CODES.get(quote[i - 2:i - 1])
+        return currency is None or currency == code
+    if before in _BEFORE_FIGURE:
+        return True
+    return code is not None and _CURRENCY_BEFORE_CODES.get(before) == code
+
+
+def _ends_figure(quote: str, j: int, code: str | None) -> bool:
+    if j == len(quote):
+        return True
+    after, following = quote[j], quote[j + 1:j + 2]
+    if after in _SEPARATORS and following.isdigit():
+        return False  # "4,000,000", "4.5", "4 000": the form is the head of a longer number
+    if after == " ":
+        if not following.isalpha():
+            return following != "%"
+        word = _LETTERS.match(quote, j + 1).group().lower()
+        return word not in _WORDS_AFTER or (_WORDS_AFTER[word] is not None and _WORDS_AFTER[word] == code)
+    return after in _AFTER_FIGURE
 
 
 def written_forms(value: float, unit: str | None = None) -> set[str]:

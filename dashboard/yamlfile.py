@@ -11,7 +11,9 @@ Plain scalars are typed by the same function on both paths, so both give the sam
 from __future__ import annotations
 
 import functools
+import math
 import re
+import threading
 from dataclasses import dataclass, field
 
 import yaml
@@ -82,7 +84,9 @@ def decode(data: bytes, file: str) -> str:
 
 def parse_fast(text: str) -> object | None:
     """The parsed data, or None when this text must go down the located path."""
-    if _needs_located_parse(text):
+    if _needs_located_parse(text) or threading.current_thread() is not threading.main_thread():
+        # yaml_rs 0.1.6 crashed the process (SIGSEGV) now and then when called from Streamlit's
+        # script threads; off the main thread the located parser (libyaml) does the work.
         return None
     try:
         return yaml_rs.loads(text, parse_datetime=False)
@@ -192,21 +196,44 @@ class _Walker:
         return result
 
 
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+")
+_BASED = re.compile(r"([-+]?)0([xXoObB])([0-9a-fA-F]+)")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, ".nan": math.nan, ".NaN": math.nan,
+            ".NAN": math.nan}
+
+
 @functools.lru_cache(maxsize=65536)
 def resolve_plain(value: str) -> object:
     """Type a plain (unquoted) scalar exactly as the fast parser does: null, bool, int, float or text.
 
     Dates stay text (both parsers are told not to build dates), so `as_of: 2025-01-09` and
-    `as_of: '2025-01-09'` read the same, and a quoted value is never anything but text.
+    `as_of: '2025-01-09'` read the same, and a quoted value is never anything but text. The rules
+    copy yaml_rs's (YAML 1.2 core schema, with "_" ignored in numbers); tests hold the two equal.
     """
-    if value == "":
+    if value in _NULLS:
         return None
-    try:
-        parsed = yaml_rs.loads(f"k: {value}\n", parse_datetime=False)
-    except Exception:
+    if value in _BOOLS:
+        return _BOOLS[value]
+    sign = value[0] if value[0] in "+-" else ""
+    body = value[len(sign):].replace("_", "")
+    if not body or body[0] in "+-" or not any(c.isdigit() for c in body) and body not in _SPECIAL:
         return value
-    if isinstance(parsed, dict) and len(parsed) == 1 and "k" in parsed:
-        result = parsed["k"]
-        if isinstance(result, (str, int, float, bool)) or result is None:
-            return result
+    digits = sign + body
+    if _INT.fullmatch(digits):
+        return int(digits)
+    based = _BASED.fullmatch(digits)
+    if based:
+        sign, base, number = based.groups()
+        radix = {"x": 16, "o": 8, "b": 2}[base.lower()]
+        try:
+            return int(sign + number, radix)
+        except ValueError:
+            return value
+    if _FLOAT.fullmatch(digits):
+        return float(digits)
+    if body in _SPECIAL and not (sign and body.lower() == ".nan"):
+        return -_SPECIAL[body] if sign == "-" else _SPECIAL[body]
     return value

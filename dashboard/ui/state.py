@@ -1,0 +1,70 @@
+"""The fact base as the dashboard sees it: loaded once per content, last good copy on errors."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from ..errors import FactBaseError, Problem
+from ..factbase import FactBase
+from ..filters import Filters, apply_filters
+from ..loader import load_factbase
+from ..paths import default_facts_path
+
+_LAST_GOOD: dict[str, FactBase] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class View:
+    """What every page draws from: the fact base, the filtered facts, and any load problems."""
+
+    base: FactBase | None
+    facts: pd.DataFrame  # filtered
+    filters: Filters
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    stale: bool = False  # showing the last good data because the file is broken now
+    colors: dict[str, str] = field(default_factory=dict)  # one colour per claimant, the same on every chart
+
+
+def facts_path() -> Path:
+    """The fact file comes from the server's configuration, never from the URL."""
+    configured = os.environ.get("FACTDASH_FACTS")
+    return Path(configured) if configured else default_facts_path()
+
+
+def load() -> tuple[FactBase | None, list[Problem], bool]:
+    """Load the fact base; on problems return the last good copy (if any), the problems, and stale=True."""
+    path = facts_path()
+    key = str(path.resolve())
+    try:
+        base = load_factbase(path)
+    except FactBaseError as err:
+        with _LOCK:
+            return _LAST_GOOD.get(key), err.problems, True
+    except Exception as err:  # noqa: BLE001 - a reader must never see a traceback
+        with _LOCK:
+            problem = Problem(str(path), 1, 1, f"could not load the fact base: {type(err).__name__}: {err}")
+            return _LAST_GOOD.get(key), [problem], True
+    with _LOCK:
+        _LAST_GOOD[key] = base
+    return base, [], False
+
+
+def set_view(view: View) -> None:
+    st.session_state["_factdash_view"] = view
+
+
+def current_view() -> View:
+    """The view the entry script prepared for this run."""
+    return st.session_state["_factdash_view"]
+
+
+def filtered(base: FactBase, filters: Filters) -> pd.DataFrame:
+    return apply_filters(base.facts, filters)

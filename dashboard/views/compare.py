@@ -1,0 +1,39 @@
+"""Compare: each group of conflicting figures on one axis, with the members' quotes and links."""
+
+import streamlit as st
+
+from charts import compare_figure
+from charts.provenance import sources_caption
+from dashboard.conflicts import find_conflicts
+from dashboard.ui.components import facts_table, md, show_figure
+from dashboard.ui.state import current_view
+
+view = current_view()
+st.title("Compare conflicting figures")
+st.caption("Figures are compared only when they count the same thing (same metric and stage) within 31 days, "
+           "from at least two claimants. \"About\" allows ±10%; \"at least\" is open-ended.")
+
+show_agreeing = st.toggle("Also show groups whose figures agree within their stated precision", key="agreeing",
+                          bind="query-params")
+conflicts = [c for c in find_conflicts(view.facts) if show_agreeing or c.conflicting]
+if not conflicts:
+    st.info("No comparable figures disagree under the current filters.")
+    st.stop()
+
+labels = {c.group_id: f"{c.metric_label} ({c.as_of_from:%b %Y}): {c.ratio:.1f}×" for c in conflicts}
+chosen = st.selectbox("Group", list(labels), format_func=labels.get, key="group", bind="query-params",
+                      index=0)
+conflict = next(c for c in conflicts if c.group_id == chosen)
+
+st.subheader(f"{conflict.metric_label}, {conflict.as_of_from:%B %Y}")
+st.write(conflict.summary)
+figure = compare_figure(conflict.members, title=f"{conflict.metric_label}, {conflict.as_of_from:%B %Y}",
+                        ratio=conflict.ratio, colors=view.colors)
+show_figure(figure, key=f"compare-{conflict.group_id}", caption=sources_caption(conflict.members),
+            title=f"{conflict.metric_label} {conflict.as_of_from:%Y-%m}")
+definition = conflict.members["definition"].dropna()
+if len(definition):
+    st.caption(f"What is counted: {md(definition.iloc[0])}")
+st.markdown("**The figures, in their sources' words**")
+facts_table(conflict.members, key="compare-members",
+            columns=["claimant_name", "figure", "as_of_text", "quote", "source_title", "publisher", "url", "fact_id"])

@@ -1,0 +1,44 @@
+"""Overview: how much is in the fact base, where sources disagree most, and what came in last."""
+
+import streamlit as st
+
+from dashboard.conflicts import find_conflicts
+from dashboard.numbers import format_figure
+from dashboard.ui.components import facts_table, md
+from dashboard.ui.state import current_view
+
+view = current_view()
+facts = view.facts
+st.title("Who says what, and how far apart")
+st.caption(md(view.base.description) if view.base is not None else "")
+
+cols = st.columns(4)
+cols[0].metric("Facts", f"{len(facts):,}")
+cols[1].metric("Sources", f"{facts['source'].nunique():,}")
+cols[2].metric("Claimants", f"{facts['claimant'].nunique():,}")
+cols[3].metric("Metrics", f"{facts['metric'].nunique():,}")
+
+st.subheader("Largest disagreements")
+conflicts = [c for c in find_conflicts(facts) if c.conflicting][:6]
+if not conflicts:
+    st.info("No conflicting figures under the current filters.")
+for row_start in range(0, len(conflicts), 2):
+    for column, conflict in zip(st.columns(2), conflicts[row_start:row_start + 2]):
+        high, low = conflict.members.iloc[0], conflict.members.iloc[-1]
+        with column.container(border=True):
+            st.markdown(f"**{md(conflict.metric_label)}**, {conflict.as_of_from:%B %Y}")
+            left, right, ratio = st.columns([3, 3, 2])
+            for column, member in ((left, high), (right, low)):
+                figure = format_figure(member.qualifier, member.value, member.low, member.high, conflict.unit)
+                party = " · party to the conflict" if member.party_to_conflict is True else ""
+                column.markdown(f"### {md(figure)}")
+                column.caption(f"{md(member.claimant_name)}{party}")
+            ratio.markdown(f"### {conflict.ratio:.1f}×" if conflict.ratio < 1e6 else "### —")
+            ratio.caption("highest ÷ lowest")
+            st.write(conflict.summary)
+            st.page_link("views/compare.py", label="Compare the figures and their quotes",
+                         query_params={"group": conflict.group_id}, icon=":material/compare_arrows:")
+
+st.subheader("Latest facts")
+latest = facts.sort_values(["stated", "as_of"], ascending=False, na_position="last").head(10)
+facts_table(latest, key="latest-facts")

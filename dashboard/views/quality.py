@@ -1,0 +1,21 @@
+"""Data quality: the consistency checks, each naming the facts involved and where they are written."""
+
+import streamlit as st
+
+from dashboard.checks import findings_frame, run_checks
+from dashboard.ui.state import current_view
+
+view = current_view()
+st.title("Data quality")
+if view.problems:
+    st.error(f"{len(view.problems)} problem(s) stop the fact base from loading; see them above.")
+findings = run_checks(view.base)
+frame = findings_frame(findings)
+errors = int((frame["severity"] == "error").sum()) if len(frame) else 0
+st.caption(f"{len(findings)} finding(s): {errors} error(s), {len(findings) - errors} warning(s). "
+           "Each finding names the facts involved; search for a fact id on the Sources page.")
+if len(frame):
+    kinds = sorted(frame["check"].unique().tolist())
+    chosen = st.multiselect("Checks", kinds, key="checks", bind="query-params", placeholder="All checks")
+    shown = frame[frame["check"].isin(chosen)] if chosen else frame
+    st.dataframe(shown, hide_index=True, key="findings")

@@ -1,0 +1,45 @@
+"""Timelines: one metric's figures over time, one series per claimant, with events marked."""
+
+import streamlit as st
+
+from charts import timeline_figure, timeline_panels
+from charts.provenance import sources_caption
+from dashboard.conflicts import find_conflicts
+from dashboard.timelines import metrics_with_series, timeline
+from dashboard.ui.components import facts_table, md, show_figure
+from dashboard.ui.state import current_view
+
+view = current_view()
+facts = view.facts
+st.title("How the figures moved")
+metrics = metrics_with_series(facts)
+if not metrics:
+    st.info("No figures under the current filters.")
+    st.stop()
+labels = facts.drop_duplicates("metric").set_index("metric")["metric_label"].astype(str).to_dict()
+left, right = st.columns([3, 1])
+metric = left.selectbox("Metric", metrics, format_func=lambda m: labels.get(m, m), key="metric",
+                        bind="query-params")
+log = right.toggle("Log scale", key="log", bind="query-params")
+others = [m for m in metrics if m != metric]
+beside = st.multiselect("Show beside it, each in its own panel (never on one axis)", others, key="beside",
+                        bind="query-params", format_func=lambda m: labels.get(m, m), max_selections=3)
+
+chosen = [metric, *beside]
+series = {m: timeline(facts, view.base.events, m) for m in chosen}
+keep = [fid for c in find_conflicts(facts[facts["metric"].isin(chosen)]) for fid in c.members["fact_id"]]
+if beside:
+    figure = timeline_panels({m: t.series for m, t in series.items()}, series[metric].events, log=log,
+                             colors=view.colors, keep=keep)
+    title = " / ".join(labels.get(m, m) for m in chosen)
+else:
+    figure = timeline_figure(series[metric].series, series[metric].events, log=log, title=labels.get(metric, metric),
+                             colors=view.colors, keep=keep)
+    title = labels.get(metric, metric)
+shown = facts[facts["metric"].isin(chosen)]
+show_figure(figure, key=f"timeline-{'-'.join(chosen)}", caption=sources_caption(shown), title=title)
+definition = shown.drop_duplicates("metric")[["metric_label", "definition"]].dropna()
+for row in definition.itertuples():
+    st.caption(f"{md(row.metric_label)}: {md(row.definition)}")
+with st.expander(f"The {len(shown):,} figures behind the chart"):
+    facts_table(shown.sort_values(["claimant_name", "as_of"]), key="timeline-facts")

@@ -1,0 +1,116 @@
+"""The dashboard in a real Chromium against a real `factdash serve`: pages, filters, URLs, errors."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote_plus
+
+import pytest
+
+from dashboard import load_factbase
+from dashboard.ui.sidebar import options_for
+
+from .conftest import ROOT
+from .serving import browser, serve
+
+pytestmark = pytest.mark.browser
+
+PAGES = {"": "Who says what", "compare": "Compare conflicting figures", "timelines": "How the figures moved",
+         "aid": "Aid: packages", "sources": "Sources and their words", "quality": "Data quality"}
+
+
+def _labels() -> dict:
+    base = load_factbase(ROOT / "facts.yaml")
+    choices = options_for(base)
+    metrics = base.facts.drop_duplicates("metric").set_index("metric")["metric_label"].astype(str).to_dict()
+    return {"claimant": choices["claimant_names"], "metric": metrics}
+
+
+LABELS = _labels()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    with browser() as instance:  # one Playwright per process: a second sync one would clash
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def site(chromium):
+    with serve() as url:
+        yield url, chromium
+
+
+def open_page(site, path: str):
+    url, chromium = site
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid='stApp']", timeout=60_000)
+    return page, errors
+
+
+def wait_quiet(page) -> None:
+    """Until Streamlit has finished running the script (the status widget says so)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_its_heading_and_charts(site, path):
+    page, errors = open_page(site, path)
+    page.get_by_text(PAGES[path]).first.wait_for(timeout=60_000)
+    if path in ("compare", "timelines", "aid"):
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        assert page.locator(".js-plotly-plot").count() >= 1
+    assert not page.get_by_text("Traceback").count()
+    assert not errors, errors
+    page.close()
+
+
+def test_a_filter_changes_the_chart_and_lives_in_the_url(site):
+    # Bound widgets carry their shown labels in the URL: readable links such as ?claimant=UK+Ministry+of+Defence
+    metric = quote_plus(LABELS["metric"]["soldier-casualties-russia"])
+    page, _ = open_page(site, f"timelines?metric={metric}")
+    page.wait_for_selector(".js-plotly-plot .legendtext", timeout=60_000)
+    wait_quiet(page)
+    before = sorted(page.locator(".js-plotly-plot .legendtext").all_text_contents())
+    claimant = quote_plus(LABELS["claimant"]["uk-mod"])
+    page.goto(page.url.split("?")[0] + f"?metric={metric}&claimant={claimant}")
+    page.wait_for_selector(".js-plotly-plot .legendtext", timeout=60_000)
+    wait_quiet(page)
+    after = sorted(page.locator(".js-plotly-plot .legendtext").all_text_contents())
+    assert len(before) > 2 and after != before and any("UK" in name for name in after)
+    page.reload()
+    page.wait_for_selector(".js-plotly-plot .legendtext", timeout=60_000)
+    wait_quiet(page)
+    assert f"claimant={claimant}" in page.url
+    assert sorted(page.locator(".js-plotly-plot .legendtext").all_text_contents()) == after
+    page.close()
+
+
+def test_choosing_a_claimant_in_the_sidebar_updates_the_url(site):
+    page, _ = open_page(site, "sources")
+    page.get_by_text("Sources and their words").wait_for(timeout=60_000)
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").filter(has_text="Claimant (who")
+    box.locator("input").click()
+    page.keyboard.type("Zelenskyy")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"claimant=Volodymyr\+Zelenskyy"), timeout=30_000)
+    wait_quiet(page)
+    page.get_by_text("Compare", exact=True).first.click()
+    page.get_by_text("Compare conflicting figures").wait_for(timeout=60_000)
+    assert "claimant=Volodymyr+Zelenskyy" in page.url  # the filter survives switching pages
+    page.close()
+
+
+def test_broken_fact_file_shows_the_problems(tmp_path, chromium):
+    broken = tmp_path / "facts.yaml"
+    broken.write_text("schema_version: 1\nfacts:\n  - id: a\n    metric: m\n    value: [1\n", encoding="utf-8")
+    with serve(broken) as url:
+        page = chromium.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_text("YAML syntax error").first.wait_for(timeout=60_000)
+        assert page.get_by_text("facts.yaml:").count() >= 1
+        assert not page.get_by_text("Traceback").count()
