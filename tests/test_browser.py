@@ -114,3 +114,17 @@ def test_broken_fact_file_shows_the_problems(tmp_path, chromium):
         page.get_by_text("YAML syntax error").first.wait_for(timeout=60_000)
         assert page.get_by_text("facts.yaml:").count() >= 1
         assert not page.get_by_text("Traceback").count()
+
+
+def test_overview_card_links_to_its_compare_group(site):
+    page, errors = open_page(site, "")
+    page.get_by_text("Largest disagreements").wait_for(timeout=60_000)
+    page.get_by_text("Compare the figures and their quotes").nth(1).click()  # the second card
+    page.get_by_text("Compare conflicting figures").wait_for(timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    wait_quiet(page)
+    # The first group is the picker's default, so only a later one shows in the URL.
+    assert "group=" in page.url
+    assert "38,500" in page.locator(".js-plotly-plot").first.inner_text()
+    assert not errors
+    page.close()

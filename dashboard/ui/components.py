@@ -19,6 +19,12 @@ def md(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)) if text is not None and text == text else ""
 
 
+def conflict_label(conflict) -> str:  # noqa: ANN001 - a dashboard.conflicts.Conflict
+    """How a conflict group is named in the picker and in the URL (bound widgets put labels there)."""
+    ratio = f"{conflict.ratio:.1f}×" if conflict.ratio < 1e6 else "open-ended"
+    return f"{conflict.metric_label} ({conflict.as_of_from:%b %Y}): {ratio}"
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "chart"
 

@@ -5,7 +5,7 @@ import streamlit as st
 from charts import compare_figure
 from charts.provenance import sources_caption
 from dashboard.conflicts import find_conflicts
-from dashboard.ui.components import facts_table, md, show_figure
+from dashboard.ui.components import conflict_label, facts_table, md, show_figure
 from dashboard.ui.state import current_view
 
 view = current_view()
@@ -20,7 +20,7 @@ if not conflicts:
     st.info("No comparable figures disagree under the current filters.")
     st.stop()
 
-labels = {c.group_id: f"{c.metric_label} ({c.as_of_from:%b %Y}): {c.ratio:.1f}×" for c in conflicts}
+labels = {c.group_id: conflict_label(c) for c in conflicts}
 chosen = st.selectbox("Group", list(labels), format_func=labels.get, key="group", bind="query-params",
                       index=0)
 conflict = next(c for c in conflicts if c.group_id == chosen)

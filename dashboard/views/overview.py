@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.conflicts import find_conflicts
 from dashboard.numbers import format_figure
-from dashboard.ui.components import facts_table, md
+from dashboard.ui.components import conflict_label, facts_table, md
 from dashboard.ui.state import current_view
 
 view = current_view()
@@ -30,14 +30,14 @@ for row_start in range(0, len(conflicts), 2):
             left, right, ratio = st.columns([3, 3, 2])
             for column, member in ((left, high), (right, low)):
                 figure = format_figure(member.qualifier, member.value, member.low, member.high, conflict.unit)
-                party = " · party to the conflict" if member.party_to_conflict is True else ""
+                party = " · party to the conflict" if member.party_to_conflict == True else ""  # noqa: E712 (NA-safe)
                 column.markdown(f"### {md(figure)}")
                 column.caption(f"{md(member.claimant_name)}{party}")
             ratio.markdown(f"### {conflict.ratio:.1f}×" if conflict.ratio < 1e6 else "### —")
             ratio.caption("highest ÷ lowest")
             st.write(conflict.summary)
             st.page_link("views/compare.py", label="Compare the figures and their quotes",
-                         query_params={"group": conflict.group_id}, icon=":material/compare_arrows:")
+                         query_params={"group": conflict_label(conflict)}, icon=":material/compare_arrows:")
 
 st.subheader("Latest facts")
 latest = facts.sort_values(["stated", "as_of"], ascending=False, na_position="last").head(10)
