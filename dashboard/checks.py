@@ -8,7 +8,6 @@ is odd, which facts, and where they are written.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .conflicts import WINDOW_DAYS, comparable_groups
-from .keys import combined_codes, day_numbers
 from .factbase import FactBase
+from .keys import combined_codes, day_numbers
 from .numbers import format_amount, format_figure, quote_states
 from .values import ValueError_, parse_date
 
@@ -113,7 +112,7 @@ def cumulative_falls(facts: pd.DataFrame) -> list[Finding]:
         f"{_figure(after)} ({after['as_of_text']}) from {_figure(before)} ({before['as_of_text']}, "
         f"{before['fact_id']}): a correction or a change of definition? Say which in a note",
         [after["fact_id"], before["fact_id"]], [_location(after), _location(before)])
-        for after, before in zip(later, earlier)]
+        for after, before in zip(later, earlier, strict=True)]
 
 
 def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
@@ -177,9 +176,10 @@ def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
     over = over[ranked[firsts]]
 
     inc_ids, inc_places = inc["fact_id"].to_numpy(dtype=object), _locations(inc)
-    inc_labels = dict(zip(inc["metric"], inc["metric_label"]))
+    inc_labels = dict(zip(inc["metric"], inc["metric_label"], strict=True))
     findings = []
-    for i, row, more in zip(over.tolist(), _records(totals, over, extra=("metric_inc", "unit")), later.tolist()):
+    rows = _records(totals, over, extra=("metric_inc", "unit"))
+    for i, row, more in zip(over.tolist(), rows, later.tolist(), strict=True):
         since_text = f"{row['since']:%Y-%m-%d}" if pd.notna(row["since"]) else "the start"
         count = int(last[i] - first[i])
         label = _text(inc_labels.get(row["metric_inc"]), row["metric_inc"])
@@ -188,7 +188,7 @@ def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
             f"fact '{row['fact_id']}': {count} figure{'s' if count != 1 else ''} for {label} from {_name(row)} "
             f"between {since_text} and {row['as_of_text']} add up to {format_amount(total[i], row['unit'])}, more "
             f"than the {_figure(row)} it gave for {_label(row)}"
-            f"{f' (and so do {more} later totals)' if more else ''}: a package counted twice or slipped, or a "
+            f"{_later(more)}: a package counted twice or slipped, or a "
             "total that leaves some out?",
             [row["fact_id"], *inc_ids[first[i]:last[i]]], [_location(row), *inc_places[first[i]:last[i]]]))
     return findings
@@ -210,7 +210,7 @@ def outliers(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> list[Fin
     flagged = np.flatnonzero((size.to_numpy() >= 3) & (median.to_numpy() > 0) & (central.to_numpy() > 0)
                              & (factor >= OUTLIER_FACTOR))
     findings = []
-    for i, row in zip(flagged.tolist(), _records(usable, flagged)):
+    for i, row in zip(flagged.tolist(), _records(usable, flagged), strict=True):
         direction = "above" if ratio[i] > 1 else "below"
         findings.append(Finding(
             "outlier-100x", "warning",
@@ -225,7 +225,7 @@ def quotes_missing_figure(facts: pd.DataFrame) -> list[Finding]:
     """Facts whose quote does not write their value (or, for a range, its low and high) in any usual form."""
     quoted = facts[_has_text(facts["quote"])]
     columns = zip(quoted["quote"].tolist(), quoted["value"].tolist(), quoted["low"].tolist(),
-                  quoted["high"].tolist(), quoted["unit"].tolist())
+                  quoted["high"].tolist(), quoted["unit"].tolist(), strict=True)
     missing = [i for i, (quote, value, low, high, unit) in enumerate(columns)
                if not (quote_states(quote, value, unit) if value == value  # NaN != NaN: no value, a range
                        else all(quote_states(quote, x, unit) for x in (low, high) if x == x))]
@@ -279,9 +279,10 @@ def facts_without_quote(facts: pd.DataFrame, sources: pd.DataFrame | None = None
     key = combined_codes(via, origin)
     order = np.lexsort((np.arange(len(key)), key))
     bounds = np.r_[np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]]), len(order)]
-    ids, places = missing["fact_id"].to_numpy(dtype=object)[order], np.asarray(_locations(missing), dtype=object)[order]
+    ids = missing["fact_id"].to_numpy(dtype=object)[order]
+    places = np.asarray(_locations(missing), dtype=object)[order]
     findings = []
-    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         count, name, from_dataset = end - start, origin[order[start]], bool(via[order[start]])
         facts_text = f"{count} fact{'s' if count != 1 else ''}"
         have = "have" if count != 1 else "has"
@@ -326,25 +327,31 @@ def uncited(base: FactBase) -> list[Finding]:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
-def _figure(row: pd.Series, qualified: bool = True) -> str:
+def _figure(row: dict, qualified: bool = True) -> str:
     return format_figure(row["qualifier"] if qualified else "exact", row["value"], row["low"], row["high"],
                          row.get("unit"))
 
 
-def _name(row: pd.Series) -> str:
+def _name(row: dict) -> str:
     return _text(row.get("claimant_name"), row["claimant"])
 
 
-def _label(row: pd.Series) -> str:
+def _label(row: dict) -> str:
     return _text(row.get("metric_label"), row["metric"])
 
 
-def _location(row: pd.Series) -> str:
+def _location(row: dict) -> str:
     return f"{row['file']}:{row['line']}"
 
 
 def _locations(frame: pd.DataFrame) -> list[str]:
-    return [f"{file}:{line}" for file, line in zip(frame["file"].tolist(), frame["line"].tolist())]
+    return [f"{file}:{line}" for file, line in zip(frame["file"].tolist(), frame["line"].tolist(), strict=True)]
+
+
+def _later(count: int) -> str:
+    if not count:
+        return ""
+    return " (as does 1 later total)" if count == 1 else f" (as do {count} later totals)"
 
 
 def _distinct(column: pd.Series) -> set:
@@ -376,7 +383,7 @@ def _records(frame: pd.DataFrame, positions, extra: tuple[str, ...] = ()) -> lis
     """The rows at `positions` (ints) as dicts of plain values (Timestamps, floats): a finding's message
     needs a few fields of a few rows, and a pandas row costs as much as a column."""
     picked = {name: frame[name].iloc[positions].tolist() for name in (*_RECORD_FIELDS, *extra) if name in frame}
-    return [dict(zip(picked, values)) for values in zip(*picked.values())]
+    return [dict(zip(picked, values, strict=True)) for values in zip(*picked.values(), strict=True)]
 
 
 def _text(value: object, default: str) -> str:

@@ -52,14 +52,14 @@ def _load_or_report(path_text: str | None):
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    from .conflicts import conflict_to_dict, conflicts_frame, find_conflicts
+    from .conflicts import conflicts_frame, conflicts_to_dicts, find_conflicts
 
     base = _load_or_report(args.facts)
     if base is None:
         return 1
     conflicts = find_conflicts(base.facts, window_days=args.window)
     if args.format == "json":
-        _emit(json.dumps([conflict_to_dict(c) for c in conflicts], indent=2, ensure_ascii=False) + "\n")
+        _emit(json.dumps(conflicts_to_dicts(conflicts), indent=2, ensure_ascii=False) + "\n")
     elif args.format == "csv":
         columns = ["group_id", "ratio", "overlap", "summary", "fact_id", "metric", "claimant", "claimant_name",
                    "party_to_conflict", "value", "low", "high", "central", "qualifier", "interval_low",
@@ -75,7 +75,8 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         for c in conflicts:
             ratio = "inf" if c.ratio == float("inf") else f"{c.ratio:.1f}x"
             ids = [f + (" (party to the conflict)" if f in c.party_members else "") for f in c.members["fact_id"]]
-            lines += ["", f"{ratio:>7}  {'conflict' if c.conflicting else 'overlap '}  {c.group_id}  ({c.metric_label})",
+            kind = "conflict" if c.conflicting else "overlap "
+            lines += ["", f"{ratio:>7}  {kind}  {c.group_id}  ({c.metric_label})",
                       f"         {c.summary}", f"         {', '.join(ids)}"]
         _emit("\n".join(lines) + "\n")
     return 0
@@ -139,6 +140,124 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _filter_arguments(command: argparse.ArgumentParser) -> None:
+    """The dashboard sidebar's filters as options; each takes one or more ids and may repeat."""
+    from .filters import PARTY_CHOICES
+
+    group = command.add_argument_group("filters (those of the dashboard's sidebar; ids as in the fact files)")
+    for flag, what in (("--source", "source"), ("--claimant", "claimant"), ("--publisher", "publisher name"),
+                       ("--kind", "claimant kind"), ("--category", "metric category")):
+        group.add_argument(flag, nargs="+", action="extend", default=[], metavar="ID",
+                           help=f"only facts of this {what} (or these)")
+    group.add_argument("--party", choices=PARTY_CHOICES, default="all",
+                       help="claimants who are parties to the conflict, third parties, or all (default)")
+    group.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="figures as of this day or later")
+    group.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="figures as of this day or earlier")
+
+
+def _filters(args: argparse.Namespace):  # -> Filters
+    from .filters import Filters
+
+    return Filters(sources=tuple(args.source), claimants=tuple(args.claimant), publishers=tuple(args.publisher),
+                   claimant_kinds=tuple(args.kind), categories=tuple(args.category), party=args.party,
+                   date_from=args.date_from, date_to=args.date_to)
+
+
+def _date(text: str):  # -> datetime.date
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got '{text}'") from None
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got '{text}'")
+        return value
+
+    return parse
+
+
+def cmd_charts(args: argparse.Namespace) -> int:
+    from .export import view_charts
+
+    base = _load_or_report(args.facts)
+    if base is None:
+        return 1
+    charts = view_charts(base, _filters(args), agreeing=args.agreeing)
+    _emit("".join(f"{c.chart_id}\t{c.title} ({len(c.rows)} fact{'s' if len(c.rows) != 1 else ''})\n" for c in charts))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write charts and their data (or one ZIP of them) into a folder; exit 2 when asked for images
+    without a browser to draw them, or for a chart or format that does not exist."""
+    import time
+
+    from .export import SCALE, WIDTH, Export, find_chart, parse_formats, view_charts
+    from .images import FORMATS as IMAGE_FORMATS
+    from .images import NO_BROWSER, ImagesUnavailable, images_available
+
+    try:
+        formats = parse_formats(args.format)
+    except ValueError as err:
+        print(f"factdash export: {err}", file=sys.stderr)
+        return 2
+    if any(f in IMAGE_FORMATS for f in formats) and not images_available():
+        print(f"factdash export: {NO_BROWSER} (html, csv and json work without it)", file=sys.stderr)
+        return 2
+    base = _load_or_report(args.facts)
+    if base is None:
+        return 1
+    filters = _filters(args)
+    try:
+        charts = view_charts(base, filters) if args.all else [find_chart(base, filters, c) for c in args.chart]
+    except ValueError as err:
+        print(f"factdash export: {err}", file=sys.stderr)
+        return 2
+    export = Export(base, filters, charts, formats, width=args.width or WIDTH, height=args.height,
+                    scale=args.scale or SCALE, facts_path=args.facts or "")
+    started = time.perf_counter()
+    try:
+        written = export.write(Path(args.out), as_zip=args.zip, progress=_progress_bar(sys.stderr))
+    except ImagesUnavailable as err:
+        print(f"factdash export: {err}", file=sys.stderr)
+        return 2
+    except (RuntimeError, OSError, ValueError) as err:
+        print(f"factdash export: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''} for {len(charts)} "
+          f"chart{'s' if len(charts) != 1 else ''} to {args.out} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Turn CSV or JSON files into generated fact files as their import specs say (see dashboard.importer)."""
+    from .importer import run_cli
+
+    return run_cli(args.specs, dry_run=args.dry_run, check=args.check, progress=False if args.no_progress else None)
+
+
+def _progress_bar(stream):  # noqa: ANN001, ANN202 - a text stream; returns progress(done, total, name)
+    """One bar redrawn in place on a terminal, one line per file otherwise (logs, CI)."""
+    live = stream.isatty()
+
+    def progress(done: int, total: int, name: str) -> None:
+        filled = 30 * done // max(total, 1)
+        line = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {name}"
+        stream.write(f"\r\033[K{line[:150]}" + ("\n" if done == total else "") if live else line + "\n")
+        stream.flush()
+
+    return progress
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factdash", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -170,6 +289,42 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     serve.add_argument("--port", type=int, default=8501)
     serve.set_defaults(run=cmd_serve)
+
+    charts = commands.add_parser("charts", help="list the ids of the dashboard's charts (under the filters given)")
+    charts.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
+    charts.add_argument("--agreeing", action="store_true",
+                        help="also list comparisons whose figures agree within their stated precision")
+    _filter_arguments(charts)
+    charts.set_defaults(run=cmd_charts)
+
+    export = commands.add_parser("export", help="write charts (png, svg, pdf, html) and their data (csv, json), "
+                                                "with their sources, into a folder or a ZIP")
+    export.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--chart", nargs="+", action="extend", metavar="ID", help="chart ids (see `factdash charts`)")
+    which.add_argument("--all", action="store_true", help="every chart under the filters")
+    export.add_argument("--format", default="png,svg,csv", metavar="LIST",
+                        help="comma-separated: png, svg, pdf, html, csv, json (default: png,svg,csv)")
+    export.add_argument("--out", default="factdash-export", metavar="DIR",
+                        help="folder to write into (default: ./factdash-export); nothing is written elsewhere")
+    export.add_argument("--zip", action="store_true", help="write one ZIP file into the folder instead")
+    export.add_argument("--width", type=_positive(int), metavar="PX", help="image width in px (default 1000)")
+    export.add_argument("--height", type=_positive(int), metavar="PX",
+                        help="image height in px (default: the chart's own, which fits its legend)")
+    export.add_argument("--scale", type=_positive(float), metavar="N", help="PNG pixels per px (default 2)")
+    _filter_arguments(export)
+    export.set_defaults(run=cmd_export)
+
+    imports = commands.add_parser("import", help="make a generated fact file from a CSV or JSON file, as an import "
+                                                 "spec says (see imports/)")
+    imports.add_argument("specs", nargs="+", metavar="SPEC", help="import spec(s), e.g. imports/oryx.yaml")
+    what = imports.add_mutually_exclusive_group()
+    what.add_argument("--dry-run", action="store_true",
+                      help="write nothing; print counts, the first facts and every problem with its input row")
+    what.add_argument("--check", action="store_true",
+                      help="write nothing; exit 1 if a generated file differs from what its spec makes now")
+    imports.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    imports.set_defaults(run=cmd_import)
     return parser
 
 

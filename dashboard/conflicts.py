@@ -21,7 +21,7 @@ from .numbers import format_figure
 WINDOW_DAYS = 31
 # Figures that differ by float noise only ($3.85 billion written two ways) do not disagree.
 _SAME = 1e-9
-_NEEDED = ("fact_id", "metric", "claimant", "central", "interval_low", "interval_high", "as_of")
+_NEEDED = ("fact_id", "metric", "claimant", "central", "interval_low", "interval_high", "as_of", "stated")
 
 
 class _Deferred:
@@ -111,6 +111,8 @@ def find_conflicts(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> li
     numbers, labels = _group_numbers(facts, window_days)
     central = facts["central"].to_numpy(dtype=float)
     rows = np.flatnonzero((numbers >= 0) & ~np.isnan(central))
+    if not len(rows):
+        return []
     group, claimant = numbers[rows], combined_codes(facts["claimant"])[rows]
     # Unknown statement dates (NaT) sort first: such a figure counts as the claimant's oldest.
     order = np.lexsort((rows, day_numbers(facts["as_of"])[rows], day_numbers(facts["stated"])[rows], claimant, group))
@@ -119,8 +121,6 @@ def find_conflicts(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> li
     rows, group = rows[latest], group[latest]
 
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    if not len(starts):
-        return []
     claimants = np.diff(np.r_[starts, len(rows)])
     value = central[rows]
     high, low = np.fmax.reduceat(value, starts), np.fmin.reduceat(value, starts)
@@ -149,19 +149,21 @@ def _conflicts(members: pd.DataFrame, bounds: np.ndarray, labels: list[str], rat
                overlaps: np.ndarray) -> list[Conflict]:
     """Conflict objects from the members sorted group by group (`bounds` delimit the groups), built
     from plain column values; each group's members frame and sentence are made when first read."""
-    column = {name: (members[name].tolist() if name in members else [None] * len(members))
-              for name in ("metric", "metric_label", "unit", "category", "stage")}
+    column: dict[str, list] = {name: (members[name].tolist() if name in members else [None] * len(members))
+                               for name in _SENTENCE_FIELDS}
     starts = bounds[:-1]
     day = members["as_of"].to_numpy(dtype="datetime64[D]")
     first = pd.DatetimeIndex(np.minimum.reduceat(day, starts)).tolist() if len(starts) else []
     last = pd.DatetimeIndex(np.maximum.reduceat(day, starts)).tolist() if len(starts) else []
+    years_only = np.logical_and.reduceat(members["as_of_precision"].to_numpy(dtype=object) == "year", starts) \
+        if len(starts) and "as_of_precision" in members else np.zeros(len(starts), dtype=bool)
     party = members["party_to_conflict"].fillna(False).to_numpy(dtype=bool) if "party_to_conflict" in members \
         else np.zeros(len(members), dtype=bool)
     fact_ids = members["fact_id"].to_numpy(dtype=object)
     party_ranks = np.searchsorted(bounds, np.flatnonzero(party), side="right") - 1
     party_ids = np.split(fact_ids[party], np.searchsorted(party_ranks, np.arange(1, len(labels))))
     conflicts = []
-    for g, (label, ratio, overlap) in enumerate(zip(labels, ratios.tolist(), overlaps.tolist())):
+    for g, (label, ratio, overlap) in enumerate(zip(labels, ratios.tolist(), overlaps.tolist(), strict=True)):
         top, bottom = int(bounds[g]), int(bounds[g + 1])
         metric = column["metric"][top]
         group = _Deferred(_rows, members, top, bottom)
@@ -170,7 +172,8 @@ def _conflicts(members: pd.DataFrame, bounds: np.ndarray, labels: list[str], rat
             unit=_text(column["unit"][top], ""), category=_text(column["category"][top], ""),
             as_of_from=first[g], as_of_to=last[g], ratio=ratio, overlap=overlap, conflicting=not overlap,
             party_members=party_ids[g].tolist(),
-            summary=_Deferred(summarise, group, ratio, overlap),  # type: ignore[arg-type]
+            summary=_Deferred(_sentence_at, column, top, bottom - 1, ratio, overlap,  # type: ignore[arg-type]
+                              _period(first[g], last[g], bool(years_only[g]))),
             members=group,  # type: ignore[arg-type]
             stage=column["stage"][top] if isinstance(column["stage"][top], str) else None))
     return conflicts
@@ -187,10 +190,29 @@ def conflicts_frame(conflicts: list[Conflict]) -> pd.DataFrame:
         from .loader import FRAME_COLUMNS
 
         return pd.DataFrame(columns=extra + FRAME_COLUMNS)
-    frames = [c.members.assign(group_id=c.group_id, ratio=c.ratio, overlap=c.overlap, summary=c.summary)
-              for c in conflicts]
-    frame = pd.concat(frames, ignore_index=True)
+    sizes = [_size(c) for c in conflicts]
+    frame = _rows_of(conflicts).assign(
+        group_id=np.repeat(np.asarray([c.group_id for c in conflicts], dtype=object), sizes),
+        ratio=np.repeat([c.ratio for c in conflicts], sizes),
+        overlap=np.repeat([c.overlap for c in conflicts], sizes),
+        summary=np.repeat(np.asarray([c.summary for c in conflicts], dtype=object), sizes))
     return frame[extra + [c for c in frame.columns if c not in extra]]
+
+
+def _rows_of(conflicts: list[Conflict]) -> pd.DataFrame:
+    """The members of many conflicts in one frame: one take per shared frame, not one concat per group."""
+    pieces: list[tuple[pd.DataFrame, list[np.ndarray]]] = []
+    for conflict in conflicts:
+        held = conflict.__dict__.get("_members")
+        if isinstance(held, _Deferred) and held.make is _rows:
+            frame, start, end = held.args
+            if pieces and pieces[-1][0] is frame:
+                pieces[-1][1].append(np.arange(start, end))
+                continue
+            pieces.append((frame, [np.arange(start, end)]))
+        else:
+            pieces.append((conflict.members, [np.arange(len(conflict.members))]))
+    return pd.concat([frame.iloc[np.concatenate(parts)] for frame, parts in pieces], ignore_index=True)
 
 
 _MEMBER_FIELDS = ("fact_id", "claimant", "claimant_name", "party_to_conflict", "value", "low", "high", "central",
@@ -200,15 +222,34 @@ _MEMBER_FIELDS = ("fact_id", "claimant", "claimant_name", "party_to_conflict", "
 
 def conflict_to_dict(conflict: Conflict) -> dict:
     """A conflict as plain JSON-ready values: ISO dates, null for NaN and for open (infinite) bounds."""
-    members = [{name: _plain(row.get(name)) for name in _MEMBER_FIELDS if name in row}
-               for row in conflict.members.to_dict("records")]
-    return {
-        "group_id": conflict.group_id, "metric": conflict.metric, "metric_label": conflict.metric_label,
-        "unit": conflict.unit, "category": conflict.category, "stage": conflict.stage,
-        "as_of_from": _plain(conflict.as_of_from), "as_of_to": _plain(conflict.as_of_to),
-        "ratio": _plain(conflict.ratio), "overlap": conflict.overlap, "conflicting": conflict.conflicting,
-        "party_members": list(conflict.party_members), "summary": conflict.summary, "members": members,
-    }
+    return conflicts_to_dicts([conflict])[0]
+
+
+def conflicts_to_dicts(conflicts: list[Conflict]) -> list[dict]:
+    """`conflict_to_dict` of many conflicts, reading all their members at once (an export of thousands)."""
+    frame = conflicts_frame(conflicts)
+    fields = [name for name in _MEMBER_FIELDS if name in frame]
+    rows = frame[fields].to_dict("records")
+    out, start = [], 0
+    for conflict in conflicts:
+        end = start + _size(conflict)
+        out.append({
+            "group_id": conflict.group_id, "metric": conflict.metric, "metric_label": conflict.metric_label,
+            "unit": conflict.unit, "category": conflict.category, "stage": conflict.stage,
+            "as_of_from": _plain(conflict.as_of_from), "as_of_to": _plain(conflict.as_of_to),
+            "ratio": _plain(conflict.ratio), "overlap": conflict.overlap, "conflicting": conflict.conflicting,
+            "party_members": list(conflict.party_members), "summary": conflict.summary,
+            "members": [{name: _plain(value) for name, value in row.items()} for row in rows[start:end]],
+        })
+        start = end
+    return out
+
+
+def _size(conflict: Conflict) -> int:
+    held = conflict.__dict__.get("_members")
+    if isinstance(held, _Deferred) and held.make is _rows:
+        return held.args[2] - held.args[1]
+    return len(conflict.members)
 
 
 # ---- grouping ----------------------------------------------------------------------------------
@@ -244,7 +285,7 @@ def _group_numbers(facts: pd.DataFrame, window_days: int) -> tuple[np.ndarray, l
     window_end = np.searchsorted(key, key + window_days, side="right").tolist()
     firsts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]]).tolist()
     starts = []
-    for first, end in zip(firsts, firsts[1:] + [len(rows)]):
+    for first, end in zip(firsts, firsts[1:] + [len(rows)], strict=True):
         i = first
         while i < end:
             starts.append(i)
@@ -257,21 +298,35 @@ def _group_numbers(facts: pd.DataFrame, window_days: int) -> tuple[np.ndarray, l
     metric = facts["metric"].to_numpy(dtype=object)[start_rows]
     stages = stage.to_numpy(dtype=object)[start_rows]
     dates = pd.DatetimeIndex(day[start_rows]).strftime("%Y-%m-%d")
-    labels = [f"{m}:{s}:{d}" if isinstance(s, str) and s else f"{m}:{d}" for m, s, d in zip(metric, stages, dates)]
+    labels = [f"{m}:{s}:{d}" if isinstance(s, str) and s else f"{m}:{d}"
+              for m, s, d in zip(metric, stages, dates, strict=True)]
     return numbers, labels
 
 
 # ---- the sentence ------------------------------------------------------------------------------
 
-def summarise(members: pd.DataFrame | _Deferred, ratio: float, overlap: bool) -> str:
+_SENTENCE_FIELDS = ("metric", "metric_label", "unit", "category", "stage", "claimant", "claimant_name", "qualifier",
+                    "value", "low", "high")
+
+
+def summarise(members: pd.DataFrame, ratio: float, overlap: bool) -> str:
     """One sentence a reader can quote: who says the most, how many times the least, and when.
 
     "Volodymyr Zelenskyy's 4,000 is 3.3 times the figure of about 1,200 from US officials (January 2025)."
-    `members` are sorted highest first.
+    `members` are the group's facts sorted highest first.
     """
-    if isinstance(members, _Deferred):
-        members = members.make(*members.args)
     high, low = members.iloc[0].to_dict(), members.iloc[-1].to_dict()
+    precision = set(members["as_of_precision"]) if "as_of_precision" in members else set()
+    return _sentence(high, low, ratio, overlap,
+                     _period(members["as_of"].min(), members["as_of"].max(), precision == {"year"}))
+
+
+def _sentence_at(column: dict[str, list], top: int, bottom: int, ratio: float, overlap: bool, period: str) -> str:
+    return _sentence({name: values[top] for name, values in column.items()},
+                     {name: values[bottom] for name, values in column.items()}, ratio, overlap, period)
+
+
+def _sentence(high: dict, low: dict, ratio: float, overlap: bool, period: str) -> str:
     unit = _text(high.get("unit"), "")
     high_figure = _figure(high, unit)
     plain = high["qualifier"] == "exact" and not high_figure.startswith("between")
@@ -282,12 +337,11 @@ def summarise(members: pd.DataFrame | _Deferred, ratio: float, overlap: bool) ->
     elif ratio < 1.5:
         # "1.0 times" hides a real gap; below half again, a percentage says how far apart they are.
         percent = (ratio - 1) * 100
-        comparison = f"is {percent:.0f}% higher than {other}" if percent >= 1 else f"is {percent:.2g}% higher than {other}"
+        comparison = f"is {percent:.0f}% higher than {other}" if percent >= 1 \
+            else f"is {percent:.2g}% higher than {other}"
     else:
         comparison = f"is {ratio:.1f} times {other}"
     tail = ", but the two are compatible as stated" if overlap else ""
-    precision = set(members["as_of_precision"]) if "as_of_precision" in members else set()
-    period = _period(members["as_of"].min(), members["as_of"].max(), precision == {"year"})
     return f"{subject} {comparison}{tail} ({period})."
 
 

@@ -66,8 +66,8 @@ _WORD_AMOUNT = re.compile(
          (?P<scale>thousand|million|billion|trillion)(?!\w)(?:\s{_CURRENCY_AFTER}(?!\w))?""",
     re.VERBOSE | re.IGNORECASE,
 )
-_SCALE_LOOKUP = {k.lower(): (v,) for k, v in (*_SCALE_WORDS.items(), *_SCALE_LETTERS.items())}
-_SCALE_LOOKUP.update(_AMBIGUOUS_SCALES)
+_SCALE_LOOKUP: dict[str, tuple[float, ...]] = {
+    **{k.lower(): (v,) for k, v in (*_SCALE_WORDS.items(), *_SCALE_LETTERS.items())}, **_AMBIGUOUS_SCALES}
 
 
 @dataclass(frozen=True)
@@ -171,8 +171,9 @@ _BEFORE_FIGURE = frozenset(" ([\"'“«\n\t")
 _AFTER_FIGURE = frozenset(" ,.;:)]\"'”»!?…\n\t")
 _LETTERS = re.compile(r"[^\W\d_]*")
 _SEPARATORS = frozenset(" .,'\u00a0\u202f\u2009")
-_WORDS_AFTER = {w.lower(): None for w in (*_SCALE_WORDS, *_AMBIGUOUS_SCALES, "de")}
-_WORDS_AFTER.update(_CURRENCY_WORDS)  # a currency word after the figure: fine if it is the metric's
+# The value is the currency a word names: after the figure it is fine if it is the metric's.
+_WORDS_AFTER: dict[str, str | None] = {**{w.lower(): None for w in (*_SCALE_WORDS, *_AMBIGUOUS_SCALES, "de")},
+                                       **_CURRENCY_WORDS}
 _CURRENCY_BEFORE_CODES = {**{code: code for code in ("USD", "EUR", "GBP", "UAH", "RUB")}, "US$": "USD",
                           **{sign: code for code, sign in _SYMBOLS.items()}}
 
@@ -230,7 +231,7 @@ def _ends_figure(quote: str, j: int, code: str | None) -> bool:
     if after == " ":
         if not following.isalpha():
             return following != "%"
-        word = _LETTERS.match(quote, j + 1).group().lower()
+        word = quote[j + 1:_LETTERS.match(quote, j + 1).end()].lower()  # type: ignore[union-attr]  # * matches
         return word not in _WORDS_AFTER or (_WORDS_AFTER[word] is not None and _WORDS_AFTER[word] == code)
     return after in _AFTER_FIGURE
 
@@ -282,7 +283,7 @@ _QUALIFIER_WORDS = {"exact": "", "approximately": "about ", "at_least": "at leas
 
 
 def format_figure(qualifier: str, value: float, low: float, high: float, unit: str | None = None) -> str:
-    """A fact's figure with its qualifier in words: "about 1,200", "more than $66 billion", "between 10,000 and 20,000"."""
+    """A fact's figure with its qualifier in words: "about 1,200", "more than $66 billion", "between 1 and 2"."""
     words = _QUALIFIER_WORDS.get(qualifier, "")
     given = [not (isinstance(x, float) and math.isnan(x)) and x is not None for x in (value, low, high)]
     if not given[0] and given[1] and given[2]:

@@ -36,7 +36,6 @@ def timeline(facts: pd.DataFrame, events: pd.DataFrame, metric: str) -> Timeline
     last = series["as_of_end"].max() if "as_of_end" in series else series["as_of"].max()
     if pd.isna(last):
         last = series["as_of"].max()
-    around = events["date"].between(first - EVENT_PADDING, last + EVENT_PADDING) if len(events) else []
     head = series.iloc[0]
     return Timeline(
         metric=metric,
@@ -44,16 +43,25 @@ def timeline(facts: pd.DataFrame, events: pd.DataFrame, metric: str) -> Timeline
         unit=_text(head.get("unit"), ""),
         aggregation=_text(head.get("aggregation"), ""),
         series=series,
-        events=events[around].sort_values("date", kind="stable") if len(events) else events,
+        events=_around(events, first - EVENT_PADDING, last + EVENT_PADDING),
     )
 
 
 def metrics_with_series(facts: pd.DataFrame) -> list[str]:
-    """Metrics worth a timeline: figures at two or more dates; those with the most figures first."""
+    """Metrics with dated figures, those with the most dates first (the longest lines), then the most figures.
+
+    A metric with one date still draws (a column of points, one per claimant), so it is listed last
+    rather than left out.
+    """
     dated = facts[facts["as_of"].notna()]
-    counts = dated.groupby("metric").agg(figures=("fact_id", "size"), dates=("as_of", "nunique"))
-    counts = counts[counts["dates"] >= 2].reset_index()
-    return counts.sort_values(["figures", "metric"], ascending=[False, True])["metric"].tolist()
+    counts = dated.groupby("metric").agg(figures=("fact_id", "size"), dates=("as_of", "nunique")).reset_index()
+    return counts.sort_values(["dates", "figures", "metric"], ascending=[False, False, True])["metric"].tolist()
+
+
+def _around(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    if not len(events):
+        return events
+    return events[events["date"].between(start, end).to_numpy()].sort_values("date", kind="stable")
 
 
 def _text(value: object, default: str) -> str:

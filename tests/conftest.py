@@ -77,3 +77,13 @@ metrics:
 def minimal() -> str:
     """Declarations every inline test can build facts on (sources, claimants, metrics; no facts)."""
     return MINIMAL
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for every browser test of the session (see tests/serving.py): one sync
+    Playwright per process, since a second one would clash."""
+    from .serving import browser
+
+    with browser() as instance:
+        yield instance

@@ -11,7 +11,7 @@ from dashboard import load_factbase
 from dashboard.ui.sidebar import options_for
 
 from .conftest import ROOT
-from .serving import browser, serve
+from .serving import serve
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +27,6 @@ def _labels() -> dict:
 
 
 LABELS = _labels()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    with browser() as instance:  # one Playwright per process: a second sync one would clash
-        yield instance
 
 
 @pytest.fixture(scope="module")

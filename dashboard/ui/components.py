@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from ..errors import Problem
+from ..export import FORMATS, MIME, ChartSpec, Export, export_file, modebar_config, slug, view_charts  # noqa: F401
+from ..images import FORMATS as IMAGE_FORMATS
+from ..images import NO_BROWSER, images_available
 from ..numbers import format_figure
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
@@ -25,19 +29,57 @@ def conflict_label(conflict) -> str:  # noqa: ANN001 - a dashboard.conflicts.Con
     return f"{conflict.metric_label} ({conflict.as_of_from:%b %Y}): {ratio}"
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "chart"
+def show_figure(chart: ChartSpec, *, key: str) -> None:
+    """Draw a chart with its "Sources: ..." caption, and buttons that download it (PNG, SVG, PDF,
+    offline HTML) and the facts it draws (CSV, JSON), every file carrying its sources. A file is
+    made when its button is clicked, not on every rerun; the modebar's camera saves an SVG."""
+    st.plotly_chart(chart.figure, key=key, config=modebar_config(chart), theme="streamlit")
+    st.caption(chart.caption)
+    can_draw = images_available()
+    with st.container(horizontal=True, gap="small", key=f"downloads-{key}"):
+        for fmt in FORMATS:
+            needs_browser = fmt in IMAGE_FORMATS
+            st.download_button(fmt.upper(), data=functools.partial(export_file, chart, fmt),
+                               file_name=chart.file_name(fmt), mime=MIME[fmt], key=f"{key}-{fmt}", on_click="ignore",
+                               icon=":material/download:", disabled=needs_browser and not can_draw,
+                               help=_DOWNLOAD_HELP[fmt])
+    if not can_draw:
+        st.caption(NO_BROWSER)
 
 
-def show_figure(fig: go.Figure, *, key: str, caption: str, title: str) -> None:
-    """Draw a figure with its "Sources: ..." caption; the modebar saves SVG/PNG named after the title."""
-    config = {
-        "displaylogo": False,
-        "toImageButtonOptions": {"format": "svg", "filename": slug(title), "scale": 2},
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-    }
-    st.plotly_chart(fig, key=key, config=config, theme="streamlit")
-    st.caption(caption)
+_DOWNLOAD_HELP = {
+    "png": "The chart as a PNG image, its sources, as-of range and filter drawn under it",
+    "svg": "The chart as an SVG (vector) image, its sources, as-of range and filter drawn under it",
+    "pdf": "The chart as a PDF, its sources, as-of range and filter drawn under it",
+    "html": "The interactive chart as one HTML file that works offline",
+    "csv": "The facts this chart draws, with claimant, source, publisher, link, date and quote",
+    "json": "The facts this chart draws with their provenance, the filter and the fact base's hash",
+}
+
+
+def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
+    """The sidebar's "Export everything": one ZIP of every chart under the current filters in the
+    chosen formats, the filtered facts as CSV, SOURCES.md and a README to reproduce it."""
+    if view.base is None:
+        return
+    can_draw = images_available()
+    offered = [f for f in FORMATS if can_draw or f not in IMAGE_FORMATS]
+    with st.sidebar.expander("Export everything", icon=":material/folder_zip:"):
+        chosen = st.multiselect("Formats", offered, default=[f for f in ("png", "svg", "csv") if f in offered],
+                                key="export-formats", format_func=str.upper)
+        files = view.base.files
+        st.download_button("Download ZIP", data=functools.partial(_everything, view.base, view.filters,
+                                                                  tuple(chosen), files[0] if files else ""),
+                           file_name=f"factdash-export_{dt.date.today():%Y-%m-%d}.zip", mime=MIME["zip"],
+                           key="export-zip", on_click="ignore", icon=":material/folder_zip:", disabled=not chosen)
+        st.caption("Every chart under the current filters, the filtered facts as CSV, SOURCES.md with full "
+                   "citations, and README.txt with the filter and the fact base's content hash.")
+        if not can_draw:
+            st.caption(NO_BROWSER)
+
+
+def _everything(base, filters, formats: tuple[str, ...], facts_path: str) -> bytes:  # noqa: ANN001
+    return Export(base, filters, view_charts(base, filters), list(formats), facts_path=facts_path).to_zip()
 
 
 TABLE_COLUMNS = {

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from charts import aid_figure
-from charts.provenance import sources_caption
-from dashboard.ui.components import facts_table, show_figure
+from dashboard.export import aid_chart
+from dashboard.ui.components import export_everything, facts_table, show_figure
 from dashboard.ui.state import current_view
 
 view = current_view()
+export_everything(view)
 aid = view.facts[view.facts["category"] == "aid"]
 st.title("Aid: packages, totals and what is left")
 if aid.empty:
@@ -16,9 +16,8 @@ if aid.empty:
 currencies = sorted(aid["unit"].dropna().unique().tolist())
 currency = st.segmented_control("Currency", currencies, default=currencies[0], key="currency",
                                 bind="query-params") if len(currencies) > 1 else currencies[0]
-shown = aid[aid["unit"] == (currency or currencies[0])]
-figure = aid_figure(shown, title=f"Military aid to Ukraine ({currency})", colors=view.colors)
-show_figure(figure, key=f"aid-{currency}", caption=sources_caption(shown), title=f"aid {currency}")
+chart = aid_chart(view.base, view.filters, view.facts, currency or currencies[0], colors=view.colors)
+show_figure(chart, key=f"aid-{currency}")
 st.caption("Packages (one announcement each) are bars coloured by stage; running totals since February 2022 are "
            "steps; drawdown authority left is a level. Different stages are never added together.")
-facts_table(shown.sort_values("as_of"), key="aid-facts")
+facts_table(chart.rows.sort_values("as_of"), key="aid-facts")

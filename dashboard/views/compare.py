@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from charts import compare_figure
-from charts.provenance import sources_caption
 from dashboard.conflicts import find_conflicts
-from dashboard.ui.components import conflict_label, facts_table, md, show_figure
+from dashboard.export import compare_chart
+from dashboard.ui.components import conflict_label, export_everything, facts_table, md, show_figure
 from dashboard.ui.state import current_view
 
 view = current_view()
+export_everything(view)
 st.title("Compare conflicting figures")
 st.caption("Figures are compared only when they count the same thing (same metric and stage) within 31 days, "
            "from at least two claimants. \"About\" allows ±10%; \"at least\" is open-ended.")
@@ -27,10 +27,7 @@ conflict = next(c for c in conflicts if c.group_id == chosen)
 
 st.subheader(f"{conflict.metric_label}, {conflict.as_of_from:%B %Y}")
 st.write(conflict.summary)
-figure = compare_figure(conflict.members, title=f"{conflict.metric_label}, {conflict.as_of_from:%B %Y}",
-                        ratio=conflict.ratio, colors=view.colors)
-show_figure(figure, key=f"compare-{conflict.group_id}", caption=sources_caption(conflict.members),
-            title=f"{conflict.metric_label} {conflict.as_of_from:%Y-%m}")
+show_figure(compare_chart(view.base, view.filters, conflict, colors=view.colors), key=f"compare-{conflict.group_id}")
 definition = conflict.members["definition"].dropna()
 if len(definition):
     st.caption(f"What is counted: {md(definition.iloc[0])}")

@@ -4,10 +4,11 @@ import streamlit as st
 
 from dashboard.conflicts import find_conflicts
 from dashboard.numbers import format_figure
-from dashboard.ui.components import conflict_label, facts_table, md
+from dashboard.ui.components import conflict_label, export_everything, facts_table, md
 from dashboard.ui.state import current_view
 
 view = current_view()
+export_everything(view)
 facts = view.facts
 st.title("Who says what, and how far apart")
 st.caption(md(view.base.description) if view.base is not None else "")

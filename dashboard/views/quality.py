@@ -1,5 +1,7 @@
 """Data quality: the consistency checks, each naming the facts involved and where they are written."""
 
+from urllib.parse import quote_plus
+
 import streamlit as st
 
 from dashboard.checks import findings_frame, run_checks
@@ -17,5 +19,11 @@ st.caption(f"{len(findings)} finding(s): {errors} error(s), {len(findings) - err
 if len(frame):
     kinds = sorted(frame["check"].unique().tolist())
     chosen = st.multiselect("Checks", kinds, key="checks", bind="query-params", placeholder="All checks")
-    shown = frame[frame["check"].isin(chosen)] if chosen else frame
-    st.dataframe(shown, hide_index=True, key="findings")
+    shown = (frame[frame["check"].isin(chosen)] if chosen else frame).copy()
+    # Each finding links to the Sources page searched for its first fact, where quote and link are.
+    shown["facts"] = ["sources?q=" + quote_plus(ids[0]) if len(ids) else None for ids in shown["fact_ids"]]
+    st.dataframe(shown[["severity", "check", "message", "location", "facts", "fact_ids"]], hide_index=True,
+                 key="findings", column_config={
+                     "facts": st.column_config.LinkColumn("Facts", display_text="show the facts"),
+                     "message": st.column_config.TextColumn("Finding", width="large"),
+                     "location": "Written at", "fact_ids": "Fact ids"})

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from dashboard.ui.components import facts_table, md
+from dashboard.ui.components import export_everything, facts_table, md
 from dashboard.ui.state import current_view
 
 view = current_view()
+export_everything(view)
 facts = view.facts
 st.title("Sources and their words")
 query = st.text_input("Search facts (claimant, quote, source, metric, fact id)", key="q", bind="query-params")

@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from charts import timeline_figure, timeline_panels
-from charts.provenance import sources_caption
-from dashboard.conflicts import find_conflicts
-from dashboard.timelines import metrics_with_series, timeline
-from dashboard.ui.components import facts_table, md, show_figure
+from dashboard.export import timeline_chart
+from dashboard.timelines import metrics_with_series
+from dashboard.ui.components import export_everything, facts_table, md, show_figure
 from dashboard.ui.state import current_view
 
 view = current_view()
+export_everything(view)
 facts = view.facts
 st.title("How the figures moved")
 metrics = metrics_with_series(facts)
@@ -26,18 +25,9 @@ beside = st.multiselect("Show beside it, each in its own panel (never on one axi
                         bind="query-params", format_func=lambda m: labels.get(m, m), max_selections=3)
 
 chosen = [metric, *beside]
-series = {m: timeline(facts, view.base.events, m) for m in chosen}
-keep = [fid for c in find_conflicts(facts[facts["metric"].isin(chosen)]) for fid in c.members["fact_id"]]
-if beside:
-    figure = timeline_panels({m: t.series for m, t in series.items()}, series[metric].events, log=log,
-                             colors=view.colors, keep=keep)
-    title = " / ".join(labels.get(m, m) for m in chosen)
-else:
-    figure = timeline_figure(series[metric].series, series[metric].events, log=log, title=labels.get(metric, metric),
-                             colors=view.colors, keep=keep)
-    title = labels.get(metric, metric)
-shown = facts[facts["metric"].isin(chosen)]
-show_figure(figure, key=f"timeline-{'-'.join(chosen)}", caption=sources_caption(shown), title=title)
+chart = timeline_chart(view.base, view.filters, facts, chosen, log=log, colors=view.colors)
+shown = chart.rows
+show_figure(chart, key=f"timeline-{'-'.join(chosen)}")
 definition = shown.drop_duplicates("metric")[["metric_label", "definition"]].dropna()
 for row in definition.itertuples():
     st.caption(f"{md(row.metric_label)}: {md(row.definition)}")
