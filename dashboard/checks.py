@@ -106,13 +106,41 @@ def cumulative_falls(facts: pd.DataFrame) -> list[Finding]:
         return []
     later = _records(cum, order[falls])
     earlier = _records(cum, order[previous[falls]])
-    return [Finding(
+    # A daily series imported from a dataset can fall dozens of times: one finding per series.
+    series_start = np.flatnonzero(np.r_[True, key[falls][1:] != key[falls][:-1]])
+    findings = []
+    for start, end in zip(series_start.tolist(), [*series_start[1:].tolist(), len(falls)], strict=True):
+        if end - start == 1:
+            findings.append(_one_fall(later[start], earlier[start]))
+        else:
+            findings.append(_falls(later[start:end], earlier[start:end]))
+    return findings
+
+
+def _one_fall(after: dict, before: dict) -> Finding:
+    return Finding(
         "cumulative-falls", "warning",
         f"fact '{after['fact_id']}': the running total for {_label(after)} from {_name(after)} falls to "
         f"{_figure(after)} ({after['as_of_text']}) from {_figure(before)} ({before['as_of_text']}, "
         f"{before['fact_id']}): a correction or a change of definition? Say which in a note",
         [after["fact_id"], before["fact_id"]], [_location(after), _location(before)])
-        for after, before in zip(later, earlier, strict=True)]
+
+
+def _falls(later: list[dict], earlier: list[dict]) -> Finding:
+    drops = [b["central"] - a["central"] for a, b in zip(later, earlier, strict=True)]
+    worst = drops.index(max(drops))
+    after, before = later[worst], earlier[worst]
+    ids, places = [], []
+    for a, b in zip(later, earlier, strict=True):
+        ids += [a["fact_id"], b["fact_id"]]
+        places += [_location(a), _location(b)]
+    return Finding(
+        "cumulative-falls", "warning",
+        f"the running total for {_label(after)} from {_name(after)} falls {len(later)} times between "
+        f"{later[0]['as_of_text']} and {later[-1]['as_of_text']}, the largest from {_figure(before)} "
+        f"({before['as_of_text']}) to {_figure(after)} ({after['as_of_text']}, {after['fact_id']}): "
+        "corrections or changes of definition? Say which in a note",
+        list(dict.fromkeys(ids)), list(dict.fromkeys(places)))
 
 
 def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
@@ -202,11 +230,11 @@ def outliers(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> list[Fin
         return []
     groups = comparable_groups(usable, window_days=window_days)
     central = usable["central"]
-    by_group = central.groupby(groups, sort=False)
+    by_group = central.groupby(groups, sort=False, observed=True)
     median, size = by_group.transform("median"), by_group.transform("size")
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (central / median).to_numpy()
-    factor = np.where(ratio >= 1, ratio, 1 / ratio)
+        factor = np.where(ratio >= 1, ratio, 1 / ratio)
     flagged = np.flatnonzero((size.to_numpy() >= 3) & (median.to_numpy() > 0) & (central.to_numpy() > 0)
                              & (factor >= OUTLIER_FACTOR))
     findings = []
@@ -248,11 +276,13 @@ def as_of_after_stated(facts: pd.DataFrame, sources: pd.DataFrame | None = None)
     """
     stated_end = facts["stated"].copy()
     if sources is not None and "published" in sources and len(sources):
-        periods = {key: _period(raw) for key, raw in sources["published"].items()}
-        start = pd.to_datetime(facts["source"].map({k: p[0] for k, p in periods.items()}))
-        end = pd.to_datetime(facts["source"].map({k: p[1] for k, p in periods.items()}))
-        from_source = (start == facts["stated"]).to_numpy(dtype=bool, na_value=False)
-        stated_end = stated_end.where(~from_source, end.astype(stated_end.dtype))
+        codes, names = pd.factorize(facts["source"])
+        published = sources["published"].to_dict()
+        periods = [_period(published.get(name)) for name in names]
+        start = pd.DatetimeIndex([p[0] for p in periods] + [None])[codes]  # code -1 (no source): NaT
+        end = pd.DatetimeIndex([p[1] for p in periods] + [None])[codes]
+        from_source = np.asarray(start == pd.DatetimeIndex(facts["stated"]))
+        stated_end = stated_end.where(~from_source, pd.Series(end, index=facts.index).astype(stated_end.dtype))
     late = facts["as_of"].notna() & stated_end.notna() & (facts["as_of"] > stated_end)
     findings = []
     for row in _records(facts, np.flatnonzero(late.to_numpy())):
@@ -376,7 +406,7 @@ def _has_text(column: pd.Series) -> np.ndarray:
 
 
 _RECORD_FIELDS = ("fact_id", "metric", "metric_label", "unit", "claimant", "claimant_name", "qualifier", "value",
-                  "low", "high", "as_of", "as_of_text", "since", "stated", "quote", "file", "line")
+                  "low", "high", "central", "as_of", "as_of_text", "since", "stated", "quote", "file", "line")
 
 
 def _records(frame: pd.DataFrame, positions, extra: tuple[str, ...] = ()) -> list[dict]:  # noqa: ANN001

@@ -135,6 +135,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--server.fileWatcherType", "none", "--global.developmentMode", "false",
         "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none",
     ]
+    # Warm the content-hash cache here, on the main thread (the fast parser's only safe place), so
+    # that the server's first page reads it instead of parsing tens of thousands of facts slowly.
+    try:
+        load_factbase(facts)
+    except FactBaseError:
+        pass  # the dashboard shows the problems itself
+    from . import cache
+
+    cache.flush()
     print(f"factdash: serving {facts} at http://{args.host}:{args.port}", flush=True)
     os.execve(sys.executable, command, {**os.environ, "FACTDASH_FACTS": str(facts)})
     return 0  # not reached

@@ -73,7 +73,7 @@ class ChartSpec:
 
     @functools.cached_property
     def figure(self) -> go.Figure:
-        """The figure as the dashboard shows it (built once; exports work on copies)."""
+        """The figure as the dashboard shows it (built once; an export draws its own)."""
         return self.draw()
 
     @property
@@ -103,14 +103,19 @@ class ChartSpec:
 # ---- the charts of a view ---------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=8)
-def _colors_for(content_hash: str, claimants: tuple[str, ...]) -> dict[str, str]:
-    return claimant_colors(pd.Series(claimants, dtype=object))
+_COLORS: dict[str, dict[str, str]] = {}
 
 
 def base_colors(base: FactBase) -> dict[str, str]:
-    """One colour per claimant of the whole fact base, so a claimant keeps its colour under any filter."""
-    return _colors_for(base.content_hash, tuple(base.facts["claimant"].astype(str)))
+    """One colour per claimant of the whole fact base (as the dashboard gives them), so a claimant
+    keeps its colour under any filter; computed once per fact base content."""
+    found = _COLORS.get(base.content_hash) if base.content_hash else None
+    if found is None:
+        found = claimant_colors(base.facts["claimant"])
+        if len(_COLORS) > 8:
+            _COLORS.clear()
+        _COLORS[base.content_hash] = found
+    return found
 
 
 def _spec(base: FactBase | None, filters: Filters, **kwargs: object) -> ChartSpec:
@@ -191,8 +196,8 @@ def find_chart(base: FactBase, filters: Filters | None, chart_id: str) -> ChartS
         if found is not None:
             return compare_chart(base, filters, found)
     elif kind == "timeline" and rest:
-        metrics = rest.split("+")
-        if all(m in set(facts["metric"].dropna()) for m in metrics):
+        metrics, known_metrics = rest.split("+"), set(facts["metric"].dropna())
+        if all(m in known_metrics for m in metrics):
             return timeline_chart(base, filters, facts, metrics)
     elif kind == "aid" and rest in aid_currencies(facts):
         return aid_chart(base, filters, facts, rest)
@@ -228,6 +233,17 @@ def export_spec(chart: ChartSpec) -> dict:
     spec = fig.to_dict()
     # Streamlit's own template (the default once it is imported) leaves colours to the browser page.
     spec["layout"]["template"] = _white_template()
+    return spec
+
+
+_HOVER_KEYS = ("hovertext", "hovertemplate", "customdata")
+
+
+def image_spec(chart: ChartSpec) -> dict:
+    """export_spec without what only a pointer can show (hover texts, custom data): a static image
+    looks the same, and a long series' quotes are most of the JSON Chromium would have to read."""
+    spec = export_spec(chart)
+    spec["data"] = [{k: v for k, v in trace.items() if k not in _HOVER_KEYS} for trace in spec["data"]]
     return spec
 
 
@@ -268,7 +284,7 @@ def modebar_config(chart: ChartSpec) -> dict:
 def to_image(chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height: int | None = None,
              scale: float | None = SCALE) -> bytes:
     """PNG, SVG or PDF bytes of the exported figure (images.ImagesUnavailable without a browser)."""
-    return images.render(export_spec(chart), fmt, width=width, height=height, scale=scale)
+    return images.render(image_spec(chart), fmt, width=width, height=height, scale=scale)
 
 
 def to_html(chart: ChartSpec) -> bytes:
@@ -407,7 +423,7 @@ class Export:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factdash-export") as pool:
             drawing = None
             for chart, stem in self.names():
-                spec = export_spec(chart) if set(self.formats) & set(images.FORMATS) else None
+                spec = image_spec(chart) if set(self.formats) & set(images.FORMATS) else {}
                 for fmt in self.formats:
                     if fmt in images.FORMATS:
                         batch.append((f"{stem}.{fmt}", spec, fmt))

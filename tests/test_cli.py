@@ -13,7 +13,7 @@ from .conftest import ROOT
 def test_validate_the_bundled_fact_base(capsys):
     assert main(["validate", str(ROOT / "facts.yaml")]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[-1].endswith("(4 files)") and " facts, " in out[-1] and "OK" in out[-1]
+    assert out[-1].endswith("(7 files)") and " facts, " in out[-1] and "OK" in out[-1]
 
 
 def test_validate_defaults_to_the_bundled_fact_base(capsys, monkeypatch):
@@ -43,3 +43,12 @@ def test_validate_missing_file_is_a_message_not_a_traceback(tmp_path):
 def test_schema_command_prints_json_schema(capsys):
     assert main(["schema"]) == 0
     assert '"title": "factdash fact file"' in capsys.readouterr().out
+
+
+def test_readme_documents_every_command():
+    from dashboard.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name in commands:
+        assert f"`factdash {name}" in readme, f"README does not document `factdash {name}`"

@@ -15,6 +15,7 @@ import pytest
 from dashboard import images
 from dashboard.cli import main
 
+from .conftest import ROOT
 from .test_export import COMPARE, TINY_FACTS
 
 
@@ -127,3 +128,19 @@ def test_export_images_with_size_options(tiny_path, tmp_path):
 def test_bad_option_values_are_usage_errors(tiny_path, flag, value):
     result = factdash("export", "--facts", str(tiny_path), "--all", flag, value)
     assert result.returncode == 2 and flag in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_readme_documents_every_export_option():
+    from dashboard.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Exporting"):]
+    commands = build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001 - argparse has no public way
+    for name in ("charts", "export"):
+        assert f"factdash {name}" in section
+    for action in commands["export"]._actions:  # noqa: SLF001
+        for flag in action.option_strings:
+            if flag.startswith("--") and flag != "--help":
+                assert f"`{flag}" in section, f"README's Exporting section does not mention {flag}"
+    for fmt in ("PNG", "SVG", "PDF", "HTML", "CSV", "JSON", "BROWSER_PATH", "SOURCES.md", "README.txt"):
+        assert fmt in section

@@ -61,6 +61,7 @@ def test_default_fact_base_timeline_has_the_ramstein_events():
     assert len(line.series) == 2
     assert "udcg-25-ramstein-2025-01-09" in set(line.events["event_id"])
     metrics = metrics_with_series(base.facts)
-    assert metrics[0] == "soldier-casualties-russia"  # the most dates
+    dates = base.facts.groupby("metric")["as_of"].nunique()
+    assert dates[metrics[0]] == dates.max()  # the longest line first
     assert len(metrics) == len(base.metrics)
     assert metrics.index("soldier-casualties-north-korea") > metrics.index("us-military-aid-cumulative")

@@ -20,7 +20,14 @@ cols[2].metric("Claimants", f"{facts['claimant'].nunique():,}")
 cols[3].metric("Metrics", f"{facts['metric'].nunique():,}")
 
 st.subheader("Largest disagreements")
-conflicts = [c for c in find_conflicts(facts) if c.conflicting][:6]
+# The largest disagreement of each metric: long series (one claimant against another every day)
+# would otherwise fill every card with the same comparison.
+conflicts, seen = [], set()
+for candidate in find_conflicts(facts):
+    if candidate.conflicting and candidate.metric not in seen:
+        seen.add(candidate.metric)
+        conflicts.append(candidate)
+conflicts = conflicts[:6]
 if not conflicts:
     st.info("No conflicting figures under the current filters.")
 for row_start in range(0, len(conflicts), 2):

@@ -7,6 +7,8 @@ from dashboard.timelines import metrics_with_series
 from dashboard.ui.components import export_everything, facts_table, md, show_figure
 from dashboard.ui.state import current_view
 
+PAGE_SIZE = 500
+
 view = current_view()
 export_everything(view)
 facts = view.facts
@@ -17,7 +19,8 @@ if not metrics:
     st.stop()
 labels = facts.drop_duplicates("metric").set_index("metric")["metric_label"].astype(str).to_dict()
 left, right = st.columns([3, 1])
-metric = left.selectbox("Metric", metrics, format_func=lambda m: labels.get(m, m), key="metric",
+default = metrics.index("tanks-lost-russia") if "tanks-lost-russia" in metrics else 0
+metric = left.selectbox("Metric", metrics, index=default, format_func=lambda m: labels.get(m, m), key="metric",
                         bind="query-params")
 log = right.toggle("Log scale", key="log", bind="query-params")
 others = [m for m in metrics if m != metric]
@@ -32,4 +35,7 @@ definition = shown.drop_duplicates("metric")[["metric_label", "definition"]].dro
 for row in definition.itertuples():
     st.caption(f"{md(row.metric_label)}: {md(row.definition)}")
 with st.expander(f"The {len(shown):,} figures behind the chart"):
-    facts_table(shown.sort_values(["claimant_name", "as_of"]), key="timeline-facts")
+    ordered = shown.sort_values(["claimant_name", "as_of"])
+    pages = max(1, -(-len(ordered) // PAGE_SIZE))
+    page = st.number_input("Page", 1, pages, 1, key="timeline-page") if pages > 1 else 1
+    facts_table(ordered.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], key="timeline-facts")

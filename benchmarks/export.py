@@ -1,0 +1,106 @@
+"""Export speed: the charts of a fact base as SVG and PNG through one persistent Kaleido session,
+against plain `fig.write_image` (which starts a Chromium for every image).
+
+Run: python benchmarks/export.py [--facts PATH] [--charts N] [--baseline 10] [--formats svg,png]
+
+Every chart `factdash charts` lists for the fact base (the first --charts of them) is drawn as
+`factdash export` draws it (1000 px wide, PNG at scale 2, sources and filter in the footer).
+Figures are built before the timing starts. Reported, per image, as medians:
+
+- session, one by one: `images.render` for each image in turn, the first image (which starts
+  Chromium) excluded;
+- session, batches: `images.render_many` in batches of `export.BATCH`, as `factdash export`
+  draws them, side by side on the session's tabs (total time over images);
+- export end to end: `Export.files` for the same charts, figures built while the last batch draws;
+- plain write_image: `fig.write_image` per image, for the first --baseline images, measured
+  first, before the session starts (with the session up, Kaleido would route it there).
+
+Target: at most 0.3 s per image after the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dashboard import images, load_factbase  # noqa: E402
+from dashboard.export import BATCH, SCALE, WIDTH, Export, image_spec, view_charts  # noqa: E402
+from dashboard.filters import Filters  # noqa: E402
+from dashboard.paths import default_facts_path  # noqa: E402
+
+TARGET = 0.3
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--facts", default=str(default_facts_path()))
+    parser.add_argument("--charts", type=int, default=0, help="only the first N charts (default: all)")
+    parser.add_argument("--baseline", type=int, default=10, help="images drawn with plain write_image (default 10)")
+    parser.add_argument("--formats", default="svg,png")
+    args = parser.parse_args()
+    if not images.images_available():
+        print(images.NO_BROWSER)
+        return 2
+    formats = args.formats.split(",")
+    base = load_factbase(args.facts)
+    started = time.perf_counter()
+    charts = view_charts(base)
+    charts = charts[: args.charts] if args.charts else charts
+    specs = [image_spec(chart) for chart in charts]
+    building = (time.perf_counter() - started) / len(charts)
+    jobs = [(spec, fmt) for spec in specs for fmt in formats]
+    size = {"width": WIDTH, "scale": SCALE}
+    print(f"{args.facts}: {len(base.facts):,} facts, {len(charts)} charts, {len(jobs)} images "
+          f"({', '.join(formats)}); building a chart's figure: {building:.3f} s", flush=True)
+
+    plain = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for i, (spec, fmt) in enumerate(jobs[: args.baseline]):
+            figure = go.Figure(spec)
+            began = time.perf_counter()
+            figure.write_image(Path(scratch) / f"{i}.{fmt}", format=fmt, **size)
+            plain.append(time.perf_counter() - began)
+
+    first_began = time.perf_counter()
+    images.render(jobs[0][0], jobs[0][1], **size)
+    first = time.perf_counter() - first_began
+    one_by_one = []
+    for spec, fmt in jobs:
+        began = time.perf_counter()
+        images.render(spec, fmt, **size)
+        one_by_one.append(time.perf_counter() - began)
+
+    began = time.perf_counter()
+    for start in range(0, len(jobs), BATCH):
+        images.render_many([(spec, fmt, size) for spec, fmt in jobs[start:start + BATCH]])
+    batched = (time.perf_counter() - began) / len(jobs)
+
+    began = time.perf_counter()
+    written = sum(1 for name, _ in Export(base, Filters(), charts, formats).files() if name.endswith(tuple(formats)))
+    end_to_end = (time.perf_counter() - began) / written
+    images.stop()
+
+    session = statistics.median(one_by_one)
+    baseline = statistics.median(plain) if plain else float("nan")
+    print(f"first image (starts Chromium, {images.TABS} tab{'s' if images.TABS > 1 else ''}): {first:.3f} s")
+    print(f"{'per image':<38} {'median':>8}")
+    print(f"{'session, one by one':<38} {session:>7.3f}s")
+    print(f"{'session, batches of ' + str(BATCH):<38} {batched:>7.3f}s  (total / images)")
+    print(f"{'export end to end (figures included)':<38} {end_to_end:>7.3f}s  (total / images)")
+    print(f"{'plain write_image (' + str(len(plain)) + ' images)':<38} {baseline:>7.3f}s")
+    print(f"ratio plain / session: {baseline / session:.1f}x one by one, {baseline / batched:.1f}x in batches")
+    met = max(session, batched) <= TARGET
+    print(f"target: at most {TARGET} s per image after the first: {'met' if met else 'NOT met'}"
+          f" ({session:.3f} s one by one, {batched:.3f} s in batches)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
