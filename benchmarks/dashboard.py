@@ -6,7 +6,7 @@ Browser part: a real `factdash serve` on the default facts.yaml and a real `stre
 benchmarks/minimal_app.py` (the same server flags) run side by side; Debian's Chromium, driven by
 Playwright, opens every measured page in a fresh browser context with the HTTP cache disabled, so
 each run downloads the app as a new visitor does. The servers stay up between runs, as a deployed
-dashboard does; their first visit after start (imports, first load) is reported on its own line.
+dashboard does; their first visit after start (imports, first load) is reported in a column of its own.
 Times are the page's own clock (performance.now(), zero at navigation start), sampled every
 animation frame:
   - first chart: navigation start until a Plotly chart has its SVG, its traces drawn and a size;
@@ -231,13 +231,12 @@ def default_factbase() -> tuple[dict[str, str], str]:
 def browser_part(repeat: int, scratch: Path) -> tuple[list[tuple], dict]:
     labels, summary = default_factbase()
     compare_query = "&".join(f"claimant={quote_plus(labels[c])}" for c in COMPARE_START)
-    measures: dict[str, dict[str, Callable[[], float]]] = {}
     results: dict[str, list[float]] = {}
     first_visit: dict[str, float] = {}
     memory: dict[str, tuple[float, float]] = {}
     env = {"FACTDASH_CACHE_DIR": str(scratch / "serve-cache")}
     with browser() as chromium, serve(ROOT / "facts.yaml", env=env) as dash, minimal_server() as (mini, mini_pid):
-        measures = {
+        measures: dict[str, Callable[[], float]] = {
             "overview": lambda: time_to(chromium, dash + "/", CARD_READY),
             "compare": lambda: time_to(chromium, dash + "/compare", CHART_READY),
             "minimal": lambda: time_to(chromium, mini + "/", CHART_READY),

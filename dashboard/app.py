@@ -16,7 +16,13 @@ from charts.palette import claimant_colors  # noqa: E402
 from dashboard.filters import Filters  # noqa: E402
 from dashboard.ui.components import show_problems  # noqa: E402
 from dashboard.ui.sidebar import sidebar_filters  # noqa: E402
-from dashboard.ui.state import View, facts_path, filtered, load, set_view  # noqa: E402
+from dashboard.ui.state import View, facts_path, filtered, load, remember, set_view  # noqa: E402
+
+
+def colors_for(base) -> dict[str, str]:  # noqa: ANN001
+    """One colour per claimant for the whole fact base, counted once per content (not per rerun)."""
+    return remember(("colors", base.content_hash), lambda: claimant_colors(base.facts["claimant"]))
+
 
 st.set_page_config(page_title="factdash: who says what", page_icon=":material/balance:", layout="wide")
 
@@ -41,7 +47,7 @@ if base is None:
 filters = sidebar_filters(base)
 view = View(base=base, facts=filtered(base, filters), filters=filters, path=facts_path(), problems=problems,
             stale=stale)
-view.colors = claimant_colors(base.facts["claimant"])
+view.colors = colors_for(base)
 set_view(view)
 with st.sidebar:
     st.caption(f"{len(view.facts):,} of {len(base.facts):,} facts shown. Copy the address bar to share this view.")

@@ -133,6 +133,11 @@ def compare_chart(base: FactBase | None, filters: Filters, conflict: Conflict, *
                  draw=lambda: compare_figure(members, title=title, ratio=conflict.ratio, colors=colors))
 
 
+# Daily series are thinned for drawing (first, last, qualified and conflicting points always kept):
+# 600 points a series keep the Timelines page's rerun well under half a second.
+TIMELINE_POINTS = 600
+
+
 def timeline_chart(base: FactBase, filters: Filters, facts: pd.DataFrame, metrics: Sequence[str], *,
                    log: bool = False, colors: Mapping[str, str] | None = None) -> ChartSpec:
     """The timeline of one metric, or stacked panels of several (`facts` are the filtered facts)."""
@@ -150,8 +155,9 @@ def timeline_chart(base: FactBase, filters: Filters, facts: pd.DataFrame, metric
     def draw() -> go.Figure:
         if len(metrics) > 1:
             return timeline_panels({m: t.series for m, t in series.items()}, events, log=log, title=title,
-                                   colors=colors, keep=keep)
-        return timeline_figure(series[metrics[0]].series, events, log=log, title=title, colors=colors, keep=keep)
+                                   colors=colors, keep=keep, max_points=TIMELINE_POINTS)
+        return timeline_figure(series[metrics[0]].series, events, log=log, title=title, colors=colors, keep=keep,
+                               max_points=TIMELINE_POINTS)
 
     return _spec(base, filters, chart_id="timeline:" + "+".join(metrics), title=title, rows=shown, draw=draw)
 
@@ -172,17 +178,28 @@ def aid_currencies(facts: pd.DataFrame) -> list[str]:
     return sorted(facts.loc[facts["category"] == "aid", "unit"].dropna().unique().tolist())
 
 
+def _view_parts(facts: pd.DataFrame, agreeing: bool) -> tuple[list[Conflict], list[str], list[str]]:
+    """What the view draws a chart of: conflict groups, metrics with a timeline, aid currencies."""
+    conflicts = [c for c in find_conflicts(facts) if agreeing or c.conflicting]
+    return conflicts, metrics_with_series(facts), aid_currencies(facts)
+
+
 def view_charts(base: FactBase, filters: Filters | None = None, *, agreeing: bool = False) -> list[ChartSpec]:
     """Every chart the dashboard offers under `filters`: each conflicting group (with `agreeing`, also
     those whose figures agree within their precision), each metric's timeline, aid per currency."""
     filters = filters or Filters()
     facts = apply_filters(base.facts, filters)
     colors = base_colors(base)
-    charts = [compare_chart(base, filters, c, colors=colors) for c in find_conflicts(facts)
-              if agreeing or c.conflicting]
-    charts += [timeline_chart(base, filters, facts, [m], colors=colors) for m in metrics_with_series(facts)]
-    charts += [aid_chart(base, filters, facts, u, colors=colors) for u in aid_currencies(facts)]
+    conflicts, metrics, currencies = _view_parts(facts, agreeing)
+    charts = [compare_chart(base, filters, c, colors=colors) for c in conflicts]
+    charts += [timeline_chart(base, filters, facts, [m], colors=colors) for m in metrics]
+    charts += [aid_chart(base, filters, facts, u, colors=colors) for u in currencies]
     return charts
+
+
+def chart_count(facts: pd.DataFrame, *, agreeing: bool = False) -> int:
+    """len(view_charts(...)) for already filtered facts, without building the charts."""
+    return sum(len(part) for part in _view_parts(facts, agreeing))
 
 
 def find_chart(base: FactBase, filters: Filters | None, chart_id: str) -> ChartSpec:

@@ -2,8 +2,9 @@
 
 Kaleido v1 drives a real Chromium. Starting one costs about two seconds, rendering an image in a
 running one a tenth of that, so the first image starts `kaleido.start_sync_server` and every later
-image in this process (a CLI export, a Streamlit server) goes through it. MathJax is switched off:
-Kaleido's default loads it from a CDN, which stalls a render offline, and no chart uses LaTeX.
+image in this process (a CLI export, a Streamlit server) goes through it; `render_many` draws a
+batch on the session's tabs side by side. MathJax is switched off: Kaleido's default loads it from
+a CDN, which stalls a render offline, and no chart uses LaTeX.
 """
 
 from __future__ import annotations

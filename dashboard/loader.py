@@ -755,7 +755,7 @@ def _lookup(keys: pd.Series, mapping: dict) -> pd.Series:
     codes, uniques = _factorize(keys)
     found = [mapping.get(u) for u in uniques] + [None]  # the last one for code -1: no key
     positions = np.where(codes < 0, len(found) - 1, codes)
-    if all(v is None or type(v) is str for v in found):  # text: gather in Arrow, no Python objects per row
+    if any(type(v) is str for v in found) and all(v is None or type(v) is str for v in found):  # text: gather in Arrow, no Python objects per row
         return pd.Series(pd.array(pa.array(found, type=pa.string()).take(positions), dtype="str"), index=keys.index)
     values = np.empty(len(found), dtype=object)
     values[:] = found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 import pytest
 
@@ -114,14 +114,16 @@ def test_overview_card_links_to_its_compare_group(site):
     page, errors = open_page(site, "")
     page.get_by_text("Largest disagreements").wait_for(timeout=60_000)
     wait_quiet(page)
-    card = page.locator("[data-testid='stVerticalBlockBorderWrapper']").filter(
-        has_text="Compare the figures and their quotes").nth(1)  # the second card: not the picker's default
-    heading = card.locator("strong").first.inner_text()
-    card.get_by_text("Compare the figures and their quotes").click()
+    link = page.get_by_role("link", name="Compare the figures and their quotes").nth(1)  # not the default group
+    href = link.get_attribute("href") or ""
+    group = unquote_plus(href.split("group=", 1)[1]) if "group=" in href else ""
+    assert group, href
+    link.click()
     page.get_by_text("Compare conflicting figures").wait_for(timeout=60_000)
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     wait_quiet(page)
     assert "group=" in page.url
-    assert heading in page.locator(".js-plotly-plot").first.inner_text()  # the chart is that card's group
+    metric_label = group.rsplit(" (", 1)[0]  # "<metric label> (<Mon YYYY>): <ratio>"
+    assert metric_label[:40] in page.locator(".js-plotly-plot").first.inner_text()
     assert not errors
     page.close()

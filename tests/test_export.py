@@ -104,6 +104,12 @@ def test_view_charts_lists_every_chart_of_the_view(tiny):
     assert set(only_zelenskyy[0].rows["claimant"]) == {"zelenskyy"}
 
 
+def test_chart_count_counts_without_building(tiny):
+    for filters in (Filters(), Filters(claimants=("zelenskyy",)), Filters(categories=("aid",))):
+        facts = ex.apply_filters(tiny.facts, filters)
+        assert ex.chart_count(facts) == len(ex.view_charts(tiny, filters))
+
+
 @pytest.mark.parametrize("chart_id", CHART_IDS)
 def test_the_rows_of_a_chart_are_the_facts_it_draws(tiny, chart_id):
     spec = chart(tiny, chart_id)

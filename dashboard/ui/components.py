@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ..errors import Problem
-from ..export import FORMATS, MIME, ChartSpec, Export, export_file, modebar_config, slug, view_charts  # noqa: F401
+from ..export import FORMATS, MIME, ChartSpec, Export, chart_count, export_file, modebar_config, view_charts
 from ..images import FORMATS as IMAGE_FORMATS
 from ..images import NO_BROWSER, images_available
 from ..numbers import format_figure
@@ -47,6 +47,9 @@ def show_figure(chart: ChartSpec, *, key: str) -> None:
         st.caption(NO_BROWSER)
 
 
+SECONDS_PER_IMAGE = 0.4  # one image in the shared Chromium, figure included (benchmarks/export.py)
+BROWSER_WAITS = 170  # seconds: Streamlit's page waits 180 s for a file made on click
+
 _DOWNLOAD_HELP = {
     "png": "The chart as a PNG image, its sources, as-of range and filter drawn under it",
     "svg": "The chart as an SVG (vector) image, its sources, as-of range and filter drawn under it",
@@ -65,15 +68,22 @@ def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
     can_draw = images_available()
     offered = [f for f in FORMATS if can_draw or f not in IMAGE_FORMATS]
     with st.sidebar.expander("Export everything", icon=":material/folder_zip:"):
-        chosen = st.multiselect("Formats", offered, default=[f for f in ("png", "svg", "csv") if f in offered],
+        chosen = st.multiselect("Formats", offered, default=[f for f in ("png", "csv") if f in offered],
                                 key="export-formats", format_func=str.upper)
+        charts = chart_count(view.facts)
+        drawn = charts * sum(f in IMAGE_FORMATS for f in chosen)
         files = view.base.files
         st.download_button("Download ZIP", data=functools.partial(_everything, view.base, view.filters,
                                                                   tuple(chosen), files[0] if files else ""),
                            file_name=f"factdash-export_{dt.date.today():%Y-%m-%d}.zip", mime=MIME["zip"],
                            key="export-zip", on_click="ignore", icon=":material/folder_zip:", disabled=not chosen)
-        st.caption("Every chart under the current filters, the filtered facts as CSV, SOURCES.md with full "
-                   "citations, and README.txt with the filter and the fact base's content hash.")
+        st.caption(f"Every chart under the current filters ({charts:,}), the filtered facts as CSV, SOURCES.md "
+                   "with full citations, and README.txt with the filter and the fact base's content hash.")
+        if drawn * SECONDS_PER_IMAGE > BROWSER_WAITS:
+            # The browser gives up on a download that takes longer (Streamlit's limit); the server would go on.
+            st.caption(f":material/warning: {drawn:,} images take longer than the browser waits for a download: "
+                       "narrow the filters, choose fewer image formats, or run `factdash export --all` "
+                       "(its options are the sidebar's filters).")
         if not can_draw:
             st.caption(NO_BROWSER)
 
@@ -110,6 +120,16 @@ def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = No
     config["url"] = st.column_config.LinkColumn("Link", display_text="open source")
     config["quote"] = st.column_config.TextColumn("Quote", width="large")
     return st.dataframe(table[shown], key=key, hide_index=True, column_config=config, height=height)
+
+
+PAGE_SIZE = 500
+
+
+def paged_facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = None) -> None:
+    """`facts_table` 500 rows at a time: long series would otherwise be formatted and sent whole."""
+    pages = max(1, -(-len(facts) // PAGE_SIZE))
+    page = st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"{key}-page") if pages > 1 else 1
+    facts_table(facts.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], key=key, columns=columns)
 
 
 def show_problems(problems: list[Problem], *, stale: bool) -> None:

@@ -57,6 +57,22 @@ def load() -> tuple[FactBase | None, list[Problem], bool]:
     return base, [], False
 
 
+_DERIVED: dict = {}
+
+
+def remember(key: tuple, compute):  # noqa: ANN001, ANN201 - any value derived from one fact base
+    """A value derived from the fact base alone (not the filters), computed once per content hash."""
+    with _LOCK:
+        if key in _DERIVED:
+            return _DERIVED[key]
+    value = compute()
+    with _LOCK:
+        if len(_DERIVED) > 64:
+            _DERIVED.clear()
+        _DERIVED[key] = value
+    return value
+
+
 def set_view(view: View) -> None:
     st.session_state["_factdash_view"] = view
 

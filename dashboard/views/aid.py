@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard.export import aid_chart
-from dashboard.ui.components import export_everything, facts_table, show_figure
+from dashboard.ui.components import export_everything, paged_facts_table, show_figure
 from dashboard.ui.state import current_view
 
 view = current_view()
@@ -20,4 +20,4 @@ chart = aid_chart(view.base, view.filters, view.facts, currency or currencies[0]
 show_figure(chart, key=f"aid-{currency}")
 st.caption("Packages (one announcement each) are bars coloured by stage; running totals since February 2022 are "
            "steps; drawdown authority left is a level. Different stages are never added together.")
-facts_table(chart.rows.sort_values("as_of"), key="aid-facts")
+paged_facts_table(chart.rows.sort_values("as_of"), key="aid-facts")

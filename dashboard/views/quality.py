@@ -5,13 +5,14 @@ from urllib.parse import quote_plus
 import streamlit as st
 
 from dashboard.checks import findings_frame, run_checks
-from dashboard.ui.state import current_view
+from dashboard.ui.state import current_view, remember
 
 view = current_view()
 st.title("Data quality")
 if view.problems:
     st.error(f"{len(view.problems)} problem(s) stop the fact base from loading; see them above.")
-findings = run_checks(view.base)
+# The checks look at the whole fact base, not the filters: run them once per content.
+findings = remember(("checks", view.base.content_hash), lambda: run_checks(view.base))
 frame = findings_frame(findings)
 errors = int((frame["severity"] == "error").sum()) if len(frame) else 0
 st.caption(f"{len(findings)} finding(s): {errors} error(s), {len(findings) - errors} warning(s). "

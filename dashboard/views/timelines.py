@@ -4,10 +4,8 @@ import streamlit as st
 
 from dashboard.export import timeline_chart
 from dashboard.timelines import metrics_with_series
-from dashboard.ui.components import export_everything, facts_table, md, show_figure
+from dashboard.ui.components import export_everything, paged_facts_table, md, show_figure
 from dashboard.ui.state import current_view
-
-PAGE_SIZE = 500
 
 view = current_view()
 export_everything(view)
@@ -35,7 +33,4 @@ definition = shown.drop_duplicates("metric")[["metric_label", "definition"]].dro
 for row in definition.itertuples():
     st.caption(f"{md(row.metric_label)}: {md(row.definition)}")
 with st.expander(f"The {len(shown):,} figures behind the chart"):
-    ordered = shown.sort_values(["claimant_name", "as_of"])
-    pages = max(1, -(-len(ordered) // PAGE_SIZE))
-    page = st.number_input("Page", 1, pages, 1, key="timeline-page") if pages > 1 else 1
-    facts_table(ordered.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], key="timeline-facts")
+    paged_facts_table(shown.sort_values(["claimant_name", "as_of"]), key="timeline-facts")
