@@ -12,6 +12,11 @@ import html
 import textwrap
 from collections.abc import Mapping
 
+
+def _inert(text: str) -> str:
+    """<, > and & escaped so Plotly renders data as text; quotes need no escaping outside attributes."""
+    return html.escape(text, quote=False)
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -27,7 +32,7 @@ CAPTION_OFFSET = 58  # px below the plot area: clears tick labels and the axis t
 
 def escape(text: object) -> str:
     """Data as inert text for Plotly: "" for a missing value, html.escape'd otherwise."""
-    return html.escape(str(text)) if present(text) else ""
+    return _inert(str(text)) if present(text) else ""
 
 
 def wrap(text: object, width: int = WRAP) -> str:
@@ -40,15 +45,15 @@ def wrap(text: object, width: int = WRAP) -> str:
 def _wrap(text: str, width: int) -> str:
     # Long series repeat their labels and titles on every point: each distinct text is wrapped once.
     if len(text) <= width and "\n" not in text:
-        return html.escape(text)
-    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width) or [""])
+        return _inert(text)
+    return "<br>".join(_inert(line) for line in textwrap.wrap(text, width) or [""])
 
 
 def hover_text(row: Mapping) -> str:
     """Hover text of one fact: the figure in words, who claims it, where, as of when, and the quote."""
     value = format_value(row.get("value"), row.get("unit"), row.get("qualifier"), row.get("low"), row.get("high"),
                          words=True)
-    lines = [f"<b>{html.escape(value)}</b>"]
+    lines = [f"<b>{_inert(value)}</b>"]
     if present(row.get("metric_label")):
         lines.append(wrap(row.get("metric_label")))
     claimant = escape(row.get("claimant_name") if present(row.get("claimant_name")) else row.get("claimant"))
@@ -60,10 +65,10 @@ def hover_text(row: Mapping) -> str:
         lines.append(wrap(f"Source: {source}"))
     as_of = format_date(row.get("as_of"), row.get("as_of_precision"))
     if as_of:
-        lines.append(f"As of: {html.escape(as_of)}")
+        lines.append(f"As of: {_inert(as_of)}")
     stated = format_date(row.get("stated"))
     if stated:
-        lines.append(f"Stated: {html.escape(stated)}")
+        lines.append(f"Stated: {_inert(stated)}")
     if present(row.get("stage")):
         lines.append(f"Stage: {escape(row.get('stage'))}")
     quote = row.get("quote")
@@ -129,7 +134,7 @@ def add_caption(fig: go.Figure, text: str) -> go.Figure:
     if not lines:
         return fig
     fig.add_annotation(
-        name=CAPTION_NAME, text="<br>".join(html.escape(line) for line in lines),
+        name=CAPTION_NAME, text="<br>".join(_inert(line) for line in lines),
         xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", yshift=-CAPTION_OFFSET,
         showarrow=False, align="left", font={"size": 11},
     )

@@ -109,3 +109,9 @@ def test_add_caption_puts_escaped_sources_under_the_plot():
     assert fig.layout.margin.b > 40 and fig.layout.height == 400 + fig.layout.margin.b - 40
     add_caption(fig, "Source: another")
     assert [a.text for a in fig.layout.annotations if a.name == CAPTION_NAME] == ["Source: another"]
+
+
+def test_quotes_in_data_are_not_turned_into_entities():
+    from charts.provenance import _inert
+
+    assert _inert('He said "4,000" <b>') == 'He said "4,000" &lt;b&gt;'
