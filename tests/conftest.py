@@ -12,6 +12,22 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", default=False,
+                     help="run the long forms of the hardening tests (nightly): more fuzzing, a longer load test")
+
+
+def long_mode(config) -> bool:
+    """Long forms run with --long or FACTDASH_LONG=1; CI runs the short forms."""
+    return bool(config.getoption("--long")) or os.environ.get("FACTDASH_LONG") == "1"
+
+
+@pytest.fixture(scope="session")
+def long(request) -> bool:
+    """True when the long (nightly) forms of the hardening tests should run."""
+    return long_mode(request.config)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
     """Keep the disk cache out of the user's home and start every session cold."""
