@@ -14,7 +14,7 @@ if __package__ in (None, ""):  # `streamlit run dashboard/app.py` from a checkou
 
 from charts.palette import claimant_colors  # noqa: E402
 from dashboard.filters import Filters  # noqa: E402
-from dashboard.ui.components import show_problems  # noqa: E402
+from dashboard.ui.components import md, show_problems  # noqa: E402
 from dashboard.ui.sidebar import sidebar_filters  # noqa: E402
 from dashboard.ui.state import View, facts_path, filtered, load, remember, set_view  # noqa: E402
 
@@ -52,5 +52,5 @@ set_view(view)
 with st.sidebar:
     st.caption(f"{len(view.facts):,} of {len(base.facts):,} facts shown. Copy the address bar to share this view.")
     if filters != Filters():
-        st.caption(f"Filter: {filters.describe()}")
+        st.caption(f"Filter: {md(filters.describe())}")  # publisher names are data
 pages.run()

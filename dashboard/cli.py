@@ -134,6 +134,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
         "--server.fileWatcherType", "none", "--global.developmentMode", "false",
         "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none",
+        # No page takes a file, and Streamlit 1.67 cannot switch its upload route off: a limit of
+        # 0 MB makes that route refuse every non-empty file.
+        "--server.maxUploadSize", "0",
     ]
     # Warm the content-hash cache here, on the main thread (the fast parser's only safe place), so
     # that the server's first page reads it instead of parsing tens of thousands of facts slowly.
@@ -254,6 +257,47 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_cli(args.specs, dry_run=args.dry_run, check=args.check, progress=False if args.no_progress else None)
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    """Append entries to a fact file once the whole fact base loads with them (see dashboard.additions)."""
+    from .additions import KINDS, AddError, add, addition_from_flags, describe, read_addition, resolve_paths
+
+    fields = {k[len("field_"):]: v for k, v in vars(args).items() if k.startswith("field_") and v is not None}
+    try:
+        if args.what in KINDS:
+            addition = addition_from_flags(args.what, args.id, fields)
+        elif fields or args.id:
+            raise AddError([f"'{args.what}' is not a kind ({', '.join(KINDS)}); flags and an id go with a kind, "
+                            "a YAML file of additions takes neither"])
+        else:
+            addition = read_addition(args.what)
+        target, facts = resolve_paths(args.to, args.facts)
+        outcome = add(addition, target=target, facts=facts, write=not args.dry_run)
+    except AddError as err:
+        print(f"factdash add: {err}", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        _emit(outcome.diff())
+    print(describe(outcome))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Print candidate facts found in a news text as YAML for a curator to review; write nothing."""
+    from .extract import Catalog, propose
+
+    try:
+        text = sys.stdin.read() if args.article == "-" else Path(args.article).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        print(f"factdash extract: cannot read {args.article}: {err}", file=sys.stderr)
+        return 2
+    base = _load_or_report(args.facts)
+    if base is None:
+        return 1
+    _emit(propose(text, Catalog.from_factbase(base), source_url=args.source_url,
+                  published=args.published.isoformat() if args.published else None))
+    return 0
+
+
 def _progress_bar(stream):  # noqa: ANN001, ANN202 - a text stream; returns progress(done, total, name)
     """One bar redrawn in place on a terminal, one line per file otherwise (logs, CI)."""
     live = stream.isatty()
@@ -334,6 +378,35 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write nothing; exit 1 if a generated file differs from what its spec makes now")
     imports.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     imports.set_defaults(run=cmd_import)
+
+    extract = commands.add_parser("extract", help="print the figures, claimants and dated events of a news text "
+                                                  "as candidate facts (YAML) to review; writes nothing")
+    extract.add_argument("article", metavar="ARTICLE.txt", help="the text (- reads standard input)")
+    extract.add_argument("--source-url", metavar="URL", help="where the text was published")
+    extract.add_argument("--published", type=_date, metavar="DATE", help="publication day, YYYY-MM-DD: as_of of "
+                                                                          "the figures and base of relative dates")
+    extract.add_argument("--facts", metavar="PATH", help="fact base whose claimants and metrics are matched "
+                                                         "(default: the bundled facts.yaml)")
+    extract.set_defaults(run=cmd_extract)
+
+    from .additions import FLAG_FIELDS, LIST_FIELDS
+
+    adds = commands.add_parser("add", help="add a source, claimant, metric, fact or event to a fact file, from flags "
+                                           "or from the YAML `extract` printed; the fact base is checked first")
+    adds.add_argument("what", metavar="KIND|FILE", help="fact, source, claimant, metric or event (with flags), or a "
+                                                        "YAML file of additions ('-' reads standard input)")
+    adds.add_argument("id", nargs="?", help="the new entry's id (a fact's is suggested when not given)")
+    adds.add_argument("--to", metavar="FILE", help="fact file to write into (default: the --facts file)")
+    adds.add_argument("--facts", metavar="PATH", help="top-level fact file whose whole base is checked (default: the "
+                                                      "nearest facts.yaml in the --to file's folder or above it)")
+    adds.add_argument("--dry-run", action="store_true", help="write nothing; print the lines that would be added")
+    entry = adds.add_argument_group("fields of the entry (flags form; each kind takes the fields of its section "
+                                    "in the schema)")
+    for name in FLAG_FIELDS:
+        entry.add_argument("--" + name.replace("_", "-"), dest="field_" + name, metavar="TEXT",
+                           action="append" if name in LIST_FIELDS else "store",
+                           help="repeat for more" if name in LIST_FIELDS else None)
+    adds.set_defaults(run=cmd_add)
     return parser
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import aid_figure, compare_figure, timeline_figure, timeline_panels
+from charts.format import is_money
 from charts.palette import claimant_colors
 from charts.provenance import CAPTION_NAME, CAPTION_OFFSET, CAPTION_WRAP, add_caption, sources_caption
 
@@ -175,7 +176,8 @@ def aid_chart(base: FactBase | None, filters: Filters, facts: pd.DataFrame, curr
 
 
 def aid_currencies(facts: pd.DataFrame) -> list[str]:
-    return sorted(facts.loc[facts["category"] == "aid", "unit"].dropna().unique().tolist())
+    """The currencies aid is counted in: aid in any other unit (vehicles, shells) has no money chart."""
+    return sorted(u for u in facts.loc[facts["category"] == "aid", "unit"].dropna().unique().tolist() if is_money(u))
 
 
 def _view_parts(facts: pd.DataFrame, agreeing: bool) -> tuple[list[Conflict], list[str], list[str]]:

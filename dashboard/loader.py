@@ -88,7 +88,7 @@ def _check_file(file: str, data: bytes) -> FileResult:
         return empty
     if not isinstance(parsed, dict):
         empty.fatal = [Problem(file, 1, 1, f"the top level must be a mapping of keys (schema_version, sources, "
-                                           f"facts, ...), not a {_type_name(parsed)}")]
+                                           f"facts, ...), not {_type_name(parsed)}")]
         return empty
 
     problems: list[tuple[tuple, str, str]] = []
@@ -217,7 +217,9 @@ def _normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[tupl
     ids = frame["id"]
 
     def report(item: int, name: str, message: str) -> None:
-        problems.append((("facts", int(item), name), f"fact '{ids.get(item)}': {message}", "value"))
+        fact_id = ids.get(item)
+        label = f"'{fact_id}'" if isinstance(fact_id, str) else f"#{int(item) + 1}"  # a bad id was left out
+        problems.append((("facts", int(item), name), f"fact {label}: {message}", "value"))
 
     out = pd.DataFrame(index=frame.index)
     out["fact_id"] = ids
@@ -227,12 +229,14 @@ def _normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[tupl
     out["tags"] = frame["tags"]  # a list of strings, or None
 
     currency = pd.Series(None, index=frame.index, dtype=object)
+    unreadable: set = set()  # facts with a figure that could not be read: the rules below would only restate it
     for name in ("value", "low", "high"):
         numbers, currencies, errors = _amount_column(frame[name])
         out[name] = numbers
         currency = currency.where(currency.notna(), currencies)
         for item, message in errors.items():
             report(item, name, f"{name} {message}")
+        unreadable.update(errors)
     out["value_currency"] = currency
 
     value, low, high = out["value"], out["low"], out["high"]
@@ -258,7 +262,8 @@ def _normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[tupl
     ]
     for mask, name, message in rules:
         for item in frame.index[mask.fillna(False).to_numpy(dtype=bool)]:
-            report(item, name, message)
+            if item not in unreadable:
+                report(item, name, message)
 
     for name in ("as_of", "since", "stated"):
         parsed, errors = _date_column(frame[name])
@@ -289,7 +294,7 @@ def _amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, s
             numbers[numeric] = [float(v) if abs(v) < 1e300 else math.inf for v, n in zip(raw_values, numeric) if n]
         bad = numeric & (~np.isfinite(numbers.to_numpy()) | (numbers.abs().to_numpy() > 1e18))
         for item in column.index[bad]:
-            errors[item] = f"{column[item]!r} is not a usable number (finite, at most 10^18)"
+            errors[item] = _unusable_number(column[item])
             numbers[item] = math.nan
     if numeric.all():
         return numbers, currencies, errors
@@ -306,6 +311,14 @@ def _amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, s
     numbers[present] = [parsed[v][0] for v in column[present].tolist()]
     currencies[present] = [parsed[v][1] for v in column[present].tolist()]
     return numbers, currencies, errors
+
+
+def _unusable_number(raw: float | int) -> str:
+    if isinstance(raw, float) and math.isnan(raw):
+        return "is NaN (not a number); give the figure, or leave the key out"
+    if isinstance(raw, float) and math.isinf(raw):
+        return "is infinite or far too large (YAML reads .inf and 1e400 as infinity); figures are finite"
+    return f"{_short(raw)} is too large to be a real figure (over 10^18)"
 
 
 def _date_column(column: pd.Series) -> tuple[pd.DataFrame, dict[int, str]]:
@@ -395,6 +408,9 @@ def _explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]
             loc = loc[:-1]
         if loc in seen and not union_member:
             continue
+        if kind == "invalid_key":  # a key YAML typed as a number, a list, ...
+            seen[loc] = (loc, f"{_describe(loc, parsed)}the key {_short(loc[-1])} must be text", "key")
+            continue
         where = _describe(loc, parsed)
         field_name = str(loc[-1]) if loc else "file"
         if len(loc) >= 2 and isinstance(loc[-1], int) and isinstance(loc[-2], str):
@@ -414,6 +430,8 @@ def _explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]
             expected = [e.strip().strip("'") for e in re.split(r",| or ", error["ctx"]["expected"]) if e.strip()]
             hint = _did_you_mean(str(given), expected)
             message = f"{where}{field_name} '{_short(given)}' is not allowed{hint}; expected one of: {', '.join(expected)}"
+            if isinstance(given, str) and given in expected and all(e.isdigit() for e in expected):  # '1' for 1
+                message = f"{where}{field_name} must be the number {given}, not text: remove the quotes"
         elif kind == "string_pattern_mismatch":
             message = (f"{where}'{_short(given)}' is not a valid id: use lowercase letters, digits, '.', '_' and '-' "
                        f"(e.g. '{_slug(str(given))}')")
@@ -487,6 +505,8 @@ def _type_name(value: object) -> str:
 
 
 def _short(value: object, limit: int = 60) -> str:
+    if type(value) is int and value.bit_length() > 10_000:  # str() refuses ints of over 4,300 digits
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
     text = str(value) if not isinstance(value, (dict, list)) else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -498,18 +518,21 @@ def _slug(text: str) -> str:
 # ---- the whole fact base -------------------------------------------------------------------------
 
 
-def load_factbase(path: str | os.PathLike) -> FactBase:
-    """Load a fact file and everything it includes; raise FactBaseError listing every problem."""
+def load_factbase(path: str | os.PathLike, overrides: dict[Path, bytes] | None = None) -> FactBase:
+    """Load a fact file and everything it includes; raise FactBaseError listing every problem.
+
+    `overrides` maps resolved paths to content read in place of the file's (`factdash add` checks
+    a file as it would be after an edit, before writing it)."""
     with cache.deferred_writes():
-        return _load(Path(path))
+        return _load(Path(path), overrides or {})
 
 
-def _load(path: Path) -> FactBase:
+def _load(path: Path, overrides: dict[Path, bytes] | None = None) -> FactBase:
     root = Path(path)
     files: list[tuple[Path, FileResult, str]] = []  # (absolute path, result, text digest)
     problems: list[Problem] = []
     texts: dict[str, bytes] = {}
-    _collect(root, _display(root), files, problems, texts, stack=[])
+    _collect(root, _display(root), files, problems, texts, stack=[], overrides=overrides or {})
     key = "base-" + LOADER_VERSION + "-" + cache.digest("|".join(f"{r.file}:{r.digest}" for _, r, _ in files).encode())
     if not problems:
         cached = cache.get(key)
@@ -535,16 +558,20 @@ def _display(path: Path) -> str:
 
 
 def _collect(path: Path, file: str, files: list, problems: list[Problem], texts: dict[str, bytes],
-             stack: list[Path], origin: Problem | None = None) -> None:
+             stack: list[Path], origin: Problem | None = None, overrides: dict[Path, bytes] | None = None) -> None:
     """Read `path` and its includes depth first, in order; report cycles and missing files where included."""
     resolved = path.resolve()
     if any(resolved == seen for seen, _, _ in files):
         return  # included twice (a diamond): read once
     try:
-        data = resolved.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, PermissionError, OSError) as err:
+        if resolved.exists() and not resolved.is_dir() and not resolved.is_file():
+            # A device or a pipe (/dev/zero, a FIFO) would never end or never answer: not a fact file.
+            raise _NotAFile()
+        data = overrides[resolved] if overrides and resolved in overrides else resolved.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, PermissionError, _NotAFile, OSError) as err:
         reason = {FileNotFoundError: "no such file", IsADirectoryError: "it is a folder",
-                  PermissionError: "permission denied"}.get(type(err), str(err))
+                  PermissionError: "permission denied",
+                  _NotAFile: "it is not a regular file (a device or a pipe?)"}.get(type(err), str(err))
         if origin:
             problems.append(Problem(origin.file, origin.line, origin.column, f"cannot include '{origin.message}': {reason}"))
         else:
@@ -565,7 +592,11 @@ def _collect(path: Path, file: str, files: list, problems: list[Problem], texts:
             problems.append(Problem(file, line, column, f"include cycle: {chain}"))
             continue
         _collect(target, _display(target), files, problems, texts, stack + [resolved],
-                 origin=Problem(file, line, column, written))
+                 origin=Problem(file, line, column, written), overrides=overrides)
+
+
+class _NotAFile(OSError):
+    pass
 
 
 def _locator(result: FileResult, texts: dict[str, bytes]):

@@ -117,6 +117,8 @@ def parse_date(raw: object) -> PartialDate:
 
     if isinstance(raw, bool) or not isinstance(raw, (str, int, dt.date)):
         raise ValueError_(f"expected a date (YYYY-MM-DD, YYYY-MM or YYYY), got {type(raw).__name__}")
+    if isinstance(raw, int) and not 0 <= raw <= 9999:  # also keeps str() off ints of thousands of digits
+        raise ValueError_("is not a date (YYYY-MM-DD, YYYY-MM or YYYY): the number is not a year")
     text = raw.isoformat() if isinstance(raw, dt.date) else str(raw).strip()
     match = _DATE.match(text)
     if not match:

@@ -79,7 +79,20 @@ def decode(data: bytes, file: str) -> str:
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
         raise YamlProblems([Problem(file, line, column,
                                     f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8")])
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text:
+        found = _CONTROL.search(text)  # ~1 ms per MB above; this search runs only on a hit
+        assert found is not None
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        raise YamlProblems([Problem(file, line, column, f"the character U+{ord(found.group()):04X} (a control "
+                                    "character or a non-character) is not allowed in a fact file; remove it")])
     return text.removeprefix("\ufeff")  # a BOM is allowed by YAML; editors on Windows add one
+
+
+# C0 control characters other than tab, line feed and carriage return, and DEL: YAML forbids them,
+# and the fast parser would let them through into the data.
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13)) + b"\x7f"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def parse_fast(text: str) -> object | None:
@@ -107,6 +120,8 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
     (the first value kept, the offending node left out) so that the rest of the file is still checked.
     A syntax error raises YamlProblems: nothing after it can be trusted."""
     try:
+        if text.count("[") + text.count("{") > MAX_DEPTH:  # only flow brackets nest deeply in a small file
+            _check_depth(text, file)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -118,6 +133,14 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
             what = "a tab character; YAML indentation must use spaces"
         context = f" ({err.context})" if err.context else ""
         raise YamlProblems([Problem(file, line, column, f"YAML syntax error: {what}{context}")])
+    except yaml.reader.ReaderError as err:  # a character YAML forbids (e.g. U+FFFE, a C1 control)
+        at = err.position
+        if _BaseLoader is not yaml.SafeLoader:  # libyaml counts UTF-8 bytes, not characters
+            at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise YamlProblems([Problem(file, line, column, f"the character U+{err.character:04X} is not allowed in "
+                                                        "a YAML file; remove it")])
     except yaml.YAMLError as err:
         raise YamlProblems([Problem(file, 1, 1, f"YAML error: {err}")])
     except RecursionError:
@@ -128,6 +151,29 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
     walker = _Walker(file, located, budget=100_000 + len(text))
     data = walker.construct(node, (), 0)
     return data, located, walker.problems
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Raise YamlProblems at the first collection nested more than MAX_DEPTH deep.
+
+    libyaml's composer recurses in C once per level: some ten thousand nested '[' crash the
+    process (SIGSEGV) before Python's recursion limit can help. Its event parser does not
+    recurse, so the depth is measured on the events first (a fifth of the composer's time).
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _OPENS):
+            depth += 1
+            if depth > MAX_DEPTH + 1:  # the walker counts the top level as 0, the events as 1
+                mark = event.start_mark
+                raise YamlProblems([Problem(file, mark.line + 1, mark.column + 1,
+                                            f"nested too deeply (more than {MAX_DEPTH} levels)")])
+        elif isinstance(event, _CLOSES):
+            depth -= 1
+
+
+_OPENS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSES = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -198,11 +244,16 @@ class _Walker:
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_DIGIT = re.compile(r"[0-9]")  # only ASCII digits make numbers; a regex scans a 10 MB scalar in C
 _INT = re.compile(r"[-+]?[0-9]+")
 _BASED = re.compile(r"([-+]?)0([xXoObB])([0-9a-fA-F]+)")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, ".nan": math.nan, ".NaN": math.nan,
             ".NAN": math.nan}
+
+
+# Python refuses to turn text of more than 4,300 digits into an int (or back); no figure needs 4,000.
+_MAX_DIGITS = 4_000
 
 
 @functools.lru_cache(maxsize=65536)
@@ -219,19 +270,24 @@ def resolve_plain(value: str) -> object:
         return _BOOLS[value]
     sign = value[0] if value[0] in "+-" else ""
     body = value[len(sign):].replace("_", "")
-    if not body or body[0] in "+-" or not any(c.isdigit() for c in body) and body not in _SPECIAL:
+    if not body or body[0] in "+-" or not _DIGIT.search(body) and body not in _SPECIAL:
         return value
     digits = sign + body
     if _INT.fullmatch(digits):
+        if len(body) > _MAX_DIGITS:  # past Python's int-from-text limit: no real figure, read it as infinite
+            return -math.inf if sign == "-" else math.inf
         return int(digits)
     based = _BASED.fullmatch(digits)
     if based:
         sign, base, number = based.groups()
         radix = {"x": 16, "o": 8, "b": 2}[base.lower()]
         try:
-            return int(sign + number, radix)
+            based_number = int(sign + number, radix)
         except ValueError:
             return value
+        if based_number.bit_length() > _MAX_DIGITS * 3:  # printing it would hit the same limit
+            return -math.inf if sign == "-" else math.inf
+        return based_number
     if _FLOAT.fullmatch(digits):
         return float(digits)
     if body in _SPECIAL and not (sign and body.lower() == ".nan"):

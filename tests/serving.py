@@ -40,16 +40,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(facts: Path | None = None, *, env: dict | None = None, timeout: float = 90):
-    """Start `factdash serve` on a free loopback port; yield its base URL; stop it afterwards."""
+def serve(facts: Path | None = None, *, env: dict | None = None, timeout: float = 90, host: str | None = None):
+    """Start `factdash serve` on a free loopback port; yield its base URL; stop it afterwards.
+    `host` is given to `--host` (left out by default, so the server's own default is tested)."""
     port = free_port()
     command = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
     if facts is not None:
         command += ["--facts", str(facts)]
+    if host is not None:
+        command += ["--host", host]
     environment = {**os.environ, **(env or {})}
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"factdash-serve-{port}.log", "w+")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host or '127.0.0.1'}:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:

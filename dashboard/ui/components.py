@@ -14,8 +14,10 @@ from ..export import FORMATS, MIME, ChartSpec, Export, chart_count, export_file,
 from ..images import FORMATS as IMAGE_FORMATS
 from ..images import NO_BROWSER, images_available
 from ..numbers import format_figure
+from .state import per_view
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+# ":" and "/" too: Streamlit reads :smile:, :red[...] and :material/icon: in markdown.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:/=])")
 
 
 def md(text: object) -> str:
@@ -34,7 +36,7 @@ def show_figure(chart: ChartSpec, *, key: str) -> None:
     offline HTML) and the facts it draws (CSV, JSON), every file carrying its sources. A file is
     made when its button is clicked, not on every rerun; the modebar's camera saves an SVG."""
     st.plotly_chart(chart.figure, key=key, config=modebar_config(chart), theme="streamlit")
-    st.caption(chart.caption)
+    st.caption(md(chart.caption))  # publishers and titles are data: no markdown from them
     can_draw = images_available()
     with st.container(horizontal=True, gap="small", key=f"downloads-{key}"):
         for fmt in FORMATS:
@@ -70,7 +72,7 @@ def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
     with st.sidebar.expander("Export everything", icon=":material/folder_zip:"):
         chosen = st.multiselect("Formats", offered, default=[f for f in ("png", "csv") if f in offered],
                                 key="export-formats", format_func=str.upper)
-        charts = chart_count(view.facts)
+        charts = per_view(view, "chart_count", lambda: chart_count(view.facts))
         drawn = charts * sum(f in IMAGE_FORMATS for f in chosen)
         files = view.base.files
         st.download_button("Download ZIP", data=functools.partial(_everything, view.base, view.filters,

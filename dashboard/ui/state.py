@@ -73,6 +73,15 @@ def remember(key: tuple, compute):  # noqa: ANN001, ANN201 - any value derived f
     return value
 
 
+def per_view(view: View, name: str, compute, *args):  # noqa: ANN001, ANN201 - any value derived from the view
+    """A value derived from the filtered facts, computed once per content hash, filters and `args`.
+
+    The filtered facts follow from those two alone, so every session showing the same view shares the
+    value: a reader switching between filters someone has chosen before gets the chart at once, and
+    many readers cost the server one computation instead of one each."""
+    return remember((name, view.base.content_hash, view.filters, *args), compute)
+
+
 def set_view(view: View) -> None:
     st.session_state["_factdash_view"] = view
 

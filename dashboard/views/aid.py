@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from dashboard.export import aid_chart
+from dashboard.export import aid_chart, aid_currencies
 from dashboard.ui.components import export_everything, paged_facts_table, show_figure
-from dashboard.ui.state import current_view
+from dashboard.ui.state import current_view, per_view
 
 view = current_view()
 export_everything(view)
@@ -13,10 +13,15 @@ st.title("Aid: packages, totals and what is left")
 if aid.empty:
     st.info("No aid figures under the current filters.")
     st.stop()
-currencies = sorted(aid["unit"].dropna().unique().tolist())
+currencies = aid_currencies(aid)
+if not currencies:  # aid counted in vehicles or shells has no money chart
+    st.info("No aid figures in a currency under the current filters.")
+    st.stop()
 currency = st.segmented_control("Currency", currencies, default=currencies[0], key="currency",
                                 bind="query-params") if len(currencies) > 1 else currencies[0]
-chart = aid_chart(view.base, view.filters, view.facts, currency or currencies[0], colors=view.colors)
+currency = currency or currencies[0]
+chart = per_view(view, "aid_chart", lambda: aid_chart(view.base, view.filters, view.facts, currency, colors=view.colors),
+                 currency)
 show_figure(chart, key=f"aid-{currency}")
 st.caption("Packages (one announcement each) are bars coloured by stage; running totals since February 2022 are "
            "steps; drawdown authority left is a level. Different stages are never added together.")

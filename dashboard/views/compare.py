@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.conflicts import find_conflicts
 from dashboard.export import compare_chart
 from dashboard.ui.components import conflict_label, export_everything, facts_table, md, show_figure
-from dashboard.ui.state import current_view
+from dashboard.ui.state import current_view, per_view
 
 view = current_view()
 export_everything(view)
@@ -15,7 +15,8 @@ st.caption("Figures are compared only when they count the same thing (same metri
 
 show_agreeing = st.toggle("Also show groups whose figures agree within their stated precision", key="agreeing",
                           bind="query-params")
-conflicts = [c for c in find_conflicts(view.facts) if show_agreeing or c.conflicting]
+found = per_view(view, "conflicts", lambda: find_conflicts(view.facts))
+conflicts = [c for c in found if show_agreeing or c.conflicting]
 if not conflicts:
     st.info("No comparable figures disagree under the current filters.")
     st.stop()
@@ -25,9 +26,11 @@ chosen = st.selectbox("Group", list(labels), format_func=labels.get, key="group"
                       index=0)
 conflict = next(c for c in conflicts if c.group_id == chosen)
 
-st.subheader(f"{conflict.metric_label}, {conflict.as_of_from:%B %Y}")
-st.write(conflict.summary)
-show_figure(compare_chart(view.base, view.filters, conflict, colors=view.colors), key=f"compare-{conflict.group_id}")
+st.subheader(f"{md(conflict.metric_label)}, {conflict.as_of_from:%B %Y}")
+st.markdown(md(conflict.summary))  # names and units in it are data
+chart = per_view(view, "compare_chart", lambda: compare_chart(view.base, view.filters, conflict, colors=view.colors),
+                 conflict.group_id)
+show_figure(chart, key=f"compare-{conflict.group_id}")
 definition = conflict.members["definition"].dropna()
 if len(definition):
     st.caption(f"What is counted: {md(definition.iloc[0])}")

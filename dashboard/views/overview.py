@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.conflicts import find_conflicts
 from dashboard.numbers import format_figure
 from dashboard.ui.components import conflict_label, export_everything, facts_table, md
-from dashboard.ui.state import current_view
+from dashboard.ui.state import current_view, per_view
 
 view = current_view()
 export_everything(view)
@@ -23,7 +23,7 @@ st.subheader("Largest disagreements")
 # The largest disagreement of each metric: long series (one claimant against another every day)
 # would otherwise fill every card with the same comparison.
 conflicts, seen = [], set()
-for candidate in find_conflicts(facts):
+for candidate in per_view(view, "conflicts", lambda: find_conflicts(facts)):
     if candidate.conflicting and candidate.metric not in seen:
         seen.add(candidate.metric)
         conflicts.append(candidate)
@@ -43,7 +43,7 @@ for row_start in range(0, len(conflicts), 2):
                 column.caption(f"{md(member.claimant_name)}{party}")
             ratio.markdown(f"### {conflict.ratio:.1f}×" if conflict.ratio < 1e6 else "### —")
             ratio.caption("highest ÷ lowest")
-            st.write(conflict.summary)
+            st.markdown(md(conflict.summary))  # names and units in it are data
             st.page_link("views/compare.py", label="Compare the figures and their quotes",
                          query_params={"group": conflict_label(conflict)}, icon=":material/compare_arrows:")
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard.ui.check import check_a_figure
 from dashboard.ui.components import export_everything, facts_table, md
 from dashboard.ui.state import current_view
 
@@ -9,6 +10,7 @@ view = current_view()
 export_everything(view)
 facts = view.facts
 st.title("Sources and their words")
+check_a_figure(view)
 query = st.text_input("Search facts (claimant, quote, source, metric, fact id)", key="q", bind="query-params")
 shown = facts
 if query:

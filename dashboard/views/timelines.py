@@ -5,13 +5,13 @@ import streamlit as st
 from dashboard.export import timeline_chart
 from dashboard.timelines import metrics_with_series
 from dashboard.ui.components import export_everything, paged_facts_table, md, show_figure
-from dashboard.ui.state import current_view
+from dashboard.ui.state import current_view, per_view
 
 view = current_view()
 export_everything(view)
 facts = view.facts
 st.title("How the figures moved")
-metrics = metrics_with_series(facts)
+metrics = per_view(view, "metrics_with_series", lambda: metrics_with_series(facts))
 if not metrics:
     st.info("No figures under the current filters.")
     st.stop()
@@ -26,7 +26,8 @@ beside = st.multiselect("Show beside it, each in its own panel (never on one axi
                         bind="query-params", format_func=lambda m: labels.get(m, m), max_selections=3)
 
 chosen = [metric, *beside]
-chart = timeline_chart(view.base, view.filters, facts, chosen, log=log, colors=view.colors)
+chart = per_view(view, "timeline_chart", lambda: timeline_chart(view.base, view.filters, facts, chosen, log=log,
+                                                                  colors=view.colors), tuple(chosen), log)
 shown = chart.rows
 show_figure(chart, key=f"timeline-{'-'.join(chosen)}")
 definition = shown.drop_duplicates("metric")[["metric_label", "definition"]].dropna()

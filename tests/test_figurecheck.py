@@ -1,0 +1,73 @@
+"""Check a figure: a pasted sentence is matched to the facts that count the same thing."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import load_factbase
+from dashboard.figurecheck import check_text
+from dashboard.paths import default_facts_path
+
+from .test_app import run
+
+NK = "The U.S. estimates North Korean casualties at around 1,200, while Zelenskyy claimed 4,000."
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_factbase(default_facts_path())
+
+
+def test_each_figure_finds_who_agrees_and_who_disagrees(base):
+    us, zelenskyy = check_text(NK, base)
+    assert us.metric == zelenskyy.metric == "soldier-casualties-north-korea"
+    assert set(us.matches["claimant"]) >= {"us-officials"} and "zelenskyy" not in set(us.matches["claimant"])
+    assert "zelenskyy" in set(us.disagreeing["claimant"])
+    assert "zelenskyy" in set(zelenskyy.matches["claimant"])
+    assert "us-officials" in set(zelenskyy.disagreeing["claimant"])
+    assert "disagree" in us.verdict and "Volodymyr Zelenskyy" in us.verdict
+
+
+def test_about_honours_its_tolerance(base):
+    # 1,300 is within "about 1,200" (±10%) of the US estimate; exactly 2,000 is within nobody's figure.
+    (close,) = check_text("US officials said North Korean casualties were about 1,300.", base, as_of="2025-01")
+    assert "us-officials" in set(close.matches["claimant"])
+    (far,) = check_text("US officials said North Korean casualties were 2,000.", base, as_of="2025-01")
+    assert far.matches.empty and not far.disagreeing.empty
+
+
+def test_a_figure_of_another_time_is_not_compared(base):
+    # The same metric a year later: nothing in the fact base is of that time, so nobody "disagrees".
+    (late,) = check_text("US officials said North Korean casualties were 2,000.", base, as_of="2027-06")
+    assert late.matches.empty and late.disagreeing.empty
+    assert "no figure of that time" in late.verdict
+
+
+def test_an_unknown_metric_is_never_called_a_disagreement(base):
+    (check,) = check_text("The city council said it spent $12 million on new roads.", base)
+    assert check.metric is None and check.disagreeing.empty
+    assert "not compared" in check.verdict
+
+
+def test_the_sources_page_box_shows_matches_and_disagreement(monkeypatch):
+    monkeypatch.delenv("FACTDASH_FACTS", raising=False)
+    at = run("views/sources.py")
+    tables_before = len(at.dataframe)
+    at.text_area(key="check-text").input(NK)
+    at.button(key="FormSubmitter:check-figure-Check").click()
+    at.run()
+    assert not at.exception, at.exception
+    shown = " ".join(w.value for w in [*at.warning, *at.info]).replace("\\", "")  # markdown escapes
+    assert "1 fact(s) agree (US officials" in shown and "1 disagree (Volodymyr Zelenskyy)" in shown
+    assert len(at.dataframe) == tables_before + 4  # agree and disagree, for each of the two figures
+
+
+def test_a_bad_date_gets_a_message_not_a_traceback(monkeypatch):
+    monkeypatch.delenv("FACTDASH_FACTS", raising=False)
+    at = run("views/sources.py")
+    at.text_area(key="check-text").input(NK)
+    at.text_input(key="check-as-of").input("2025-13-45")
+    at.button(key="FormSubmitter:check-figure-Check").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("As of" in e.value for e in at.error)

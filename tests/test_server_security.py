@@ -1,0 +1,292 @@
+"""The server as a stranger meets it: where it listens, what it refuses (requests without an XSRF
+token, uploads), what it never sends home, and that no address, query string or path makes it read
+a file outside the fact base or write a file anywhere.
+
+Each test runs a real `factdash serve` (tests/serving.py); the page tests use a real Chromium."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from .conftest import MINIMAL
+from .serving import serve
+
+PASSWD = "root:x:0:0"  # the first line of /etc/passwd on every Linux this runs on
+SECRET = "SECRET-3f9a1c-never-served"  # in a YAML file beside the fact base's folder, outside it
+TITLE = "Payload-free base for the server tests"
+FACTS = MINIMAL.replace("schema_version: 1\n", f"schema_version: 1\ndescription: {TITLE}\n") + """\
+facts:
+  - {id: nk-us, metric: nk-casualties, value: 1200, as_of: 2025-01-09, claimant: us-officials, source: rep,
+     quote: "about 1,200 casualties"}
+  - {id: nk-z, metric: nk-casualties, value: 4000, as_of: 2025-01-10, claimant: zelenskyy, source: rep,
+     quote: "4,000 casualties"}
+  - {id: pkg, metric: us-package, value: 500000000, as_of: 2025-01-09, claimant: us-officials, source: rep}
+"""
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    """tmp/base/facts.yaml, and a secret file in tmp/ beside the folder: the one a traversal would reach."""
+    root = tmp_path_factory.mktemp("served")
+    (root / "base").mkdir()
+    (root / "base" / "facts.yaml").write_text(FACTS, encoding="utf-8")
+    (root / "secret.yaml").write_text(f"schema_version: 1\ndescription: {SECRET}\n", encoding="utf-8")
+    return root / "base" / "facts.yaml"
+
+
+@pytest.fixture(scope="module")
+def server(base, tmp_path_factory):
+    """One server on the base with its own empty working folder; yields (url, working folder)."""
+    cwd = tmp_path_factory.mktemp("server-cwd")
+    before = os.getcwd()
+    os.chdir(cwd)  # the server inherits it: a file written "here" would land where the test can see it
+    try:
+        with serve(base) as url:
+            yield url, cwd
+    finally:
+        os.chdir(before)
+
+
+def listening(port: int) -> set[str]:
+    """The addresses a socket listens on at `port`, from the kernel's own tables (IPv4 and IPv6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(_address(address))
+    return found
+
+
+def _address(hexed: str) -> str:
+    """/proc/net/tcp's address: 32-bit words in host (little-endian) byte order."""
+    words = [bytes.fromhex(hexed[i:i + 8])[::-1] for i in range(0, len(hexed), 8)]
+    raw = b"".join(words)
+    if len(raw) == 4:
+        return ".".join(str(b) for b in raw)
+    return ":".join(raw[i:i + 2].hex() for i in range(0, 16, 2))
+
+
+def port_of(url: str) -> int:
+    return urlsplit(url).port
+
+
+def test_listens_on_loopback_only_by_default(server):
+    url, _ = server
+    assert listening(port_of(url)) == {"127.0.0.1"}
+
+
+def test_host_option_changes_the_address(base):
+    # 127.0.0.2 is loopback too (the whole of 127/8 is): --host is shown to be obeyed without
+    # opening a port to the network.
+    with serve(base, host="127.0.0.2") as url:
+        assert listening(port_of(url)) == {"127.0.0.2"}
+        with pytest.raises(OSError):
+            http.client.HTTPConnection("127.0.0.1", port_of(url), timeout=5).request("GET", "/_stcore/health")
+
+
+def test_serve_command_line_sets_the_protections(monkeypatch, base):
+    """What cmd_serve hands to Streamlit (the behaviour is tested on the running server below)."""
+    from dashboard import cli
+
+    seen = {}
+
+    def execve(path, argv, env):  # noqa: ANN001 - os.execve's signature
+        seen.update(argv=argv, env=env)
+
+    monkeypatch.setattr(os, "execve", execve)
+    assert cli.main(["serve", "--facts", str(base), "--port", "9"]) == 0
+    argv = seen["argv"]
+    options = dict(zip(argv[argv.index("run") + 2::2], argv[argv.index("run") + 3::2], strict=True))
+    assert options["--server.address"] == "127.0.0.1"
+    assert options["--server.enableXsrfProtection"] == "true"
+    assert options["--browser.gatherUsageStats"] == "false"
+    assert options["--server.maxUploadSize"] == "0"
+    assert options.get("--server.enableStaticServing", "false") == "false"
+    assert seen["env"]["FACTDASH_FACTS"] == str(base.resolve())
+
+
+def _request(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    """A raw request: http.client sends `path` exactly as written (no ../ or %2f folding)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port_of(url), timeout=20)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+def _multipart(size: int) -> tuple[bytes, dict]:
+    boundary = "factdash-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+            f"Content-Type: text/plain\r\n\r\n").encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_upload_without_xsrf_token_is_refused(server):
+    # With XSRF protection off, the same request would get past the token check to "invalid session" (400).
+    url, cwd = server
+    body, headers = _multipart(1024)
+    status, answer = _request(url, "PUT", "/_stcore/upload_file/some-session/some-file", body, headers)
+    assert status == 403 and b"XSRF" in answer
+
+
+# Anything a page might ask of a path: the query parameters the app binds (set to paths and garbage),
+# and names an attacker would guess (facts, path, file, config).
+def _hostile_queries(secret: Path) -> list[str]:
+    relative = "../" * 12 + str(secret).lstrip("/")
+    bound = ["category", "claimant", "party", "kind", "publisher", "source", "asof", "group", "agreeing", "metric",
+             "log", "beside", "currency", "checks", "q", "page", "check-text", "check-as-of"]
+    guessed = ["facts", "path", "file", "config", "FACTDASH_FACTS", "include", "url"]
+    values = ["/etc/passwd", "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "file:///etc/passwd", str(secret),
+              relative, "\x00/etc/passwd", "A" * 300, "<script>window.__xss=1</script>", "%", "{{7*7}}"]
+    queries = []
+    for index, value in enumerate(values):
+        names = bound + guessed
+        # Each value goes into every parameter at once (and once more under each name, repeated).
+        query = "&".join(f"{name}={quote(value, safe='')}" for name in names)
+        queries.append(query + "&" + "&".join(f"{name}={quote(values[(index + 1) % len(values)], safe='')}"
+                                               for name in names[:4]))
+    return queries
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` with its size and modification time: any write shows."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+PAGES = {"": "Who says what", "compare": "Compare conflicting figures", "timelines": "How the figures moved",
+         "aid": "Aid: packages", "sources": "Sources and their words", "quality": "Data quality"}
+
+
+def _page_text(page) -> str:
+    return page.evaluate("() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')]"
+                         ".map(t => t.textContent).join(' ')")
+
+
+@pytest.mark.browser
+def test_hostile_query_strings_show_the_normal_page(server, base, chromium):
+    url, cwd = server
+    secret = base.parent.parent / "secret.yaml"
+    before = {"base": _tree(base.parent), "cwd": _tree(cwd), "secret": _tree(secret.parent)}
+    queries = _hostile_queries(secret)
+    page = chromium.new_page(viewport={"width": 1300, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    for number, (path, heading) in enumerate(PAGES.items()):
+        # Each query goes to one page (every query names every parameter), so each value is tried once.
+        for query in queries[number::len(PAGES)]:
+            page.goto(f"{url}/{path}?{query}", wait_until="domcontentloaded")
+            page.get_by_text(heading).first.wait_for(timeout=60_000)
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                   timeout=60_000)
+            text = _page_text(page)
+            assert PASSWD not in text and SECRET not in text, f"/{path}?{query[:120]} shows a file's content"
+            assert "Traceback" not in text and "Error:" not in text, f"/{path}?{query[:120]}: {text[:500]}"
+            # The configured fact base is the one shown: its claimants are in the sidebar's filter.
+            page.locator("[data-testid='stSidebar']").get_by_text("Claimant (who says it)").wait_for(timeout=10_000)
+            assert page.evaluate("() => window.__xss") is None
+    page.close()
+    assert not errors, errors
+    time.sleep(1)  # anything the last rerun would write, written
+    after = {"base": _tree(base.parent), "cwd": _tree(cwd), "secret": _tree(secret.parent)}
+    assert after == before
+
+
+TRAVERSALS = [
+    "/media/../../etc/passwd", "/media/..%2f..%2fetc%2fpasswd", "/media/%2e%2e/%2e%2e/etc/passwd",
+    "/app/static/..%2f..%2fetc/passwd", "/app/static/../../../../etc/passwd",
+    "/app/static/%2e%2e%2f%2e%2e%2fetc/passwd",
+    "/_stcore/../../etc/passwd", "/_stcore/..%2f..%2f..%2fetc%2fpasswd", "/_stcore/static/..%2f..%2fetc/passwd",
+    "/static/../../../../etc/passwd", "/static/..%2f..%2f..%2f..%2fetc%2fpasswd", "/component/..%2f..%2fetc%2fpasswd",
+    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2f..%2f..%2fetc%2fpasswd", "//etc/passwd", "/etc/passwd",
+    "/media/%252e%252e/%252e%252e/etc/passwd", "/_stcore/upload_file/..%2f..%2fetc/passwd",
+    "/media/..%5c..%5c..%5cetc%5cpasswd", "/app/static/..\\..\\..\\etc\\passwd",
+]
+
+
+def test_static_and_media_paths_never_leave_their_folders(server, base):
+    url, cwd = server
+    secret = base.parent.parent / "secret.yaml"
+    up = "..%2f" * 14
+    paths = TRAVERSALS + [f"/{prefix}/{up}{quote(str(target).lstrip('/'), safe='')}"
+                          for prefix in ("media", "app/static", "static", "component", "_stcore")
+                          for target in (secret, base)]
+    before = {"base": _tree(base.parent), "cwd": _tree(cwd)}
+    statuses = {}
+    for path in paths:
+        for method in ("GET", "HEAD"):
+            status, body = _request(url, method, path)
+            statuses[path] = status
+            assert PASSWD.encode() not in body and SECRET.encode() not in body, path
+            assert b"nk-casualties" not in body, f"{path} serves the fact file itself"
+            assert status < 500, f"{path}: {status}"
+    assert _tree(base.parent) == before["base"] and _tree(cwd) == before["cwd"]
+    # At least the plain traversals are refused outright rather than answered with the app's page.
+    assert statuses["/media/../../etc/passwd"] >= 400 and statuses["/app/static/..%2f..%2fetc/passwd"] >= 400
+
+
+@pytest.mark.browser
+def test_usage_stats_off_and_uploads_refused_in_a_real_session(server, chromium):
+    """The page's own session: its config says no usage statistics, nothing goes to a third party
+    but Streamlit's icon font, and an upload with a valid XSRF token and session is still refused."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    url, cwd = server
+    page = chromium.new_page()
+    sessions: list[tuple[str, bool]] = []
+    hosts: set[str] = set()
+
+    def watch(socket) -> None:  # noqa: ANN001 - a Playwright WebSocket
+        def frame(payload: bytes | str) -> None:
+            if isinstance(payload, (bytes, bytearray)):
+                message = ForwardMsg()
+                message.ParseFromString(bytes(payload))
+                if message.HasField("new_session"):
+                    new = message.new_session
+                    sessions.append((new.initialize.session_id, new.config.gather_usage_stats))
+        socket.on("framereceived", frame)
+
+    page.on("websocket", watch)
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or request.url[:5]))
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text(TITLE).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1_000)
+    assert sessions, "no NewSession message seen on the WebSocket"
+    session_id, gather = sessions[0]
+    assert gather is False
+    # fonts.gstatic.com: Streamlit's frontend fetches Material icon glyphs it does not bundle.
+    assert hosts <= {"127.0.0.1", "fonts.gstatic.com", "data:", "blob:"}, hosts
+    upload = """async ([session, size]) => {
+      const token = decodeURIComponent((document.cookie.match(/_streamlit_xsrf=([^;]+)/) || [, ''])[1]);
+      const form = new FormData();
+      form.append('file', new Blob(['x'.repeat(size)]), 'a.txt');
+      const answer = await fetch(`/_stcore/upload_file/${session}/f-${size}`,
+                                 {method: 'PUT', body: form, headers: {'X-Xsrftoken': token}});
+      return [answer.status, token.length];
+    }"""
+    status, token = page.evaluate(upload, [session_id, 1024])
+    assert token > 0, "the page has no XSRF cookie: XSRF protection is off"
+    assert status == 413  # the route's size limit (0 MB), reached only past the token and session checks
+    # A wrong token is refused before any of that.
+    wrong = page.evaluate("""async (session) => (await fetch(`/_stcore/upload_file/${session}/f`,
+        {method: 'PUT', body: new FormData(), headers: {'X-Xsrftoken': '2|00|00|0'}})).status""", session_id)
+    assert wrong == 403
+    page.close()
+    assert not [p for p in cwd.rglob("*")], "the server wrote into its working folder"
+
+
+def test_listening_reads_the_kernel_table_format():
+    # The decoder of /proc/net/tcp's addresses, on the kernel's own examples (little-endian words).
+    assert _address("0100007F") == "127.0.0.1" and _address("00000000") == "0.0.0.0"
+    assert _address("00000000000000000000000001000000") == "0000:0000:0000:0000:0000:0000:0000:0001"
