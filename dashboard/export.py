@@ -519,7 +519,7 @@ def _md(text: object) -> str:
 
 
 def _url(value: object) -> str:
-    if isinstance(value, str) and re.match(r"^https?://[^\s<>()\"']+$", value):
+    if isinstance(value, str) and re.match(r"(?i)^https?://[^\s<>()\"']+$", value):
         return f"<{value}>"
     return ""
 

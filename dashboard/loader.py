@@ -244,7 +244,9 @@ def _normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[tupl
     rules = [
         (frame["value"].isna() & frame["low"].isna() & frame["high"].isna(), "value",
          "has no value: give value, or low and high for a range"),
-        ((value < 0) | (low < 0) | (high < 0), "value", "is negative: figures are magnitudes (money, people, items)"),
+        (value < 0, "value", "is negative: figures are magnitudes (money, people, items)"),
+        (low < 0, "low", "low is negative: figures are magnitudes (money, people, items)"),
+        ((high < 0) & ~(low < 0), "high", "high is negative: figures are magnitudes (money, people, items)"),
         (low > high, "low", "low is greater than high"),
         ((value < low) | (value > high), "value", "value lies outside its range [low, high]"),
         (qualifier.isin(["at_least", "more_than"]) & high.notna(), "high",
@@ -317,7 +319,8 @@ def _unusable_number(raw: float | int) -> str:
     if isinstance(raw, float) and math.isnan(raw):
         return "is NaN (not a number); give the figure, or leave the key out"
     if isinstance(raw, float) and math.isinf(raw):
-        return "is infinite or far too large (YAML reads .inf and 1e400 as infinity); figures are finite"
+        return ("is infinite or far too large (.inf, 1e400 and numbers of over 1,000 digits read as infinity); "
+                "figures are finite")
     return f"{_short(raw)} is too large to be a real figure (over 10^18)"
 
 
@@ -412,14 +415,14 @@ def _explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]
             seen[loc] = (loc, f"{_describe(loc, parsed)}the key {_short(loc[-1])} must be text", "key")
             continue
         where = _describe(loc, parsed)
-        field_name = str(loc[-1]) if loc else "file"
+        field_name = _short(loc[-1]) if loc else "file"
         if len(loc) >= 2 and isinstance(loc[-1], int) and isinstance(loc[-2], str):
             field_name = f"{loc[-2]} item {loc[-1] + 1}"
         given = error.get("input")
         if kind == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
-            hint = _did_you_mean(str(loc[-1]), allowed)
-            message = f"{where}unknown key '{loc[-1]}'{hint}; expected one of: {', '.join(allowed)}"
+            hint = _did_you_mean(_short(loc[-1]), allowed)
+            message = f"{where}unknown key '{_short(loc[-1])}'{hint}; expected one of: {', '.join(allowed)}"
             seen[loc] = (loc, message, "key")
             continue
         if kind == "missing":
@@ -428,13 +431,13 @@ def _explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]
             continue
         if kind == "literal_error":
             expected = [e.strip().strip("'") for e in re.split(r",| or ", error["ctx"]["expected"]) if e.strip()]
-            hint = _did_you_mean(str(given), expected)
+            hint = _did_you_mean(_short(given), expected)
             message = f"{where}{field_name} '{_short(given)}' is not allowed{hint}; expected one of: {', '.join(expected)}"
             if isinstance(given, str) and given in expected and all(e.isdigit() for e in expected):  # '1' for 1
                 message = f"{where}{field_name} must be the number {given}, not text: remove the quotes"
         elif kind == "string_pattern_mismatch":
             message = (f"{where}'{_short(given)}' is not a valid id: use lowercase letters, digits, '.', '_' and '-' "
-                       f"(e.g. '{_slug(str(given))}')")
+                       f"(e.g. '{_slug(_short(given))}')")
             seen[loc] = (loc, message, "key" if is_key else "value")
             continue
         elif kind in ("string_too_long",):
@@ -506,7 +509,7 @@ def _type_name(value: object) -> str:
 
 def _short(value: object, limit: int = 60) -> str:
     if type(value) is int and value.bit_length() > 10_000:  # str() refuses ints of over 4,300 digits
-        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
+        return f"<a number of about {int(value.bit_length() * 0.30103):,} digits>"
     text = str(value) if not isinstance(value, (dict, list)) else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

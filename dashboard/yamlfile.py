@@ -35,6 +35,8 @@ _IMPLICIT = "?implicit"
 _TAG_ANCHOR_ALIAS = re.compile(r"(?:^|[\s\[\]{},])[!&*]\S", re.MULTILINE)
 _NESTED_FLOW = re.compile(r"\[[^\]]*\[")
 _DOCUMENT_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+_EXPLICIT_KEY = re.compile(r"(?:^|[\[,])[ \t-]*\?(?:[ \t]|$)", re.MULTILINE)  # "? [a, b]": a key that is not text
 
 
 def _needs_located_parse(text: str) -> bool:
@@ -45,7 +47,18 @@ def _needs_located_parse(text: str) -> bool:
         return True
     if "[" in text and _NESTED_FLOW.search(text):
         return True
-    return any(m in text for m in ("---", "...", "%")) and bool(_DOCUMENT_MARKERS.search(text))
+    if "?" in text and _EXPLICIT_KEY.search(text):
+        return True
+    if any(c in text for c in "\x85\u2028\u2029"):  # line breaks to PyYAML (YAML 1.1), not to yaml_rs
+        return True
+    if "\t" in text and _TAB_INDENT.search(text):  # yaml_rs lets some pass; the located path names them
+        return True
+    if any(m in text for m in ("---", "...", "%")) and _DOCUMENT_MARKERS.search(text):
+        return True
+    # yaml_rs builds a long decimal integer in quadratic time (a million digits: 1 s; ten million: 100 s),
+    # and Python cannot print one past 4,300 digits: runs of digit-like characters go the located way,
+    # where a number that long reads as infinite. ~2 ms per MB.
+    return b"0" * (_MAX_DIGITS + 1) in text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
 
 
 @dataclass
@@ -128,6 +141,8 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = err.problem or "invalid YAML"
         lines = text.split("\n")
+        if line > len(lines):  # libyaml puts the end of a file without a final newline on the line after it
+            line, column = len(lines), len(lines[-1]) + 1
         bad_line = lines[line - 1] if 0 < line <= len(lines) else ""
         if "\t" in bad_line[: column] or bad_line[column - 1: column] == "\t":
             what = "a tab character; YAML indentation must use spaces"
@@ -252,8 +267,9 @@ _SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, ".nan": math.n
             ".NAN": math.nan}
 
 
-# Python refuses to turn text of more than 4,300 digits into an int (or back); no figure needs 4,000.
-_MAX_DIGITS = 4_000
+# No figure needs a thousand digits; Python refuses to turn over 4,300 into an int (or back).
+_MAX_DIGITS = 1_000
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789abcdefABCDEF_", b"0" * 22)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -274,7 +290,7 @@ def resolve_plain(value: str) -> object:
         return value
     digits = sign + body
     if _INT.fullmatch(digits):
-        if len(body) > _MAX_DIGITS:  # past Python's int-from-text limit: no real figure, read it as infinite
+        if len(body) > _MAX_DIGITS:  # no real figure; past 4,300 digits Python cannot even read it
             return -math.inf if sign == "-" else math.inf
         return int(digits)
     based = _BASED.fullmatch(digits)
@@ -285,7 +301,7 @@ def resolve_plain(value: str) -> object:
             based_number = int(sign + number, radix)
         except ValueError:
             return value
-        if based_number.bit_length() > _MAX_DIGITS * 3:  # printing it would hit the same limit
+        if len(number) > _MAX_DIGITS:  # as for decimal numbers, and in step with `_needs_located_parse`
             return -math.inf if sign == "-" else math.inf
         return based_number
     if _FLOAT.fullmatch(digits):

@@ -219,3 +219,57 @@ def test_factdash_import_killed_at_random_moments_leaves_the_old_or_the_new_file
     assert len(load_factbase(out).facts) == 18_000
     assert sum(seen) == kills
     print(f"\n{kills} import kills ({duration:.1f} s per import): old/new {seen}, temporary left {leftovers}")
+
+
+# ---- the real `factdash add` ---------------------------------------------------------------------
+
+
+def run_add(folder: Path, fact_id: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "dashboard.cli", "add", "fact", fact_id, "--metric", "us-package",
+                             "--claimant", "us-officials", "--source", "rep", "--value", "$500 million",
+                             "--qualifier", "exact", "--as-of", f"2025-01-{int(fact_id[1:]) % 28 + 1:02d}",
+                             "--quote", "Austin announced an additional $500 million.", "--to", "facts.yaml",
+                             "--facts", "facts.yaml"],
+                            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "FACTDASH_CACHE_DIR": "off"})
+
+
+def test_factdash_add_killed_at_random_moments_leaves_the_old_or_the_new_file(tmp_path, minimal, long):
+    """The editing command: each addition is first made to completion in a twin folder (the new
+    version), then made again and killed; the file must be the old version or that new one."""
+    rng = random.Random(13)
+    # Comments and blank lines between entries: the file a curator edits by hand.
+    original = ("# yaml-language-server: $schema=facts.schema.json\n# Kept by hand.\n" + minimal
+                + "\n# The figures, newest last.\nfacts:\n")
+    folder, twin = tmp_path / "live", tmp_path / "twin"
+    for where in (folder, twin):
+        where.mkdir()
+        (where / "facts.yaml").write_text(original, encoding="utf-8")
+    target = folder / "facts.yaml"
+    kills = 60 if long else 8
+    seen = {"old": 0, "new": 0}
+    leftovers = 0
+    for i in range(kills):
+        fact_id = f"f{i}"
+        (twin / "facts.yaml").write_bytes(target.read_bytes())
+        started = time.monotonic()
+        done = run_add(twin, fact_id)
+        assert done.wait(timeout=120) == 0, done.stderr.read().decode()
+        duration = time.monotonic() - started
+        new = (twin / "facts.yaml").read_bytes()
+        before = target.read_bytes()
+        assert new != before and new.startswith(before[: before.index(b"facts:")])
+        adder = run_add(folder, fact_id)
+        if i % 2:
+            kill_at(adder, wait_for_temporary(target, adder, timeout=3 * duration) + rng.uniform(0, 0.005))
+        else:
+            kill_at(adder, rng.uniform(0, 1.1 * duration))
+        content = target.read_bytes()
+        assert content in (before, new), f"after kill {i} the file is neither version ({len(content)} bytes)"
+        seen["new" if content == new else "old"] += 1
+        leftovers += len(temporaries_of(target))
+    assert sum(seen.values()) == kills
+    final = load_factbase(target)  # whichever version, it is complete and valid
+    assert len(final.facts) == seen["new"]
+    assert target.read_text(encoding="utf-8").startswith(original.rstrip("\n").rsplit("\nfacts:", 1)[0])
+    print(f"\n{kills} add kills: {seen}, temporary left {leftovers}")

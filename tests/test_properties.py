@@ -11,6 +11,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,10 @@ from .conftest import MINIMAL
 
 EXAMPLES = int(os.environ.get("FACTDASH_FUZZ_EXAMPLES", "100"))
 
-ids = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+# Built from sampled letters, not st.from_regex: shrinking a from_regex string crashed Hypothesis 6.155
+# ("ValueError: 48 is not in list") and hid the failing example.
+ids = st.builds(lambda first, rest: first + "".join(rest), st.sampled_from("abcdefghijklmnopqrstuvwxyz"),
+                st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-"), max_size=8))
 dates = st.dates(min_value=__import__("datetime").date(1990, 1, 1),
                  max_value=__import__("datetime").date(2090, 12, 31)).map(lambda d: d.isoformat())
 numbers = st.one_of(st.integers(0, 10**12), st.floats(0, 1e12, allow_nan=False),
@@ -69,11 +73,15 @@ VALUES = [b"[1, 2]", b"{a: 1}", b"true", b"null", b"~", b"-5", b"'x'", b"''", b"
           b".nan", b".inf", b"-.inf", b"1e400", b"'1e400'", b"1" + b"0" * 30, b"9" * 5000, b"0x" + b"f" * 5000,
           b"!!python/object/apply:os.system ['true']", b"!!binary aGk=", b"!custom x", b"*nope", b"&a [*a]",
           b"&a x", b"<script>alert(1)</script>", b"javascript:alert(1)", b"'data:text/html,<b>x</b>'",
-          b"\"unclosed", b"[" * 300, b"{a: " * 100 + b"1" + b"}" * 100, b"\xef\xbf\xbe", b"\xc2\x85", b"\xff"]
+          b"\"unclosed", b"[" * 300, b"{a: " * 100 + b"1" + b"}" * 100, b"\xef\xbf\xbe", b"\xc2\x85", b"\xff",
+          b"'<script>alert(1)</script>'", b"[" * 300 + b"]" * 300, b"9" * 1001, b"9_" * 600, b"0b" + b"1" * 1001,
+          b"\"\\ud800\"", b"\x1b[31m", b"? [a]\n  : b", b"<<: {a: 1}", b"2025-01-09T10:00:00Z", b"0o777",
+          b"'1,20,0'", b"'about 1,200'", b"'1'"]
 LINES = [b"\t- x", b"  - id: f1", b"facts: 3", b"::", b"'unclosed", b"- [", b"\xff\xfe", b"\xef\xbb\xbf", b"\x00",
          b"---", b"...", b"%YAML 1.1", b"  <<: *a", b"? [a, b]", b"include: [facts.yaml]", b"include: [part.yaml]",
          b"include: [/dev/null]", b"include: [nowhere.yaml]", b"include: [.]", b"include: facts.yaml",
-         b"x: &a [lol, lol]\ny: &b [*a, *a, *a, *a]\nz: [*b, *b, *b, *b]", b"schema_version: 2"]
+         b"x: &a [lol, lol]\ny: &b [*a, *a, *a, *a]\nz: [*b, *b, *b, *b]", b"schema_version: 2",
+         b"include: [/dev/zero]", b"schema_version: '1'", b"&x x: *x", b"\x07", b"\x1b"]
 MUTATIONS = ["flip", "delete-line", "swap-type", "insert", "truncate", "duplicate-line", "swap-lines", "indent", "tab"]
 
 
@@ -180,6 +188,7 @@ def _assert_parsers_agree(content: bytes) -> None:
     assert problems or repr(fast) == repr(located)  # repr: NaN equals itself, 1 and 1.0 differ
 
 
+@pytest.mark.timeout(4 * 3600)  # the long form runs 20,000 examples; each one is bounded by its own alarm
 def test_mutated_fact_bases_raise_only_factbase_error(long, tmp_path_factory):
     """Random byte flips, deleted, doubled, swapped, re-indented lines and hostile values: the loader
     either loads the result or raises FactBaseError with located problems; nothing else, and no hangs."""

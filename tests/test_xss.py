@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dashboard import load_factbase
+from dashboard.export import view_charts
 from dashboard.schema import json_schema
 
 from .serving import serve
@@ -153,8 +155,9 @@ SHOWN_IN_EXPORTS = {("Source", "publisher"), ("Claimant", "name"), ("Metric", "l
 
 PAGES = ("", "compare", "timelines", "aid", "sources", "quality")
 
-# Anything a payload could have turned into: an inline handler, a javascript: link, a script element.
-FIND_LIVE_PAYLOADS = """() => {
+# Anything a payload could have turned into: an inline handler, a javascript: or data: link, a script
+# element holding it (the argument: what a script must not contain).
+FIND_LIVE_PAYLOADS = """(scriptNeedle) => {
   const found = [];
   for (const el of document.querySelectorAll('*')) {
     for (const name of el.getAttributeNames()) {
@@ -163,7 +166,7 @@ FIND_LIVE_PAYLOADS = """() => {
           (/^(href|src|xlink:href|action|formaction)$/.test(name) && /^\\s*(javascript|data):/i.test(value)))
         found.push(`${el.tagName} ${name}=${value.slice(0, 80)}`);
     }
-    if (el.tagName.toLowerCase() === 'script' && (el.textContent || '').includes('window.__xss'))
+    if (el.tagName.toLowerCase() === 'script' && (el.textContent || '').includes(scriptNeedle))
       found.push(`script: ${el.textContent.slice(0, 80)}`);
   }
   return found;
@@ -177,7 +180,9 @@ def literal_markers(text: str) -> set[str]:
 
 
 _PAYLOAD_TEXT = re.sub(r"\s+", "", " ".join(PAYLOADS))
-_AFTER_MARKER = re.compile(r"(XSS\d{3}X)(.{0,%d})" % len(_PAYLOAD_TEXT))
+# Conflict summaries leave out what a claimant's name has in brackets ("US officials (unnamed)").
+_PAYLOAD_FORMS = (_PAYLOAD_TEXT, re.sub(r"\s+", "", re.sub(r"\s*\([^)]*\)", "", " ".join(PAYLOADS))))
+_AFTER_MARKER = re.compile(rf"(XSS\d{{3}}X)(.{{0,{len(_PAYLOAD_TEXT)}}})")
 
 
 def altered(text: str, names: dict[str, tuple[str, str, str]]) -> list[str]:
@@ -188,7 +193,7 @@ def altered(text: str, names: dict[str, tuple[str, str, str]]) -> list[str]:
         if _is_list(*names[marker][:2]):
             continue  # list items (tags) carry one payload each
         kept = after.split("…", 1)[0] if "…" in after else after
-        if not (after.startswith(_PAYLOAD_TEXT) or ("…" in after and _PAYLOAD_TEXT.startswith(kept))):
+        if not any(after.startswith(form) or ("…" in after and form.startswith(kept)) for form in _PAYLOAD_FORMS):
             bad.append(marker + after)
     return bad
 
@@ -232,7 +237,7 @@ def _look(page, record: dict) -> None:
     """Note what the page shows now, and whether anything ran or could run."""
     record["texts"].append(page.evaluate("() => document.body.textContent"))
     record.setdefault("ran", []).append(page.evaluate("() => window.__xss"))
-    record.setdefault("live", []).extend(page.evaluate(FIND_LIVE_PAYLOADS))
+    record.setdefault("live", []).extend(page.evaluate(FIND_LIVE_PAYLOADS, "window.__xss"))
     record.setdefault("links", []).extend(page.evaluate(
         "() => [...document.querySelectorAll('a')].map(a => a.textContent).filter(t => t.trim() === 'click')"))
 
@@ -280,6 +285,8 @@ def _visit(url: str, chromium, path: str) -> dict:
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
     page.wait_for_selector("[data-testid='stApp'] h1", timeout=60_000)
     _quiet(page)
+    shown = page.evaluate("() => document.body.innerText")
+    assert "encountered an error" not in shown, f"/{path} fails on the payload base: {shown[:400]}"
     if path in ("compare", "timelines", "aid"):
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     _look(page, record)
@@ -337,3 +344,75 @@ def test_payloads_are_shown_as_literal_text(visits, payload_base):
             assert not altered(text, names), f"/{path} shows a payload altered: {altered(text, names)[:3]}"
             assert "<b>entity</b>" not in text and "{{77}}" not in text, f"/{path} decoded or formatted a payload"
         assert not record["links"], f"/{path} turned data into links: {record['links'][:3]}"
+
+
+# ---- exported files ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def exported(payload_base, tmp_path_factory):
+    """`factdash export --all` of the payload base as HTML and SVG (a real Kaleido in Chromium)."""
+    from .serving import require_chromium
+
+    require_chromium()
+    out = tmp_path_factory.mktemp("exported")
+    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "export", "--facts", str(payload_base[0]), "--all",
+                           "--format", "html,svg", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("fmt", ["html", "svg"])
+def test_exported_files_run_nothing_and_show_the_payloads_as_text(exported, payload_base, chromium, fmt):
+    names = payload_base[1]
+    files = sorted(exported.glob(f"*.{fmt}"))
+    charts = view_charts(load_factbase(payload_base[0]))
+    assert len(files) == len(charts) >= 4, [f.name for f in files]  # compare, timelines, aid in USD
+    seen: set[str] = set()
+    for file in files:
+        source = file.read_text(encoding="utf-8")
+        # In the file itself: no payload as live markup (the HTML's figure JSON escapes "<" as \u003c).
+        assert "<script>window.__xss" not in source and "<img src=x onerror" not in source, file.name
+        assert "<svg onload" not in source, file.name
+        page = chromium.new_page(viewport={"width": 1200, "height": 1000})
+        record = _watch(page)
+        page.goto(file.as_uri(), wait_until="load")
+        if fmt == "html":
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+            _hover_points(page, record)
+            drawn = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot svg')]"
+                                  ".map(s => s.textContent).join(' ')")
+        else:
+            drawn = page.evaluate("() => document.documentElement.textContent")
+        assert page.evaluate("() => window.__xss") is None, f"a payload ran in {file.name}"
+        # The HTML's figure JSON names window.__xss inside escaped strings: only a raw tag would run.
+        live = page.evaluate(FIND_LIVE_PAYLOADS, "<script>window.__xss")
+        assert not live and not record["dialogs"], (file.name, live, record["dialogs"])
+        assert not altered(drawn, names), (file.name, altered(drawn, names)[:3])
+        seen |= literal_markers(drawn) | set().union(*map(literal_markers, record["texts"]))
+        page.close()
+    shown = fields_of(seen, names)
+    assert SHOWN_IN_EXPORTS <= shown, f"not shown as text in the exported {fmt}: {sorted(SHOWN_IN_EXPORTS - shown)}"
+    if fmt == "html":
+        assert ("Fact", "quote") in shown  # the hover labels were drawn
+
+
+def test_urls_other_than_http_are_rejected_where_they_are_written(write, minimal):
+    """A source link is the only place a URL from the data becomes a link: javascript: and data:
+    addresses never get that far."""
+    bad = {"url": "javascript:window.__xss=1", "archive_url": "data:text/html,<script>window.__xss=1</script>"}
+    text = minimal.replace("    url: https://example.org/report\n",
+                           "".join(f"    {k}: {yaml.safe_dump(v, default_style=chr(34)).strip()}\n"
+                                   for k, v in bad.items()))
+    path = write("facts.yaml", text)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "validate", str(path)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    for field in bad:
+        line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(f"{field}:"))
+        column = lines[line - 1].index('"') + 1
+        expected = f"facts.yaml:{line}:{column}: source 'rep': {field} "
+        assert expected in done.stdout + done.stderr, (expected, done.stdout + done.stderr)
+    assert "is not an http:// or https:// address" in done.stdout + done.stderr

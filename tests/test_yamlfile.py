@@ -49,3 +49,15 @@ def test_fast_parser_is_not_used_off_the_main_thread():
 @pytest.mark.parametrize("text", ["a: !foo x\n", "a: &x 1\nb: *x\n", "---\na: 1\n", "a: {b: 1}\n", "a: [[1]]\n"])
 def test_fast_parser_declines_what_it_handles_differently(text):
     assert parse_fast(text) is None
+
+
+@pytest.mark.parametrize("text", ["sources:\n  rep:\n    title: A report\n    k", "a: 'never closed"])
+def test_a_syntax_error_at_the_end_of_a_file_without_a_final_newline_is_located_inside_it(text):
+    # libyaml marks the end of such a file on the line after its last; an editor has no such line.
+    from dashboard.yamlfile import YamlProblems, parse_checked
+
+    with pytest.raises(YamlProblems) as caught:
+        parse_checked(text, "facts.yaml")
+    (problem,) = caught.value.problems
+    last = text.split("\n")[-1]
+    assert (problem.line, problem.column) == (text.count("\n") + 1, len(last) + 1), problem

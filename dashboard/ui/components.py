@@ -113,7 +113,7 @@ def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = No
         "quote": facts["quote"],
         "source_title": facts["source_title"],
         "publisher": facts["publisher"],
-        "url": facts["url"].where(facts["url"].fillna("").str.match(r"^https?://"), None),
+        "url": facts["url"].where(facts["url"].fillna("").str.match(r"(?i)^https?://"), None),
         "where": facts["file"].astype(str) + ":" + facts["line"].astype(str),
     })
     shown = columns or ["claimant_name", "figure", "as_of_text", "metric_label", "quote", "source_title",

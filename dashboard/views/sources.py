@@ -43,7 +43,7 @@ for source_id, source in cited.sort_values("title").iterrows():
              f"*{md(source.get('title'))}*", md(source.get("published")) if isinstance(source.get("published"), str)
              else "", f"licence: {md(source.get('license'))}" if isinstance(source.get("license"), str) else ""]
     url = source.get("url")
-    link = f" [{md(url)}]({url})" if isinstance(url, str) and url.startswith(("http://", "https://")) and \
+    link = f" [{md(url)}]({url})" if isinstance(url, str) and url.lower().startswith(("http://", "https://")) and \
         not any(c in url for c in "() <>") else ""
     lines.append("- " + ". ".join(p for p in parts if p) + "." + link + f" (`{source_id}`)")
 st.markdown("\n".join(lines) if lines else "No sources under the current filters.")
