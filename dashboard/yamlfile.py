@@ -32,7 +32,8 @@ _IMPLICIT = "?implicit"
 # Anything that makes the fast parser's answer differ from the located one, or that could make
 # it work hard: tags (!), anchors (&) and aliases (*), directives and document markers,
 # flow mappings, nested flow sequences, very deep indentation.
-_TAG_ANCHOR_ALIAS = re.compile(r"(?:^|[\s\[\]{},])[!&*]\S", re.MULTILINE)
+# A lone "!" (the non-specific tag) counts too: yaml_rs reads "key: !" as '', PyYAML as null.
+_TAG_ANCHOR_ALIAS = re.compile(r"(?:^|[\s\[\]{},])(?:[!&*]\S|!(?=\s|$))", re.MULTILINE)
 _NESTED_FLOW = re.compile(r"\[[^\]]*\[")
 _DOCUMENT_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
@@ -92,7 +93,8 @@ def decode(data: bytes, file: str) -> str:
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
         raise YamlProblems([Problem(file, line, column,
                                     f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8")])
-    if len(data.translate(None, _CONTROL_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text:
+    if (len(data.translate(None, _CONTROL_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text
+            or b"\xc2" in data and _C1_BYTES.search(data)):
         found = _CONTROL.search(text)  # ~1 ms per MB above; this search runs only on a hit
         assert found is not None
         line = text.count("\n", 0, found.start()) + 1
@@ -102,10 +104,11 @@ def decode(data: bytes, file: str) -> str:
     return text.removeprefix("\ufeff")  # a BOM is allowed by YAML; editors on Windows add one
 
 
-# C0 control characters other than tab, line feed and carriage return, and DEL: YAML forbids them,
-# and the fast parser would let them through into the data.
+# C0 control characters other than tab, line feed and carriage return, DEL, and C1 controls other
+# than NEL: YAML forbids them, and the fast parser would let them through into the data.
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13)) + b"\x7f"
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_C1_BYTES = re.compile(b"\xc2[\x80-\x84\x86-\x9f]")  # C1 controls in UTF-8 (U+0085, NEL, is a line break)
 
 
 def parse_fast(text: str) -> object | None:

@@ -9,6 +9,7 @@ run on it to show the problems without an exception.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -58,21 +59,30 @@ class Run:
                 f"load {self.load:.1f}/core")
 
 
+# ru_maxrss of a child includes the memory of the process it was forked from (Linux keeps the
+# high-water mark across exec), and the test process grows to hundreds of MB over a suite run. So a
+# small launcher forks the measured command and reports its rusage: the launcher's own few MB are the
+# floor, not pytest's size.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stderr=subprocess.STDOUT)
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps({"code": os.waitstatus_to_exitcode(status), "seconds": time.perf_counter() - start,
+                  "cpu": usage.ru_utime + usage.ru_stime, "kib": usage.ru_maxrss}), file=sys.stderr)
+"""
+
+
 def validate(path: Path | str, cwd: Path) -> Run:
     """`factdash validate PATH` in a fresh child, with its wall time and peak resident memory."""
     env = {**os.environ, "FACTDASH_CACHE_DIR": "off", "PYTHONPATH": str(ROOT)}
     load_before = os.getloadavg()[0]
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "validate", str(path)], cwd=cwd, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = child.stdout.read().decode("utf-8", "replace")  # type: ignore[union-attr]
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
-    child.stdout.close()  # type: ignore[union-attr]
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "dashboard.cli", "validate",
+                           str(path)], cwd=cwd, env=env, capture_output=True, timeout=120)
+    measured = json.loads(done.stderr.decode().strip().splitlines()[-1])
     load = max(load_before, os.getloadavg()[0]) / CORES
-    return Run(child.returncode, output, seconds, usage.ru_utime + usage.ru_stime,
-               usage.ru_maxrss / 1024, load)  # ru_maxrss is in KiB on Linux
+    return Run(measured["code"], done.stdout.decode("utf-8", "replace"), measured["seconds"], measured["cpu"],
+               measured["kib"] / 1024, load)  # ru_maxrss is in KiB on Linux
 
 
 def problem_lines(output: str) -> list[str]:

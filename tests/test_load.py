@@ -36,7 +36,7 @@ NAV = {"compare": "Compare", "timelines": "Timelines", "aid": "Aid", "": "Overvi
 PARTY = ["Everyone", "Parties to the conflict", "Third parties"]
 P95_LIMIT = 1.5  # seconds, the issue's bound: checked by benchmarks/sessions.py (speed goals are benchmarks)
 CLICKS = 3  # a filter click that starts no run is tried again, up to this many times in all
-LEAK_MB_PER_SESSION = 20  # a second round of sessions after the first is gone; see the test's docstring
+LEAK_MB_PER_SESSION = 40  # a second round of sessions after the first is gone; see the test's docstring
 PEAK_MB_PER_SESSION = 60  # the first round, allocator high-water mark included
 
 WATCH_RUN = """() => {
@@ -274,8 +274,8 @@ def test_many_sessions_change_filters_and_switch_pages(long):
     mark (concurrent reruns each build frames and figures from the 27,000-fact base; Python keeps freed
     memory): bounded at 60 MB per session. The second round reuses that memory, so what it adds is what
     sessions leave behind: a leak of one filtered frame or figure per rerun would add tens of MB per
-    session within the run, and 20 MB per session is the bound (the quietest runs add about 0, one noisy
-    run added 11.5).
+    session within the run (5 sessions rerun about 8 times each), and 40 MB per session is the bound:
+    measured noise in quiet runs was -2 to +21 MB per session.
     """
     sessions, seconds = (20, 60) if long else (5, 15)
     run = load_run(sessions, seconds)

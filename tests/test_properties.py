@@ -31,7 +31,9 @@ dates = st.dates(min_value=__import__("datetime").date(1990, 1, 1),
 numbers = st.one_of(st.integers(0, 10**12), st.floats(0, 1e12, allow_nan=False),
                     st.integers(0, 10**6).map(lambda n: f'"{n:,}"'),
                     st.sampled_from(['"$500 million"', '"3.85 billion"', '"66bn"', "500_000_000"]))
-texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40).map(lambda t: json.dumps(t, ensure_ascii=False))
+# Text YAML allows: no surrogates, no control characters, not the non-characters U+FFFE and U+FFFF.
+texts = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+                max_size=40).map(lambda t: json.dumps(t, ensure_ascii=False))
 
 
 @st.composite
