@@ -136,10 +136,16 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
     (the first value kept, the offending node left out) so that the rest of the file is still checked.
     A syntax error raises YamlProblems: nothing after it can be trusted."""
     try:
-        if text.count("[") + text.count("{") > MAX_DEPTH:  # only flow brackets nest deeply in a small file
+        # Flow brackets, or block indentation past 64 columns, are what nest deeply: measure the depth
+        # first, so that every libyaml version gives the same answer at the same place.
+        if text.count("[") + text.count("{") > MAX_DEPTH or _DEEP_INDENT.search(text):
             _check_depth(text, file)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
+        if "nesting depth" in str(err.problem):
+            # Newer libyaml (PyYAML 6.0.4) stops at its own limit (1,000 levels) while scanning
+            # ahead, before the events reach ours: find our level with the pure-Python parser.
+            _check_depth(text, file, loader=yaml.SafeLoader)
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = err.problem or "invalid YAML"
@@ -171,7 +177,10 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
     return data, located, walker.problems
 
 
-def _check_depth(text: str, file: str) -> None:
+_DEEP_INDENT = re.compile(r"^ {%d}" % (MAX_DEPTH + 1), re.M)
+
+
+def _check_depth(text: str, file: str, loader: type | None = None) -> None:
     """Raise YamlProblems at the first collection nested more than MAX_DEPTH deep.
 
     libyaml's composer recurses in C once per level: some ten thousand nested '[' crash the
@@ -179,7 +188,7 @@ def _check_depth(text: str, file: str) -> None:
     recurse, so the depth is measured on the events first (a fifth of the composer's time).
     """
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader or _Loader):
         if isinstance(event, _OPENS):
             depth += 1
             if depth > MAX_DEPTH + 1:  # the walker counts the top level as 0, the events as 1

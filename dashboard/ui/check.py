@@ -28,7 +28,8 @@ def check_a_figure(view: View) -> None:
         return
     when = when.strip() or None
     try:
-        checks = remember(("check", view.base.content_hash, text, when), lambda: check_text(text, view.base, as_of=when))
+        checks = remember(("check", view.base.content_hash, text, when),
+                          lambda: check_text(text, view.base, as_of=when))
     except ValueError as err:  # a date the reader typed that is not one
         st.error(f"As of: {md(err)}")
         return

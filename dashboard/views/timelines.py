@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.export import timeline_chart
 from dashboard.timelines import metrics_with_series
-from dashboard.ui.components import export_everything, paged_facts_table, md, show_figure
+from dashboard.ui.components import export_everything, md, paged_facts_table, show_figure
 from dashboard.ui.state import current_view, per_view
 
 view = current_view()
