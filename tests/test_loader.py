@@ -152,7 +152,7 @@ def test_unchanged_included_file_is_not_parsed_again(write, minimal, monkeypatch
 
     checked = []
     original = loader._check_file
-    monkeypatch.setattr(loader, "_check_file", lambda file, data: checked.append(file) or original(file, data))
+    monkeypatch.setattr(loader, "_check_file", lambda file, data, digest: checked.append(file) or original(file, data, digest))
     top.write_text("schema_version: 1\ntitle: two\ninclude: [big.yaml]\n")
     assert load_factbase(top).title == "two"
     assert [os.path.basename(f) for f in checked] == ["facts.yaml"]

@@ -81,3 +81,23 @@ def test_gate_passes_valid_facts(facts):
 
 def test_schema_json_is_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(json.loads(json_schema_text()))
+
+
+def test_fact_columns_tell_a_missing_key_from_an_empty_one_and_from_nan():
+    """The fast column builder is pandas's (private) dicts_to_array: present here, and its missing-key
+    marker (the np.nan object) must not be confused with `note:` (None) or `value: .nan` (a NaN)."""
+    import itertools
+    import math
+
+    from dashboard import schema
+
+    assert schema._dicts_to_array is not None, "pandas moved dicts_to_array: fact_columns is on its slow path"
+    facts = [{"id": "a", "value": 1, "note": None}, {"id": "b", "value": float("nan")}, {"id": "c", "tags": ["x"]},
+             {"id": "d", "value": "1,200", "quote": "q"}]
+    columns = schema.fact_columns(facts)
+    slow = {name: list(map(dict.get, facts, itertools.repeat(name))) for name in schema._GATE}
+    assert columns.keys() == slow.keys()
+    for name in slow:
+        assert [repr(v) for v in columns[name]] == [repr(v) for v in slow[name]], name
+    assert columns["note"] == [None, None, None, None]
+    assert columns["value"][0] == 1 and math.isnan(columns["value"][1]) and columns["value"][2] is None
