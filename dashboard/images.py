@@ -47,8 +47,17 @@ def browser_path() -> str | None:
     return str(path) if path and Path(path).is_file() and os.access(path, os.X_OK) else None
 
 
+_AVAILABLE: dict[tuple, tuple[float, bool]] = {}
+
+
 def images_available() -> bool:
-    return browser_path() is not None
+    """Whether images can be drawn; looked up at most once a minute for the same BROWSER_PATH and
+    PATH (every chart page asks on every rerun)."""
+    key = (os.environ.get("BROWSER_PATH"), os.environ.get("PATH"))
+    known = _AVAILABLE.get(key)
+    if known is None or time.monotonic() - known[0] > 60:
+        known = _AVAILABLE[key] = (time.monotonic(), browser_path() is not None)
+    return known[1]
 
 
 def render(fig: Any, fmt: str, *, width: int | None = None, height: int | None = None,

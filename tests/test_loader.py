@@ -158,6 +158,43 @@ def test_unchanged_included_file_is_not_parsed_again(write, minimal, monkeypatch
     assert [os.path.basename(f) for f in checked] == ["facts.yaml"]
 
 
+def _count_reads(monkeypatch) -> list[str]:
+    from pathlib import Path
+
+    reads = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or original(self))
+    return reads
+
+
+def test_a_settled_unchanged_file_is_not_read_again_and_any_rewrite_is(write, minimal, monkeypatch):
+    from dashboard import loader
+
+    fact = "facts:\n  - {id: a, metric: nk-casualties, value: 1, as_of: 2025, claimant: zelenskyy, source: rep}\n"
+    path = write("facts.yaml", minimal + fact)
+    monkeypatch.setattr(loader, "_SETTLED_NS", 0)  # as if the last change were long ago
+    reads = _count_reads(monkeypatch)
+    load_factbase(path)
+    load_factbase(path)
+    assert reads == ["facts.yaml"]
+    path.write_text(minimal + fact.replace("value: 1,", "value: 7,"))  # the same size: a new mtime and ctime
+    assert load_factbase(path).facts.value.tolist() == [7]
+    replacement = path.with_name("new.yaml")  # an editor's save: a new file renamed over the old one
+    replacement.write_text(minimal + fact.replace("value: 1,", "value: 8,"))
+    os.utime(replacement, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns))
+    replacement.replace(path)
+    assert load_factbase(path).facts.value.tolist() == [8]
+    assert reads == ["facts.yaml"] * 3
+
+
+def test_a_file_changed_in_the_last_two_seconds_is_read_every_time(write, minimal, monkeypatch):
+    path = write("facts.yaml", minimal + "facts: []\n")
+    reads = _count_reads(monkeypatch)
+    for _ in range(3):
+        load_factbase(path)
+    assert reads == ["facts.yaml"] * 3
+
+
 def test_a_corrupt_cache_entry_is_ignored(write, minimal, tmp_path, monkeypatch):
     monkeypatch.setenv("FACTDASH_CACHE_DIR", str(tmp_path / "cache"))
     path = write("facts.yaml", minimal)

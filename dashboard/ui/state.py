@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,8 +55,20 @@ def load() -> tuple[FactBase | None, list[Problem], bool]:
             problem = Problem(str(path), 1, 1, f"could not load the fact base: {type(err).__name__}: {err}")
             return _LAST_GOOD.get(key), [problem], True
     with _LOCK:
+        first = not _LAST_GOOD
         _LAST_GOOD[key] = base
+    if first:
+        _freeze_what_is_loaded()
     return base, [], False
+
+
+def _freeze_what_is_loaded() -> None:
+    """Take what the server holds after its first load (Streamlit, Plotly's classes, the fact base) out
+    of the collector's sight. Streamlit collects all generations after every script run; under load
+    that full pass over objects that live as long as the process was over a quarter of the server's
+    work. Objects made later are collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 _DERIVED: dict = {}
@@ -91,5 +105,20 @@ def current_view() -> View:
     return st.session_state["_factdash_view"]
 
 
+_FILTERED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_FILTERED_ENTRIES = 8  # a filtered copy of a 27,000-fact base is about 10 MB
+
+
 def filtered(base: FactBase, filters: Filters) -> pd.DataFrame:
-    return apply_filters(base.facts, filters)
+    """The facts the filters leave, shared by every session with the same filters (read only)."""
+    key = (base.content_hash, filters)
+    with _LOCK:
+        if key in _FILTERED:
+            _FILTERED.move_to_end(key)
+            return _FILTERED[key]
+    facts = apply_filters(base.facts, filters)
+    with _LOCK:
+        _FILTERED[key] = facts
+        while len(_FILTERED) > _FILTERED_ENTRIES:
+            _FILTERED.popitem(last=False)
+    return facts

@@ -1,0 +1,40 @@
+"""The dashboard's shared state: one filtered copy per view, what the first load leaves frozen."""
+
+from __future__ import annotations
+
+import gc
+
+from dashboard import load_factbase
+from dashboard.filters import Filters
+from dashboard.ui import state
+
+
+def test_sessions_with_the_same_filters_share_one_filtered_frame(write, minimal):
+    facts = ("facts:\n"
+             "  - {id: a, metric: nk-casualties, value: 1200, as_of: 2025, claimant: us-officials, source: rep}\n"
+             "  - {id: b, metric: nk-casualties, value: 4000, as_of: 2025, claimant: zelenskyy, source: rep}\n")
+    base = load_factbase(write("facts.yaml", minimal + facts))
+    parties = Filters(party="parties")
+    shown = state.filtered(base, parties)
+    assert shown.fact_id.tolist() == ["b"]
+    assert state.filtered(base, Filters(party="parties")) is shown
+    assert state.filtered(base, Filters()).fact_id.tolist() == ["a", "b"]
+    for n in range(state._FILTERED_ENTRIES + 2):  # older views make way: the memory is bounded
+        state.filtered(base, Filters(claimants=(f"c{n}",)))
+    assert len(state._FILTERED) == state._FILTERED_ENTRIES
+    assert state.filtered(base, parties) is not shown and state.filtered(base, parties).equals(shown)
+
+
+def test_the_first_good_load_freezes_what_the_server_holds(write, minimal, monkeypatch):
+    monkeypatch.setenv("FACTDASH_FACTS", str(write("facts.yaml", minimal + "facts: []\n")))
+    monkeypatch.setattr(state, "_LAST_GOOD", {})
+    gc.unfreeze()
+    try:
+        base, problems, stale = state.load()
+        assert base is not None and not problems and not stale
+        assert gc.get_freeze_count() > 10_000  # pandas, Plotly, Streamlit, the base
+        frozen = gc.get_freeze_count()
+        state.load()
+        assert gc.get_freeze_count() <= frozen  # once per process (frozen objects can still be freed)
+    finally:
+        gc.unfreeze()
