@@ -137,6 +137,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # No page takes a file, and Streamlit 1.67 cannot switch its upload route off: a limit of
         # 0 MB makes that route refuse every non-empty file.
         "--server.maxUploadSize", "0",
+        # Streamlit collects every generation after every run. Under load that full pass over what the
+        # sessions hold (figures, tables) was a third of the server's time with the GIL held; Python's
+        # own collector still runs as objects accumulate (tests/test_load.py bounds memory per session).
+        "--runner.postScriptGC", "false",
     ]
     # Warm the content-hash cache here, on the main thread (the fast parser's only safe place), so
     # that the server's first page reads it instead of parsing tens of thousands of facts slowly.

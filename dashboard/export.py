@@ -77,11 +77,11 @@ class ChartSpec:
         """The figure as the dashboard shows it (built once; an export draws its own)."""
         return self.draw()
 
-    @property
+    @functools.cached_property
     def caption(self) -> str:
         return sources_caption(self.rows)
 
-    @property
+    @functools.cached_property
     def as_of(self) -> tuple[dt.date | None, dt.date | None]:
         """First and last day the chart's figures refer to."""
         first = self.rows["as_of"].min() if len(self.rows) else pd.NaT
@@ -90,7 +90,7 @@ class ChartSpec:
             last = self.rows["as_of"].max()
         return (None if pd.isna(first) else first.date()), (None if pd.isna(last) else last.date())
 
-    @property
+    @functools.cached_property
     def stem(self) -> str:
         """File name without extension: the title and the last as-of day, e.g.
         `north-korean-casualties-january-2025_2025-01-09`."""

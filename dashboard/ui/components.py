@@ -14,7 +14,7 @@ from ..export import FORMATS, MIME, ChartSpec, Export, chart_count, export_file,
 from ..images import FORMATS as IMAGE_FORMATS
 from ..images import NO_BROWSER, images_available
 from ..numbers import format_figure
-from .state import per_view
+from .state import current_view, per_view, remember
 
 # ":" and "/" too: Streamlit reads :smile:, :red[...] and :material/icon: in markdown.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:/=])")
@@ -103,7 +103,19 @@ TABLE_COLUMNS = {
 
 def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = None, height: int | str = "auto"):
     """Facts as a sortable table: the figure in words, the quote, and a working link to the source."""
-    table = pd.DataFrame({
+    # The same rows of the same fact base make the same table: built once, whoever asks.
+    rows = ("facts-table", current_view().base.content_hash, tuple(facts["fact_id"].tolist()))
+    table = remember(rows, lambda: _table_of(facts))
+    shown = columns or ["claimant_name", "figure", "as_of_text", "metric_label", "quote", "source_title",
+                        "publisher", "url", "fact_id"]
+    config = {name: TABLE_COLUMNS[name] for name in shown}
+    config["url"] = st.column_config.LinkColumn("Link", display_text="open source")
+    config["quote"] = st.column_config.TextColumn("Quote", width="large")
+    return st.dataframe(table[shown], key=key, hide_index=True, column_config=config, height=height)
+
+
+def _table_of(facts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
         "fact_id": facts["fact_id"],
         "claimant_name": facts["claimant_name"],
         "figure": [format_figure(r.qualifier, r.value, r.low, r.high, r.unit) for r in facts.itertuples()],
@@ -116,12 +128,6 @@ def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = No
         "url": facts["url"].where(facts["url"].fillna("").str.match(r"(?i)^https?://"), None),
         "where": facts["file"].astype(str) + ":" + facts["line"].astype(str),
     })
-    shown = columns or ["claimant_name", "figure", "as_of_text", "metric_label", "quote", "source_title",
-                        "publisher", "url", "fact_id"]
-    config = {name: TABLE_COLUMNS[name] for name in shown}
-    config["url"] = st.column_config.LinkColumn("Link", display_text="open source")
-    config["quote"] = st.column_config.TextColumn("Quote", width="large")
-    return st.dataframe(table[shown], key=key, hide_index=True, column_config=config, height=height)
 
 
 PAGE_SIZE = 500

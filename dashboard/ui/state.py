@@ -71,19 +71,24 @@ def _freeze_what_is_loaded() -> None:
     gc.freeze()
 
 
-_DERIVED: dict = {}
+_DERIVED: OrderedDict[tuple, object] = OrderedDict()
+
+
+_DERIVED_ENTRIES = 128
 
 
 def remember(key: tuple, compute):  # noqa: ANN001, ANN201 - any value derived from one fact base
-    """A value derived from the fact base alone (not the filters), computed once per content hash."""
+    """A value derived from the fact base, computed once per key (which holds its content hash); the
+    least recently used values make way beyond 128."""
     with _LOCK:
         if key in _DERIVED:
+            _DERIVED.move_to_end(key)
             return _DERIVED[key]
     value = compute()
     with _LOCK:
-        if len(_DERIVED) > 64:
-            _DERIVED.clear()
         _DERIVED[key] = value
+        while len(_DERIVED) > _DERIVED_ENTRIES:
+            _DERIVED.popitem(last=False)
     return value
 
 
