@@ -72,24 +72,28 @@ def _freeze_what_is_loaded() -> None:
 
 
 _DERIVED: OrderedDict[tuple, object] = OrderedDict()
-
-
 _DERIVED_ENTRIES = 128
+_FILTERED: OrderedDict[tuple, object] = OrderedDict()
+_FILTERED_ENTRIES = 8  # a filtered copy of a 27,000-fact base is about 10 MB
+
+
+def _kept(store: OrderedDict, limit: int, key: tuple, compute):  # noqa: ANN001, ANN202
+    """`compute()` once per key in `store`; the least recently used values make way beyond `limit`."""
+    with _LOCK:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    value = compute()
+    with _LOCK:
+        store[key] = value
+        while len(store) > limit:
+            store.popitem(last=False)
+    return value
 
 
 def remember(key: tuple, compute):  # noqa: ANN001, ANN201 - any value derived from one fact base
-    """A value derived from the fact base, computed once per key (which holds its content hash); the
-    least recently used values make way beyond 128."""
-    with _LOCK:
-        if key in _DERIVED:
-            _DERIVED.move_to_end(key)
-            return _DERIVED[key]
-    value = compute()
-    with _LOCK:
-        _DERIVED[key] = value
-        while len(_DERIVED) > _DERIVED_ENTRIES:
-            _DERIVED.popitem(last=False)
-    return value
+    """A value derived from the fact base, computed once per key (which holds its content hash)."""
+    return _kept(_DERIVED, _DERIVED_ENTRIES, key, compute)
 
 
 def per_view(view: View, name: str, compute, *args):  # noqa: ANN001, ANN201 - any value derived from the view
@@ -110,20 +114,7 @@ def current_view() -> View:
     return st.session_state["_factdash_view"]
 
 
-_FILTERED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_FILTERED_ENTRIES = 8  # a filtered copy of a 27,000-fact base is about 10 MB
-
-
 def filtered(base: FactBase, filters: Filters) -> pd.DataFrame:
     """The facts the filters leave, shared by every session with the same filters (read only)."""
-    key = (base.content_hash, filters)
-    with _LOCK:
-        if key in _FILTERED:
-            _FILTERED.move_to_end(key)
-            return _FILTERED[key]
-    facts = apply_filters(base.facts, filters)
-    with _LOCK:
-        _FILTERED[key] = facts
-        while len(_FILTERED) > _FILTERED_ENTRIES:
-            _FILTERED.popitem(last=False)
-    return facts
+    return _kept(_FILTERED, _FILTERED_ENTRIES, (base.content_hash, filters),
+                 lambda: apply_filters(base.facts, filters))
