@@ -33,8 +33,9 @@ def timeline_figure(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
     metrics of one category are drawn), with error bars for ranges and the ±10% of "about", and
     arrows at open-ended figures; each event becomes a dotted vertical line with its label.
 
-    A trace of more than `max_points` points is drawn with WebGL and thinned (see `downsample`),
-    never dropping its first and last points, figures that are not exact, or facts in `keep`.
+    A series of more than `max_points` points is thinned (see `downsample`), never dropping its first
+    and last points, figures that are not exact, or facts in `keep`, and drawn as a plain line with
+    markers at those points only (every point stays in the hover).
     Raises ValueError for a series mixing units or categories: draw those with timeline_panels.
     """
     frame = check_series(series, "timeline_figure")
@@ -125,11 +126,7 @@ def downsample(points: pd.DataFrame, max_points: int, keep: Iterable[str] = ()) 
     n = len(points)
     if n <= max_points:
         return points
-    chosen = np.zeros(n, dtype=bool)
-    chosen[[0, -1]] = True
-    chosen |= (points["qualifier"] != "exact").to_numpy(dtype=bool)
-    chosen |= (points["low"].notna() | points["high"].notna()).to_numpy(dtype=bool)
-    chosen |= points["fact_id"].isin(set(keep)).to_numpy(dtype=bool)
+    chosen = notable(points, keep)
     buckets = (max_points - int(chosen.sum())) // 2
     if buckets > 0:
         y = points["central"].to_numpy(dtype="float64")
@@ -140,6 +137,18 @@ def downsample(points: pd.DataFrame, max_points: int, keep: Iterable[str] = ()) 
                 chosen[start + int(np.argmin(lows[start:end]))] = True
                 chosen[start + int(np.argmax(highs[start:end]))] = True
     return points[chosen]
+
+
+def notable(points: pd.DataFrame, keep: Iterable[str] = ()) -> np.ndarray:
+    """Per point of one sorted series: is it the first or last, not exact, a range, or in `keep`?
+    Thinning never drops these, and a thinned series marks only these."""
+    chosen = np.zeros(len(points), dtype=bool)
+    if len(points):
+        chosen[[0, -1]] = True
+    chosen |= (points["qualifier"] != "exact").to_numpy(dtype=bool)
+    chosen |= (points["low"].notna() | points["high"].notna()).to_numpy(dtype=bool)
+    chosen |= points["fact_id"].isin(set(keep)).to_numpy(dtype=bool)
+    return chosen
 
 
 def add_events(fig: go.Figure, events: pd.DataFrame | None, dates: pd.Series) -> list[str]:
@@ -186,13 +195,14 @@ def _add_series(fig: go.Figure, frame: pd.DataFrame, *, row: int | None, log: bo
             label = first["metric_label"] if "metric_label" in points and present(first["metric_label"]) else key[1]
             name = f"{name} — {label}"
         group = str(claimant) if not several else f"{claimant}/{key[1]}"
-        gl = len(points) > max_points
-        if gl:
+        dense = len(points) > max_points
+        if dense:
             downsampled[group] = [0, len(points)]
             points = downsample(points, max_points, keep)
             downsampled[group][0] = len(points)
         traces = series_traces(points, name=escape(shorten(name, LEGEND_NAME)), color=color_for(claimant, colors),
-                               group=group, showlegend=group not in legend, log=log, span=span, gl=gl,
+                               group=group, showlegend=group not in legend, log=log, span=span,
+                               marked=notable(points, keep) if dense else None,
                                dash=DASHES[metrics.index(str(key[1])) % len(DASHES)] if several else "solid")
         legend.add(group)
         for trace in traces:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from charts import CHARTS, claimant_colors, downsample, timeline_figure, timeline_panels
+from charts.marks import symbols
 from dashboard import load_factbase
 
 from .chart_frames import facts, series
@@ -16,7 +17,11 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 def lines(fig):
-    return [t for t in fig.data if t.legendgroup != "key" and not t.name.endswith("(open-ended)")]
+    return [t for t in fig.data if t.legendgroup != "key" and not t.name.endswith(("(open-ended)", "(marked points)"))]
+
+
+def marked(fig):
+    return [t for t in fig.data if t.name.endswith("(marked points)")]
 
 
 def overlays(fig):
@@ -126,7 +131,7 @@ def test_bad_budget_is_named():
         timeline_figure(facts({"value": 1}), keep="f0")
 
 
-def test_long_series_use_webgl_and_keep_what_matters():
+def test_long_series_are_thinned_to_a_line_marked_where_it_matters():
     values = list(np.linspace(0, 10_000, 5000))
     values[2500] = 50_000  # a spike
     rows = series("gs", values)
@@ -135,8 +140,16 @@ def test_long_series_use_webgl_and_keep_what_matters():
     frame = facts(*rows)
     fig = timeline_figure(frame, max_points=500, keep=["gs-4000"])
     gs, other = lines(fig)
-    assert (gs.type, other.type) == ("scattergl", "scatter")
+    assert (gs.type, other.type) == ("scatter", "scatter")  # SVG: WebGL in a software-rendered browser costs more
+    assert (gs.mode, other.mode) == ("lines", "lines+markers")
     kept = set(gs.customdata)
+    [marks] = marked(fig)  # a marker only at the ends, the "about" figure and the fact to keep
+    assert list(marks.customdata) == ["gs-0", "gs-1234", "gs-4000", "gs-4999"]
+    assert list(marks.marker.symbol) == symbols(frame.iloc[[0, 1234, 4000, 4999]])
+    assert marks.legendgroup == gs.legendgroup and not marks.showlegend
+    assert marks.error_y.visible and list(marks.error_y.array)[1] > 0  # the ±10% of "about" is drawn
+    assert [h.split("<br>")[0] for h in marks.hovertext] == \
+        [gs.hovertext[list(gs.customdata).index(i)].split("<br>")[0] for i in marks.customdata]
     assert {"gs-0", "gs-4999", "gs-1234", "gs-4000", "gs-2500"} <= kept
     assert 400 <= len(kept) <= 510
     assert fig.layout.meta["downsampled"] == {"gs": [len(kept), 5000]}
