@@ -78,6 +78,12 @@ class ChartSpec:
         return self.draw()
 
     @functools.cached_property
+    def figure_dict(self) -> dict:
+        """The figure as a plain dict (arrays base64-encoded), made once: the dashboard sends it on
+        every rerun. Read only."""
+        return self.figure.to_dict()
+
+    @functools.cached_property
     def caption(self) -> str:
         return sources_caption(self.rows)
 

@@ -8,7 +8,7 @@ from dashboard.ui.state import current_view, per_view
 
 view = current_view()
 export_everything(view)
-aid = view.facts[view.facts["category"] == "aid"]
+aid = per_view(view, "aid_facts", lambda: view.facts[view.facts["category"] == "aid"])
 st.title("Aid: packages, totals and what is left")
 if aid.empty:
     st.info("No aid figures under the current filters.")
@@ -25,4 +25,4 @@ chart = per_view(view, "aid_chart",
 show_figure(chart, key=f"aid-{currency}")
 st.caption("Packages (one announcement each) are bars coloured by stage; running totals since February 2022 are "
            "steps; drawdown authority left is a level. Different stages are never added together.")
-paged_facts_table(chart.rows.sort_values("as_of"), key="aid-facts")
+paged_facts_table(per_view(view, "aid_table_rows", lambda: chart.rows.sort_values("as_of"), currency), key="aid-facts")

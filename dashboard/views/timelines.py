@@ -15,7 +15,8 @@ metrics = per_view(view, "metrics_with_series", lambda: metrics_with_series(fact
 if not metrics:
     st.info("No figures under the current filters.")
     st.stop()
-labels = facts.drop_duplicates("metric").set_index("metric")["metric_label"].astype(str).to_dict()
+labels = per_view(view, "metric_labels",
+                  lambda: facts.drop_duplicates("metric").set_index("metric")["metric_label"].astype(str).to_dict())
 left, right = st.columns([3, 1])
 default = metrics.index("tanks-lost-russia") if "tanks-lost-russia" in metrics else 0
 metric = left.selectbox("Metric", metrics, index=default, format_func=lambda m: labels.get(m, m), key="metric",
@@ -30,8 +31,11 @@ chart = per_view(view, "timeline_chart", lambda: timeline_chart(view.base, view.
                                                                   colors=view.colors), tuple(chosen), log)
 shown = chart.rows
 show_figure(chart, key=f"timeline-{'-'.join(chosen)}")
-definition = shown.drop_duplicates("metric")[["metric_label", "definition"]].dropna()
-for row in definition.itertuples():
-    st.caption(f"{md(row.metric_label)}: {md(row.definition)}")
+definitions = per_view(view, "timeline_definitions", lambda: [
+    f"{md(row.metric_label)}: {md(row.definition)}"
+    for row in shown.drop_duplicates("metric")[["metric_label", "definition"]].dropna().itertuples()], tuple(chosen))
+for definition in definitions:
+    st.caption(definition)
 with st.expander(f"The {len(shown):,} figures behind the chart"):
-    paged_facts_table(shown.sort_values(["claimant_name", "as_of"]), key="timeline-facts")
+    paged_facts_table(per_view(view, "timeline_table_rows", lambda: shown.sort_values(["claimant_name", "as_of"]),
+                               tuple(chosen)), key="timeline-facts")
