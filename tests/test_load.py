@@ -8,8 +8,8 @@ every session in Chromium.
 A browser session is its own browser context in one Chromium, driven by Playwright's async API so that
 the sessions really run at the same time. A protocol reader (tests/streamlit_protocol.py) sends the
 server the same reruns over the same websocket and reads every message, without drawing: on this
-two-core machine twenty Chromiums would measure their own drawing (0.5 to 1.1 CPU-seconds per filter
-change each), not the server.
+two-core machine twenty Chromiums would measure their own drawing (0.27 to 0.42 CPU-seconds per
+filter change each, and most of both cores for twenty idle windows), not the server.
 
 "Time from a filter change to the updated chart", measured in the page's own clock: from the click
 on a sidebar radio option until the script run it starts has finished (the app's
