@@ -56,7 +56,8 @@ def measure(size: int, repeat: int, folder: Path) -> dict:
     documents = [yaml.load(text, Loader=yaml.CSafeLoader) for text in texts]
     as_json = [json.dumps(doc, default=str) for doc in documents]
     json_loads = median_time(lambda: [json.loads(j) for j in as_json], max(repeat, 5))
-    csafe = median_time(lambda: [yaml.load(t, Loader=yaml.CSafeLoader) for t in texts], 1 if size >= 100_000 else repeat)
+    csafe = median_time(lambda: [yaml.load(t, Loader=yaml.CSafeLoader) for t in texts],
+                        1 if size >= 100_000 else repeat)
 
     colds, warms, edits = [], [], []
     for run in range(repeat):

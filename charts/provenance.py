@@ -12,15 +12,15 @@ import html
 import textwrap
 from collections.abc import Mapping
 
-
-def _inert(text: str) -> str:
-    """<, > and & escaped so Plotly renders data as text; quotes need no escaping outside attributes."""
-    return html.escape(text, quote=False)
-
 import pandas as pd
 import plotly.graph_objects as go
 
 from .format import format_date, format_value, present
+
+
+def _inert(text: str) -> str:
+    """<, > and & escaped so Plotly renders data as text; quotes need no escaping outside attributes."""
+    return html.escape(text, quote=False)
 
 QUOTE_LIMIT = 300
 WRAP = 60

@@ -28,7 +28,8 @@ from .errors import FactBaseError, Problem
 from .factbase import FactBase
 from .schema import FILE_ADAPTER, SECTIONS, Fact, fact_columns, facts_pass_schema, fields_of
 from .values import PartialDate, ValueError_, intervals, is_currency, parse_amount, parse_date
-from .yamlfile import Located, YamlProblems, decode, parse_checked, parse_fast, parse_located
+from .yamlfile import Located, YamlProblems, decode, parse_checked, parse_fast
+
 
 def _code_version() -> str:
     """Cached results are only as good as the code that made them: key them on its source too."""
@@ -332,9 +333,10 @@ def _amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, s
     errors: dict[int, str] = {}
     if numeric.any():
         try:
-            numbers[numeric] = np.array([v for v, n in zip(raw_values, numeric) if n], dtype="float64")
+            numbers[numeric] = np.array([v for v, n in zip(raw_values, numeric, strict=True) if n], dtype="float64")
         except OverflowError:
-            numbers[numeric] = [float(v) if abs(v) < 1e300 else math.inf for v, n in zip(raw_values, numeric) if n]
+            numbers[numeric] = [float(v) if abs(v) < 1e300 else math.inf
+                                for v, n in zip(raw_values, numeric, strict=True) if n]
         bad = numeric & (~np.isfinite(numbers.to_numpy()) | (numbers.abs().to_numpy() > 1e18))
         for item in column.index[bad]:
             errors[item] = _unusable_number(column[item])
@@ -487,7 +489,8 @@ def _explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]
         if kind == "literal_error":
             expected = [e.strip().strip("'") for e in re.split(r",| or ", error["ctx"]["expected"]) if e.strip()]
             hint = _did_you_mean(_short(given), expected)
-            message = f"{where}{field_name} '{_short(given)}' is not allowed{hint}; expected one of: {', '.join(expected)}"
+            message = (f"{where}{field_name} '{_short(given)}' is not allowed{hint}; "
+                       f"expected one of: {', '.join(expected)}")
             if isinstance(given, str) and given in expected and all(e.isdigit() for e in expected):  # '1' for 1
                 message = f"{where}{field_name} must be the number {given}, not text: remove the quotes"
         elif kind == "string_pattern_mismatch":
@@ -499,7 +502,8 @@ def _explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]
             message = f"{where}{field_name} is too long ({len(given) if isinstance(given, str) else '?'} characters)"
         elif union_member or kind in ("int_type", "float_type", "string_type", "bool_type", "list_type", "dict_type",
                                       "typed_dict_type", "model_type", "int_from_float"):
-            message = f"{where}{field_name} must be {_expected(loc)}, not {_type_name(given)} {_short(given)!s}".rstrip()
+            message = f"{where}{field_name} must be {_expected(loc)}, not {_type_name(given)} {_short(given)!s}"
+            message = message.rstrip()
         else:
             message = f"{where}{field_name}: {error['msg']}"
         seen[loc] = (loc, message, "value")
@@ -639,7 +643,8 @@ def _collect(path: Path, file: str, files: list, problems: list[Problem], texts:
                   PermissionError: "permission denied",
                   _NotAFile: "it is not a regular file (a device or a pipe?)"}.get(type(err), str(err))
         if origin:
-            problems.append(Problem(origin.file, origin.line, origin.column, f"cannot include '{origin.message}': {reason}"))
+            problems.append(Problem(origin.file, origin.line, origin.column,
+                                    f"cannot include '{origin.message}': {reason}"))
         else:
             problems.append(Problem(file, 1, 1, f"cannot read the fact file: {reason}"))
         return
@@ -758,7 +763,8 @@ def _assemble(results: list[FileResult], texts: dict[str, bytes],
     for name, table in (("metric", "metrics"), ("claimant", "claimants"), ("source", "sources"), ("via", "sources")):
         known = tables[table]
         unknown = facts[name].notna() & ~facts[name].isin(list(known))
-        report(unknown, name, lambda r, name=name, known=known: f"unknown {_KIND_OF[table] if name != 'via' else 'source'} "
+        kind = _KIND_OF[table] if name != "via" else "source"
+        report(unknown, name, lambda r, name=name, known=known, kind=kind, table=table: f"unknown {kind} "
                f"'{r[name]}'{_did_you_mean(str(r[name]), known)}; define it under {table}: or fix the id")
 
     units = _lookup(facts["metric"], {k: v.get("unit") for k, v in tables["metrics"].items()})
@@ -877,7 +883,8 @@ def _lookup(keys: pd.Series, mapping: dict) -> pd.Series:
     codes, uniques = _factorize(keys)
     found = [mapping.get(u) for u in uniques] + [None]  # the last one for code -1: no key
     positions = np.where(codes < 0, len(found) - 1, codes)
-    if any(type(v) is str for v in found) and all(v is None or type(v) is str for v in found):  # text: gather in Arrow, no Python objects per row
+    # Text is gathered in Arrow: no Python object per row.
+    if any(type(v) is str for v in found) and all(v is None or type(v) is str for v in found):
         return pd.Series(pd.array(pa.array(found, type=pa.string()).take(positions), dtype="str"), index=keys.index)
     values = np.empty(len(found), dtype=object)
     values[:] = found

@@ -33,7 +33,8 @@ DateLike = Annotated[
 ]
 Amount = Annotated[
     StrictInt | StrictFloat | StrictStr,
-    Field(description='a number (500000000, 3.85e9) or a string such as "$500 million", "3.85 billion", "66bn", "1,200"'),
+    Field(description='a number (500000000, 3.85e9) or a string such as "$500 million", "3.85 billion", '
+                      '"66bn", "1,200"'),
 ]
 
 SourceKind = Literal["news", "government", "dataset", "report", "social", "other"]

@@ -167,7 +167,7 @@ def interval(qualifier: str, value: float, low: float, high: float) -> tuple[flo
     NaN stands for "not given". Open ends are +-inf; "more than" and "less than" are treated as
     closed at the bound (a strict inequality on a reported round number adds nothing to compare).
     """
-    has_low, has_high, has_value = not math.isnan(low), not math.isnan(high), not math.isnan(value)
+    has_low, has_high = not math.isnan(low), not math.isnan(high)
     if qualifier in ("at_least", "more_than"):
         return (low if has_low else value), math.inf
     if qualifier in ("at_most", "less_than"):

@@ -91,8 +91,8 @@ def decode(data: bytes, file: str) -> str:
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise YamlProblems([Problem(file, line, column,
-                                    f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8")])
+        message = f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8"
+        raise YamlProblems([Problem(file, line, column, message)]) from None
     if (len(data.translate(None, _CONTROL_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text
             or b"\xc2" in data and _C1_BYTES.search(data)):
         found = _CONTROL.search(text)  # ~1 ms per MB above; this search runs only on a hit
@@ -156,7 +156,7 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
         if "\t" in bad_line[: column] or bad_line[column - 1: column] == "\t":
             what = "a tab character; YAML indentation must use spaces"
         context = f" ({err.context})" if err.context else ""
-        raise YamlProblems([Problem(file, line, column, f"YAML syntax error: {what}{context}")])
+        raise YamlProblems([Problem(file, line, column, f"YAML syntax error: {what}{context}")]) from None
     except yaml.reader.ReaderError as err:  # a character YAML forbids (e.g. U+FFFE, a C1 control)
         at = err.position
         if _BaseLoader is not yaml.SafeLoader:  # libyaml counts UTF-8 bytes, not characters
@@ -164,11 +164,12 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
         line = text.count("\n", 0, at) + 1
         column = at - (text.rfind("\n", 0, at) + 1) + 1
         raise YamlProblems([Problem(file, line, column, f"the character U+{err.character:04X} is not allowed in "
-                                                        "a YAML file; remove it")])
+                                                        "a YAML file; remove it")]) from None
     except yaml.YAMLError as err:
-        raise YamlProblems([Problem(file, 1, 1, f"YAML error: {err}")])
+        raise YamlProblems([Problem(file, 1, 1, f"YAML error: {err}")]) from None
     except RecursionError:
-        raise YamlProblems([Problem(file, 1, 1, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")])
+        raise YamlProblems([Problem(file, 1, 1, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")]) \
+            from None
     located = Located()
     if node is None:
         return None, located, []
@@ -177,7 +178,7 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
     return data, located, walker.problems
 
 
-_DEEP_INDENT = re.compile(r"^ {%d}" % (MAX_DEPTH + 1), re.M)
+_DEEP_INDENT = re.compile(rf"^ {{{MAX_DEPTH + 1}}}", re.M)
 
 
 def _check_depth(text: str, file: str, loader: type | None = None) -> None:

@@ -92,3 +92,26 @@ def test_broken_fact_base_shows_problems_not_a_traceback(write, minimal, monkeyp
     assert not at.exception
     shown = " ".join(c.value for c in at.code) + " ".join(e.value for e in at.error)
     assert "facts.yaml:33:12" in shown and "unknown metric 'nope'" in shown
+
+
+def test_charts_are_sent_as_their_figures_would_be_and_stay_unchanged_by_reruns(monkeypatch):
+    """The dashboard sends each chart's dict made once (ui/components._Served), not the Figure: the
+    JSON must be what Streamlit makes of the Figure itself, rerun after rerun."""
+    import plotly.io
+    import plotly.tools
+
+    from dashboard import load_factbase
+    from dashboard.export import timeline_chart
+    from dashboard.filters import Filters
+
+    monkeypatch.delenv("FACTDASH_FACTS", raising=False)
+    at = run("views/timelines.py")
+    first = [chart.proto.spec for chart in at.get("plotly_chart")]
+    at.run()
+    again = [chart.proto.spec for chart in at.get("plotly_chart")]
+    assert first == again and len(first) == 1
+    base = load_factbase(ROOT / "facts.yaml")
+    fresh = timeline_chart(base, Filters(), base.facts, ["tanks-lost-russia"]).figure
+    expected = plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(fresh, validate_figure=True),
+                                 validate=False)
+    assert json.loads(first[0]) == json.loads(expected)

@@ -3,10 +3,9 @@ on a real `factdash serve`, every download button of a chart and the sidebar's Z
 
 from __future__ import annotations
 
-import os
-
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import csv
 import datetime as dt
 import json
+import os
 import shutil
 import time
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 import os
-import time
 
 import pandas as pd
 import pytest
 
-from dashboard import FactBaseError, load_factbase
-from dashboard import cache
+from dashboard import FactBaseError, cache, load_factbase
 from dashboard.loader import FRAME_COLUMNS
 from dashboard.yamlfile import parse_checked, parse_fast
 
@@ -152,7 +150,8 @@ def test_unchanged_included_file_is_not_parsed_again(write, minimal, monkeypatch
 
     checked = []
     original = loader._check_file
-    monkeypatch.setattr(loader, "_check_file", lambda file, data, digest: checked.append(file) or original(file, data, digest))
+    monkeypatch.setattr(loader, "_check_file",
+                        lambda file, data, digest: checked.append(file) or original(file, data, digest))
     top.write_text("schema_version: 1\ntitle: two\ninclude: [big.yaml]\n")
     assert load_factbase(top).title == "two"
     assert [os.path.basename(f) for f in checked] == ["facts.yaml"]

@@ -203,7 +203,7 @@ def test_mutated_fact_bases_raise_only_factbase_error(long, tmp_path_factory):
     def one(case, data):
         text, _ = case
         folder = tmp_path_factory.mktemp("fuzz", numbered=True)
-        files = dict(zip(("facts.yaml", "part.yaml"), _split(text))) if data.draw(st.booleans()) else {
+        files = dict(zip(("facts.yaml", "part.yaml"), _split(text), strict=True)) if data.draw(st.booleans()) else {
             "facts.yaml": text.encode()}
         target = data.draw(st.sampled_from(sorted(files)))
         for _ in range(data.draw(st.integers(1, 3))):

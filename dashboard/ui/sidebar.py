@@ -22,7 +22,8 @@ def options_for(base: FactBase) -> dict:
         found = {
             "publishers": sorted(facts["publisher"].dropna().unique().tolist()),
             "sources": sorted(facts["source"].dropna().unique().tolist()),
-            "source_titles": _unique({k: _short(str(v.get("title", k))) for k, v in base.sources.to_dict("index").items()}),
+            "source_titles": _unique({k: _short(str(v.get("title", k)))
+                                      for k, v in base.sources.to_dict("index").items()}),
             "claimants": sorted(facts["claimant"].dropna().unique().tolist(),
                                 key=lambda c: str(base.claimants["name"].get(c, c)).lower()),
             "claimant_names": _unique(base.claimants["name"].astype(str).to_dict()) if len(base.claimants) else {},

@@ -16,7 +16,8 @@ st.caption("Figures are compared only when they count the same thing (same metri
 show_agreeing = st.toggle("Also show groups whose figures agree within their stated precision", key="agreeing",
                           bind="query-params")
 found = per_view(view, "conflicts", lambda: find_conflicts(view.facts))
-conflicts = per_view(view, "conflicts_shown", lambda: [c for c in found if show_agreeing or c.conflicting], show_agreeing)
+conflicts = per_view(view, "conflicts_shown", lambda: [c for c in found if show_agreeing or c.conflicting],
+                     show_agreeing)
 if not conflicts:
     st.info("No comparable figures disagree under the current filters.")
     st.stop()

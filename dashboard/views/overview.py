@@ -31,7 +31,8 @@ conflicts = conflicts[:6]
 if not conflicts:
     st.info("No conflicting figures under the current filters.")
 for row_start in range(0, len(conflicts), 2):
-    for column, conflict in zip(st.columns(2), conflicts[row_start:row_start + 2]):
+    # A last row may hold one conflict in two columns.
+    for column, conflict in zip(st.columns(2), conflicts[row_start:row_start + 2], strict=False):
         high, low = conflict.members.iloc[0], conflict.members.iloc[-1]
         with column.container(border=True):
             st.markdown(f"**{md(conflict.metric_label)}**, {conflict.as_of_from:%B %Y}")
