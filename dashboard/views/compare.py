@@ -16,16 +16,16 @@ st.caption("Figures are compared only when they count the same thing (same metri
 show_agreeing = st.toggle("Also show groups whose figures agree within their stated precision", key="agreeing",
                           bind="query-params")
 found = per_view(view, "conflicts", lambda: find_conflicts(view.facts))
-conflicts = per_view(view, "conflicts_shown", lambda: [c for c in found if show_agreeing or c.conflicting],
-                     show_agreeing)
-if not conflicts:
+# The groups shown and their names in the picker, by group id: named once per view, not per rerun.
+shown = per_view(view, "conflicts_shown", lambda: {c.group_id: (c, conflict_label(c)) for c in found
+                                                   if show_agreeing or c.conflicting}, show_agreeing)
+if not shown:
     st.info("No comparable figures disagree under the current filters.")
     st.stop()
 
-labels = per_view(view, "conflict_labels", lambda: {c.group_id: conflict_label(c) for c in conflicts}, show_agreeing)
-chosen = st.selectbox("Group", list(labels), format_func=labels.get, key="group", bind="query-params",
-                      index=0)
-conflict = next(c for c in conflicts if c.group_id == chosen)
+chosen = st.selectbox("Group", list(shown), format_func=lambda group: shown[group][1], key="group",
+                      bind="query-params", index=0)
+conflict = shown[chosen][0]
 
 st.subheader(f"{md(conflict.metric_label)}, {conflict.as_of_from:%B %Y}")
 st.markdown(md(conflict.summary))  # names and units in it are data
