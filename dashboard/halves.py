@@ -1,6 +1,8 @@
 """Checking one large fact file on two cores: the facts list cut in two, the second half in a child.
 
-A cold load of a long file is mostly parsing and column work that runs under one GIL. The text is
+Clean files in the usual shape are read by the facts scanner (factscan.py) before this is tried;
+this serves long files it declines (a block scalar, an anchor, a problem to report) and installs
+without the scanner. A cold load of such a file is mostly parsing and column work under one GIL. The text is
 cut at a fact's list item near its middle; the first half (everything before the cut) is checked
 here while a forked child checks the second (the rest of the file, after a "schema_version: 1" of
 its own and blank lines that keep its line numbers). The caller merges the halves, and falls back to

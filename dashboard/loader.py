@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import ValidationError
 
-from . import cache, halves
+from . import cache, factscan, halves
 from .errors import FactBaseError, Problem
 from .factbase import FactBase
 from .schema import FILE_ADAPTER, SECTIONS, Fact, fact_columns, facts_pass_schema, fields_of
@@ -34,7 +34,8 @@ from .yamlfile import Located, YamlProblems, decode, parse_checked, parse_fast
 def _code_version() -> str:
     """Cached results are only as good as the code that made them: key them on its source too."""
     here = Path(__file__).parent
-    code = b"".join((here / name).read_bytes() for name in ("loader.py", "values.py", "schema.py", "yamlfile.py"))
+    names = ("loader.py", "values.py", "schema.py", "yamlfile.py", "factscan.py", "_factscan.c")
+    code = b"".join((here / name).read_bytes() for name in names if (here / name).exists())  # no .c in a wheel
     return cache.digest(code)[:12]
 
 
@@ -80,6 +81,9 @@ def _check_file(file: str, data: bytes, digest: str) -> FileResult:
         text = decode(data, file)
     except YamlProblems as err:
         return _unreadable(file, digest, err.problems)
+    scanned = _check_scanned(file, digest, data)
+    if scanned is not None:
+        return scanned
     if len(data) >= halves.SPLIT_BYTES and halves.can_fork():
         merged = _check_halves(file, digest, text)
         if merged is not None:
@@ -89,6 +93,20 @@ def _check_file(file: str, data: bytes, digest: str) -> FileResult:
 
 def _unreadable(file: str, digest: str, problems: list[Problem]) -> FileResult:
     return FileResult(file, digest, {}, [], {s: {} for s in DECLARATIONS}, [], _empty_facts(), [], problems)
+
+
+def _check_scanned(file: str, digest: str, data: bytes) -> FileResult | None:
+    """A clean file whose facts the C scanner read as columns (see factscan.py); None for any other.
+    `data` has passed `decode` (UTF-8, no control characters): the scanner relies on it."""
+    scanned = factscan.scan(data)
+    if scanned is None:
+        return None
+    try:
+        FILE_ADAPTER.validate_python(scanned.parsed)
+    except ValidationError:
+        return None
+    result = _check_parsed(file, digest, scanned.parsed, [], {}, scanned.facts, scanned.lines)
+    return result if not result.problems else None
 
 
 def _check_halves(file: str, digest: str, text: str) -> FileResult | None:
@@ -133,7 +151,6 @@ def _check_text(file: str, digest: str, text: str) -> FileResult:
         return empty
 
     problems: list[tuple[tuple, str, str]] = []
-    bad_items: dict[str, set] = {name: set() for name in SECTIONS}
     bad_fields: dict[int, set] = {}  # fact position -> its keys that failed the schema
     try:
         # Long fact lists that pass the column-wise gate skip the per-fact schema walk; anything the
@@ -147,10 +164,33 @@ def _check_text(file: str, digest: str, text: str) -> FileResult:
     except ValidationError as err:
         for path, message, where in _explain(err, parsed):
             problems.append((path, message, where))
-            if len(path) >= 2 and path[0] in SECTIONS:
-                bad_items[path[0]].add(path[1])
-                if path[0] == "facts" and isinstance(path[1], int):
-                    bad_fields.setdefault(path[1], set()).add(path[2] if len(path) > 2 else None)
+            if len(path) >= 3 and path[0] == "facts" and isinstance(path[1], int):
+                bad_fields.setdefault(path[1], set()).add(path[2])
+            elif len(path) == 2 and path[0] == "facts" and isinstance(path[1], int):
+                bad_fields.setdefault(path[1], set()).add(None)
+
+    facts_raw = parsed.get("facts") if isinstance(parsed.get("facts"), list) else []
+    # Facts that failed the schema are still checked, without their failing keys, so that one run
+    # reports every problem; a file with any problem never reaches a FactBase.
+    if bad_fields or not all(isinstance(f, dict) for f in facts_raw):
+        good = [(i, f if i not in bad_fields else {k: v for k, v in f.items()
+                                                   if k in FACT_FIELDS and k not in bad_fields[i]})
+                for i, f in enumerate(facts_raw) if isinstance(f, dict) and None not in bad_fields.get(i, ())]
+        positions, records = [i for i, _ in good], [f for _, f in good]
+        frame = _records_frame(fact_columns(records), positions)
+    else:
+        frame = _records_frame(columns or fact_columns(facts_raw), list(range(len(facts_raw))))
+    lines = _fact_lines(text, len(facts_raw), frame.index.to_numpy(), file)
+    return _check_parsed(file, digest, parsed, found, bad_fields, frame, lines, problems)
+
+
+def _check_parsed(file: str, digest: str, parsed: dict, found: list[Problem], bad_fields: dict[int, set],
+                  frame: pd.DataFrame, lines: np.ndarray,
+                  problems: list[tuple[tuple, str, str]] | None = None) -> FileResult:
+    """The checks after parsing, the same for both ways in: declarations, events, and the facts'
+    figures and dates (`frame`: one column per fact field, indexed by position in the list)."""
+    problems = problems if problems is not None else []
+    bad_events = {path[1] for path, _, _ in problems if len(path) >= 2 and path[0] == "events"}
     sections = {name: parsed.get(name) for name in SECTIONS}
 
     header = {k: parsed.get(k) for k in ("schema_version", "title", "description") if isinstance(parsed.get(k), str)}
@@ -169,27 +209,16 @@ def _check_text(file: str, digest: str, text: str) -> FileResult:
     events = []
     if isinstance(sections["events"], list):
         for i, event in enumerate(sections["events"]):
-            if isinstance(event, dict) and i not in bad_items["events"]:
+            if isinstance(event, dict) and i not in bad_events:
                 events.append((i, event))
                 if "date" in event:
                     problems.extend(_date_problem(("events", i, "date"), event["date"]))
 
-    facts_raw = sections["facts"] if isinstance(sections["facts"], list) else []
-    # Facts that failed the schema are still checked, without their failing keys, so that one run
-    # reports every problem; a file with any problem never reaches a FactBase.
-    if bad_fields or not all(isinstance(f, dict) for f in facts_raw):
-        good = [(i, f if i not in bad_fields else {k: v for k, v in f.items()
-                                                   if k in FACT_FIELDS and k not in bad_fields[i]})
-                for i, f in enumerate(facts_raw) if isinstance(f, dict) and None not in bad_fields.get(i, ())]
-        positions, records = [i for i, _ in good], [f for _, f in good]
-        frame = _records_frame(fact_columns(records), positions)
-    else:
-        frame = _records_frame(columns or fact_columns(facts_raw), list(range(len(facts_raw))))
     frame, fact_problems = _normalise_facts(frame)
     problems.extend(p for p in fact_problems if not _follows_from(p[0], bad_fields))
     frame["file"] = file
     frame["item"] = frame.index.to_numpy()
-    frame["line"] = _fact_lines(text, len(facts_raw), frame.index.to_numpy(), file)
+    frame["line"] = lines
     frame = frame.reset_index(drop=True)
     frame = _compact(frame)  # compact in the per-file cache, fast to factorize and merge
     return FileResult(file, digest, header, includes, declarations, events, frame, problems, found,
@@ -327,6 +356,12 @@ def _normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[tupl
 def _amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, str]]:
     """Parse a column of numbers and curator strings; returns values, currencies, errors by item."""
     currencies = pd.Series(None, index=column.index, dtype=object)
+    if column.dtype == np.float64:  # from the scanner (factscan.py): numbers only, NaN where none is given
+        numbers = column.astype("float64")
+        bad = np.isinf(numbers.to_numpy()) | (numbers.abs().to_numpy() > 1e18)
+        errors = {item: _unusable_number(float(column[item])) for item in column.index[bad]}
+        numbers[bad] = math.nan
+        return numbers, currencies, errors
     raw_values = column.tolist()
     numeric = np.fromiter((type(v) is int or type(v) is float for v in raw_values), dtype=bool, count=len(raw_values))
     numbers = pd.Series(math.nan, index=column.index, dtype="float64")
@@ -368,8 +403,9 @@ def _unusable_number(raw: float | int) -> str:
 
 
 def _date_column(column: pd.Series) -> tuple[pd.DataFrame, dict[int, str]]:
-    """Parse a column of partial dates; each distinct value is parsed once (long series repeat dates)."""
-    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    """Parse a column of partial dates; each distinct value is parsed once (long series repeat dates)
+    and the parsed table is then spread over the rows by position."""
+    codes, uniques = pd.factorize(column if column.dtype != object else column.astype(object), use_na_sentinel=True)
     errors: dict[int, str] = {}
     parsed: list[PartialDate | None] = []
     for code, raw in enumerate(uniques.tolist()):
@@ -380,18 +416,14 @@ def _date_column(column: pd.Series) -> tuple[pd.DataFrame, dict[int, str]]:
             for item in column.index[codes == code]:
                 errors[item] = str(err)
     parsed.append(None)  # code -1: no date given
-
-    def spread(values: list) -> np.ndarray:
-        table = np.empty(len(values), dtype=object)
-        table[:] = values
-        return table[codes]
-
-    frame = pd.DataFrame({
-        "text": spread([d.text if d else None for d in parsed]),
-        "start": pd.to_datetime(spread([d.start if d else None for d in parsed])),
-        "end": pd.to_datetime(spread([d.end if d else None for d in parsed])),
-        "precision": spread([d.precision if d else None for d in parsed]),
-    }, index=column.index)
+    table = pd.DataFrame({
+        "text": pd.array([d.text if d else None for d in parsed], dtype="str"),
+        "start": pd.to_datetime(np.array([d.start if d else None for d in parsed], dtype=object)),
+        "end": pd.to_datetime(np.array([d.end if d else None for d in parsed], dtype=object)),
+        "precision": pd.array([d.precision if d else None for d in parsed], dtype="str"),
+    })
+    frame = table.take(np.where(codes < 0, len(parsed) - 1, codes))
+    frame.index = column.index
     return frame, errors
 
 
@@ -836,27 +868,30 @@ _SOURCE_COLUMNS = {"title": "source_title", "publisher": "publisher", "url": "ur
 
 def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]]) -> pd.DataFrame:
     """Join each fact's metric, claimant and source attributes on, and derive its interval."""
-    out = facts.copy()
+    # Columns are gathered in a dict and framed once: setting 20 columns on a 100k-row frame one by
+    # one cost more than the lookups themselves.
+    out = {name: facts[name] for name in facts.columns}
     for key, table, columns in (("metric", "metrics", _METRIC_COLUMNS), ("claimant", "claimants", _CLAIMANT_COLUMNS),
                                 ("source", "sources", _SOURCE_COLUMNS)):
         keys = out[key]
         for attribute, column in columns.items():
-            out[column] = _lookup(keys, {k: v.get(attribute) for k, v in tables[table].items()})
+            out[column] = _lookup(keys, {k: v.get(attribute) for k, v in tables[table].items()},
+                                  text=column in _TEXT_COLUMNS)
     out["party_to_conflict"] = _lookup(out["claimant"], {k: v.get("party_to_conflict") is True
                                                          for k, v in tables["claimants"].items()}).astype("boolean")
     published = {k: _date_start(v.get("published")) for k, v in tables["sources"].items()}
-    out["published"] = pd.to_datetime(_lookup(out["source"], published))
-    metric_since = _lookup(out["metric"], {k: _date_start(v.get("since")) for k, v in tables["metrics"].items()})
-    out["since"] = out["since"].fillna(pd.to_datetime(metric_since))
+    out["published"] = _lookup_dates(out["source"], published)
+    out["since"] = out["since"].fillna(_lookup_dates(out["metric"], {k: _date_start(v.get("since"))
+                                                                     for k, v in tables["metrics"].items()}))
     out["stated"] = out["stated"].fillna(out["published"])
-    lows, highs = intervals(out["qualifier"].to_numpy(dtype=object), out["value"].to_numpy(),
-                            out["low"].to_numpy(), out["high"].to_numpy())
-    out["interval_low"], out["interval_high"] = lows, highs
-    out["central"] = np.where(out["value"].notna(), out["value"],
-                              np.where(np.isinf(highs), lows,
-                                       np.where(np.isin(out["qualifier"], ["at_most", "less_than"]), highs,
-                                                (out["low"] + out["high"]) / 2)))
-    return _compact(out[FRAME_COLUMNS])
+    value, low, high = out["value"].to_numpy(), out["low"].to_numpy(), out["high"].to_numpy()
+    lows, highs = intervals(out["qualifier"].to_numpy(dtype=object), value, low, high)
+    out["interval_low"] = pd.Series(lows, index=facts.index)
+    out["interval_high"] = pd.Series(highs, index=facts.index)
+    upper_bound = out["qualifier"].isin(["at_most", "less_than"]).to_numpy(dtype=bool)
+    bound_or_middle = np.where(np.isinf(highs), lows, np.where(upper_bound, highs, (low + high) / 2))
+    out["central"] = pd.Series(np.where(~np.isnan(value), value, bound_or_middle), index=facts.index)
+    return _compact(pd.DataFrame({name: out[name] for name in FRAME_COLUMNS}, index=facts.index, copy=False))
 
 
 _TEXT_COLUMNS = ["fact_id", "metric", "metric_label", "unit", "category", "aggregation", "definition", "subject",
@@ -878,17 +913,25 @@ def _compact(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _lookup(keys: pd.Series, mapping: dict) -> pd.Series:
-    """`keys.map(mapping)` done once per distinct key and spread by position (long series repeat ids)."""
+def _lookup(keys: pd.Series, mapping: dict, text: bool = False) -> pd.Series:
+    """`keys.map(mapping)` done once per distinct key and spread by position (long series repeat ids).
+    With `text`, a column of text attributes comes back as strings even when none is given."""
     codes, uniques = _factorize(keys)
     found = [mapping.get(u) for u in uniques] + [None]  # the last one for code -1: no key
     positions = np.where(codes < 0, len(found) - 1, codes)
     # Text is gathered in Arrow: no Python object per row.
-    if any(type(v) is str for v in found) and all(v is None or type(v) is str for v in found):
+    if (text or any(type(v) is str for v in found)) and all(v is None or type(v) is str for v in found):
         return pd.Series(pd.array(pa.array(found, type=pa.string()).take(positions), dtype="str"), index=keys.index)
     values = np.empty(len(found), dtype=object)
     values[:] = found
     return pd.Series(values[positions], index=keys.index, dtype=object)
+
+
+def _lookup_dates(keys: pd.Series, mapping: dict[str, str | None]) -> pd.Series:
+    """Dates (YYYY-MM-DD text) looked up by key, parsed once per distinct key."""
+    codes, uniques = _factorize(keys)
+    found = pd.to_datetime(np.array([mapping.get(u) for u in uniques] + [None], dtype=object))
+    return pd.Series(found[np.where(codes < 0, len(found) - 1, codes)], index=keys.index)
 
 
 _FACTORIZED: dict[int, tuple] = {}

@@ -119,6 +119,17 @@ def mutate(data: bytes, draw) -> bytes:
     return b"\n".join(lines)
 
 
+def mutated_text(text: str, draw, edits: tuple[int, int]) -> str | None:
+    """`text` after between edits[0] and edits[1] random edits; None if they broke its UTF-8."""
+    content = text.encode()
+    for _ in range(draw(st.integers(*edits))):
+        content = mutate(content, draw)
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 class Hung(BaseException):
     """Raised by the per-example alarm; a BaseException, so no `except Exception` in the loader can hide it."""
 
