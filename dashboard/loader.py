@@ -631,14 +631,20 @@ def load_factbase(path: str | os.PathLike, overrides: dict[Path, bytes] | None =
 
 def _load(path: Path, overrides: dict[Path, bytes] | None = None) -> FactBase:
     root = Path(path)
+    if not overrides:
+        known = _unchanged_base(root)
+        if known is not None:
+            return known
     files: list[tuple[Path, FileResult, str]] = []  # (absolute path, result, text digest)
     problems: list[Problem] = []
     texts: dict[str, bytes] = {}
     _collect(root, _display(root), files, problems, texts, stack=[], overrides=overrides or {})
-    key = "base-" + LOADER_VERSION + "-" + cache.digest("|".join(f"{r.file}:{r.digest}" for _, r, _ in files).encode())
+    key = _base_key([(r.file, r.digest) for _, r, _ in files])
     if not problems:
         cached = cache.get(key)
         if isinstance(cached, FactBase):
+            if not overrides:
+                cache.put(_files_key(root), [(str(p), r.file, r.digest) for p, r, _ in files])
             return cached
     base, more = _assemble([r for _, r, _ in files], texts, complete=not problems)
     problems.extend(more)
@@ -647,7 +653,39 @@ def _load(path: Path, overrides: dict[Path, bytes] | None = None) -> FactBase:
     base.content_hash = key.rsplit("-", 1)[-1]
     base.warnings = [p for p in problems if p.severity != "error"]
     cache.put(key, base)
+    if not overrides:
+        cache.put(_files_key(root), [(str(p), r.file, r.digest) for p, r, _ in files])
     return base
+
+
+def _base_key(files: list[tuple[str, str]]) -> str:
+    """The cache key of a whole fact base: its files (as shown) and their content digests."""
+    listed = "|".join(f"{file}:{digest}" for file, digest in files)
+    return "base-" + LOADER_VERSION + "-" + cache.digest(listed.encode())
+
+
+def _files_key(root: Path) -> str:
+    # Files are shown relative to the working directory, so the list is only good for the same one.
+    return "files-" + LOADER_VERSION + "-" + cache.digest(f"{root}|{root.resolve()}|{os.getcwd()}".encode())
+
+
+def _unchanged_base(root: Path) -> FactBase | None:
+    """The cached base when no file it was read from has changed, without opening the per-file
+    results (a warm start in a new process then reads the files and one cache entry, not every
+    file's cached frames). An include list can only change with its file's content, so the same
+    digests mean the same files."""
+    known = cache.get(_files_key(root))
+    if not isinstance(known, list):
+        return None
+    for resolved, _, digest in known:
+        try:
+            # Only regular files: a path that became a pipe or a device would not answer (see _collect).
+            if not Path(resolved).is_file() or _read(Path(resolved))[1] != digest:
+                return None
+        except OSError:
+            return None
+    cached = cache.get(_base_key([(file, digest) for _, file, digest in known]))
+    return cached if isinstance(cached, FactBase) else None
 
 
 def _display(path: Path) -> str:
@@ -885,7 +923,7 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]]) -> pd.DataFra
                                                                      for k, v in tables["metrics"].items()}))
     out["stated"] = out["stated"].fillna(out["published"])
     value, low, high = out["value"].to_numpy(), out["low"].to_numpy(), out["high"].to_numpy()
-    lows, highs = intervals(out["qualifier"].to_numpy(dtype=object), value, low, high)
+    lows, highs = intervals(out["qualifier"], value, low, high)
     out["interval_low"] = pd.Series(lows, index=facts.index)
     out["interval_high"] = pd.Series(highs, index=facts.index)
     upper_bound = out["qualifier"].isin(["at_most", "less_than"]).to_numpy(dtype=bool)
@@ -921,7 +959,9 @@ def _lookup(keys: pd.Series, mapping: dict, text: bool = False) -> pd.Series:
     positions = np.where(codes < 0, len(found) - 1, codes)
     # Text is gathered in Arrow: no Python object per row.
     if (text or any(type(v) is str for v in found)) and all(v is None or type(v) is str for v in found):
-        return pd.Series(pd.array(pa.array(found, type=pa.string()).take(positions), dtype="str"), index=keys.index)
+        # large_string is what pandas keeps text as: built so, the column needs no cast (a copy).
+        gathered = pa.array(found, type=pa.large_string()).take(positions)
+        return pd.Series(pd.array(gathered, dtype="str"), index=keys.index)
     values = np.empty(len(found), dtype=object)
     values[:] = found
     return pd.Series(values[positions], index=keys.index, dtype=object)
@@ -937,12 +977,13 @@ def _lookup_dates(keys: pd.Series, mapping: dict[str, str | None]) -> pd.Series:
 _FACTORIZED: dict[int, tuple] = {}
 
 
-def _factorize(keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    # The same key column is looked up for many attributes: factorize it once per call site.
+def _factorize(keys: pd.Series) -> tuple[np.ndarray, list]:
+    # The same key column is looked up for many attributes: factorize it once per call site (and
+    # list its distinct keys once: iterating an Arrow array costs a microsecond per item).
     memo = _FACTORIZED.get(id(keys))
     if memo is None or memo[0] is not keys:
         codes, uniques = pd.factorize(keys)
-        memo = (keys, codes, uniques)
+        memo = (keys, codes, uniques.tolist())
         _FACTORIZED.clear()
         _FACTORIZED[id(keys)] = memo
     return memo[1], memo[2]

@@ -143,17 +143,25 @@ def parse_date(raw: object) -> PartialDate:
 
 
 def intervals(qualifier, value, low, high):  # noqa: ANN001, ANN201 - numpy arrays in, arrays out
-    """`interval` over whole columns at once (numpy arrays); returns (lows, highs)."""
+    """`interval` over whole columns at once (numpy arrays, or a pandas Series of qualifiers, whose
+    own `isin` spares a Python object per row); returns (lows, highs)."""
     import numpy as np
 
     value, low, high = (np.asarray(a, dtype="float64") for a in (value, low, high))
-    qualifier = np.asarray(qualifier, dtype=object)
-    lower_bound = np.isin(qualifier, ["at_least", "more_than"])
-    upper_bound = np.isin(qualifier, ["at_most", "less_than"])
+    if not hasattr(qualifier, "isin"):
+        qualifier = np.asarray(qualifier, dtype=object)
+
+    def among(names: list[str]) -> np.ndarray:
+        if hasattr(qualifier, "isin"):
+            return qualifier.isin(names).to_numpy(dtype=bool)
+        return np.isin(qualifier, names)
+
+    lower_bound = among(["at_least", "more_than"])
+    upper_bound = among(["at_most", "less_than"])
     ranged = ~np.isnan(low) & ~np.isnan(high)
     lo = np.where(ranged, low, value)
     hi = np.where(ranged, high, value)
-    about = qualifier == "approximately"
+    about = among(["approximately"])
     lo = np.where(about, lo * (1 - APPROX_TOLERANCE), lo)
     hi = np.where(about, hi * (1 + APPROX_TOLERANCE), hi)
     lo = np.where(lower_bound, np.where(np.isnan(low), value, low), np.where(upper_bound, 0.0, lo))

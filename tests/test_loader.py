@@ -142,6 +142,25 @@ def test_warm_load_comes_from_the_cache_and_an_edit_is_seen(write, minimal):
     assert load_factbase(path).facts.value.tolist() == [2]
 
 
+def test_a_warm_start_opens_one_cache_entry_for_the_base_not_one_per_file(write, minimal, monkeypatch):
+    write("big.yaml", minimal)
+    top = write("facts.yaml", "schema_version: 1\ntitle: one\ninclude: [big.yaml]\n")
+    first = load_factbase(top)
+    cache.flush()
+    cache.clear_memory()  # as a new process starts
+    asked = []
+    original = cache.get
+    monkeypatch.setattr(cache, "get", lambda key: asked.append(key.split("-")[0]) or original(key))
+    second = load_factbase(top)
+    assert asked == ["files", "base"]
+    pd.testing.assert_frame_equal(second.sources, first.sources)
+    assert second.title == "one" and second.files == first.files
+    (top.parent / "big.yaml").write_text(minimal.replace("title: A report", "title: An edited report"))
+    asked.clear()
+    assert "An edited report" in load_factbase(top).sources["title"].tolist()  # a changed file: read again
+    assert "file" in asked
+
+
 def test_unchanged_included_file_is_not_parsed_again(write, minimal, monkeypatch):
     write("big.yaml", minimal)
     top = write("facts.yaml", "schema_version: 1\ntitle: one\ninclude: [big.yaml]\n")
