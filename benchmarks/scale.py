@@ -8,7 +8,8 @@ claimants, sources and metrics, daily running totals over 1,600 days (with corre
 ranges, qualifiers, quotes, notes and tags. Then, each in a fresh Python process (imports not timed):
 
 - load, cold: empty disk cache, in the main thread (the CLI) and in another thread (the Streamlit
-  server's script thread, where the slower located parser runs; up to --thread-cold-max facts);
+  server's script thread, where yaml_rs is not used: the facts scanner still reads clean facts
+  sections, and everything else goes the located parser's way; up to --thread-cold-max facts);
 - load, warm: the disk cache of an earlier process (what a server restart or a CLI command sees);
 - find_conflicts and run_checks on the loaded facts;
 - every dashboard page through Streamlit's AppTest: the first run and the median of 3 reruns
@@ -230,7 +231,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="default,10000,100000,1000000")
     parser.add_argument("--thread-cold-max", type=int, default=100_000,
-                        help="measure the cold load in a thread up to this many facts (it is the slow path)")
+                        help="measure the cold load in a thread up to this many facts")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     print(f"{dt.date.today()}: {machine()}", flush=True)

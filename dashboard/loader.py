@@ -64,13 +64,18 @@ class FileResult:
     keys: tuple[str, ...] = ()  # its top-level keys, as written
 
 
-def read_file(path: Path, file: str, data: bytes, digest: str | None = None) -> FileResult:
-    """Check one file on its own; cached by its content and the name it is shown under."""
+def read_file(path: Path, file: str, data: bytes | None, digest: str | None = None) -> FileResult:
+    """Check one file on its own; cached by its content and the name it is shown under. `data` is
+    None when the file is known unchanged and only its digest is at hand."""
     digest = digest or cache.digest(data)
     key = f"file-{LOADER_VERSION}-{cache.digest(f'{digest}:{file}'.encode())}"
     cached = cache.get(key)
     if isinstance(cached, FileResult):
         return cached
+    if data is None:  # known unchanged by its signature (see _read), but its result is not cached
+        data = path.read_bytes()
+        digest = cache.digest(data)
+        key = f"file-{LOADER_VERSION}-{cache.digest(f'{digest}:{file}'.encode())}"
     result = _check_file(file, data, digest)
     cache.put(key, result)
     return result
@@ -644,7 +649,7 @@ def _load(path: Path, overrides: dict[Path, bytes] | None = None) -> FactBase:
         cached = cache.get(key)
         if isinstance(cached, FactBase):
             if not overrides:
-                cache.put(_files_key(root), [(str(p), r.file, r.digest) for p, r, _ in files])
+                _remember_files(root, files)
             return cached
     base, more = _assemble([r for _, r, _ in files], texts, complete=not problems)
     problems.extend(more)
@@ -654,7 +659,7 @@ def _load(path: Path, overrides: dict[Path, bytes] | None = None) -> FactBase:
     base.warnings = [p for p in problems if p.severity != "error"]
     cache.put(key, base)
     if not overrides:
-        cache.put(_files_key(root), [(str(p), r.file, r.digest) for p, r, _ in files])
+        _remember_files(root, files)
     return base
 
 
@@ -669,22 +674,39 @@ def _files_key(root: Path) -> str:
     return "files-" + LOADER_VERSION + "-" + cache.digest(f"{root}|{root.resolve()}|{os.getcwd()}".encode())
 
 
+def _remember_files(root: Path, files: list[tuple[Path, FileResult, str]]) -> None:
+    """Record the files a base was read from, their digests and (where settled) stat signatures."""
+    record = []
+    for path, result, _ in files:
+        known = _READ.get(path)
+        signature = known[0] if known and known[2] == result.digest and known[3] else None
+        record.append((str(path), result.file, result.digest, signature))
+    cache.put(_files_key(root), record)
+
+
 def _unchanged_base(root: Path) -> FactBase | None:
     """The cached base when no file it was read from has changed, without opening the per-file
-    results (a warm start in a new process then reads the files and one cache entry, not every
-    file's cached frames). An include list can only change with its file's content, so the same
-    digests mean the same files."""
+    results (a warm start in a new process then reads one cache entry, not every file's cached
+    frames). An include list can only change with its file's content, so the same digests mean the
+    same files. A file whose recorded signature still holds is not even read: it is noted as known
+    (content not read) for `_read`, so that a load after an edit elsewhere skips it too."""
     known = cache.get(_files_key(root))
     if not isinstance(known, list):
         return None
-    for resolved, _, digest in known:
+    unchanged = True
+    for resolved, _, digest, signature in known:
+        path = Path(resolved)
         try:
             # Only regular files: a path that became a pipe or a device would not answer (see _collect).
-            if not Path(resolved).is_file() or _read(Path(resolved))[1] != digest:
+            if not path.is_file():
                 return None
+            current, _ = _signature(path)
+            if signature is not None and current == signature and path not in _READ:
+                _READ[path] = (signature, None, digest, True)
+            unchanged = unchanged and _read(path)[1] == digest
         except OSError:
             return None
-    cached = cache.get(_base_key([(file, digest) for _, file, digest in known]))
+    cached = cache.get(_base_key([(file, digest) for _, file, digest, _ in known])) if unchanged else None
     return cached if isinstance(cached, FactBase) else None
 
 
@@ -718,7 +740,7 @@ def _collect(path: Path, file: str, files: list, problems: list[Problem], texts:
         else:
             problems.append(Problem(file, 1, 1, f"cannot read the fact file: {reason}"))
         return
-    texts[file] = data
+    texts[file] = data if data is not None else resolved  # a path: read if a message needs a location
     result = read_file(resolved, file, data, digest)
     files.append((resolved, result, result.digest))
     problems.extend(result.fatal)
@@ -740,28 +762,36 @@ class _NotAFile(OSError):
     pass
 
 
-_READ: dict[Path, tuple[tuple, bytes, str]] = {}  # path -> (stat signature, content, digest)
+_READ: dict[Path, tuple[tuple, bytes | None, str, bool]] = {}  # path -> (signature, content, digest, settled)
 _SETTLED_NS = 2_000_000_000
 
 
-def _read(path: Path) -> tuple[bytes, str]:
-    """A file's content and digest; unchanged files are not read again.
+def _signature(path: Path) -> tuple[tuple, bool]:
+    """A file's stat signature, and whether it was last changed over two seconds ago."""
+    info = os.stat(path)
+    signature = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return signature, time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _SETTLED_NS
+
+
+def _read(path: Path) -> tuple[bytes | None, str]:
+    """A file's content and digest; unchanged files are not read again (content None: known
+    unchanged from the disk cache's record, not read in this process).
 
     The dashboard loads the fact base on every interaction: hashing megabytes of unchanged files each
     time was a tenth of the server's work under load. A file counts as unchanged when its inode, size,
-    modification and change times are the ones seen last, and it was last changed over two seconds ago
-    (a write within the same clock tick as the last look could otherwise go unseen, as git also knows).
+    modification and change times are the ones recorded, and it had already gone unchanged for two
+    seconds when they were recorded: a write within the same clock tick as that look could otherwise
+    leave the times as they were (git knows this as the racy-clean problem).
     """
-    info = os.stat(path)
-    signature = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    signature, settled = _signature(path)
     known = _READ.get(path)
-    if known and known[0] == signature and time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _SETTLED_NS:
+    if known and known[0] == signature and known[3]:
         return known[1], known[2]
     data = path.read_bytes()
     digest = cache.digest(data)
     if len(_READ) > 256:
         _READ.clear()
-    _READ[path] = (signature, data, digest)
+    _READ[path] = (signature, data, digest, settled)
     return data, digest
 
 
@@ -775,8 +805,10 @@ def _locator(result: FileResult, texts: dict[str, bytes]):
             found = cache._MEMORY.get(key)
             if found is None:
                 try:
-                    _, found, _ = parse_checked(decode(texts[result.file], result.file), result.file)
-                except (YamlProblems, KeyError):
+                    text = texts[result.file]
+                    text = text.read_bytes() if isinstance(text, Path) else text
+                    _, found, _ = parse_checked(decode(text, result.file), result.file)
+                except (YamlProblems, KeyError, OSError):
                     found = Located()
                 cache._remember(key, found)
             memo.append(found)
@@ -929,7 +961,8 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]]) -> pd.DataFra
     upper_bound = out["qualifier"].isin(["at_most", "less_than"]).to_numpy(dtype=bool)
     bound_or_middle = np.where(np.isinf(highs), lows, np.where(upper_bound, highs, (low + high) / 2))
     out["central"] = pd.Series(np.where(~np.isnan(value), value, bound_or_middle), index=facts.index)
-    return _compact(pd.DataFrame({name: out[name] for name in FRAME_COLUMNS}, index=facts.index, copy=False))
+    return _compact(pd.DataFrame({name: out[name] for name in FRAME_COLUMNS}, index=facts.index, copy=False),
+                    copy=False)
 
 
 _TEXT_COLUMNS = ["fact_id", "metric", "metric_label", "unit", "category", "aggregation", "definition", "subject",
@@ -938,10 +971,11 @@ _TEXT_COLUMNS = ["fact_id", "metric", "metric_label", "unit", "category", "aggre
                  "via", "quote", "stage", "note", "file"]
 
 
-def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+def _compact(frame: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
     """Text as Arrow-backed strings and tags as Arrow lists: a cached fact base then loads in
-    milliseconds (no per-object unpickling) and filters faster."""
-    frame = frame.copy()
+    milliseconds (no per-object unpickling) and filters faster. Without `copy`, `frame` (the
+    caller's own) is changed in place."""
+    frame = frame.copy() if copy else frame
     for column in _TEXT_COLUMNS:
         if column in frame and frame[column].dtype == object:
             frame[column] = frame[column].astype("str")

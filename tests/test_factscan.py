@@ -337,6 +337,17 @@ def test_the_section_is_read_where_it_is_and_lines_count_from_the_file(tmp_path)
     assert_same_result(scanned, general)
 
 
+def test_the_scanner_can_be_switched_off(tmp_path, monkeypatch):
+    text = MINIMAL + "facts:\n" + FACT
+    assert factscan.scan(text.encode()) is not None
+    monkeypatch.setenv("FACTDASH_SCANNER", "off")
+    assert factscan.scan(text.encode()) is None
+    monkeypatch.setenv("FACTDASH_CACHE_DIR", "off")
+    path = tmp_path / "facts.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_factbase(path).facts["fact_id"].tolist() == ["a"]
+
+
 def test_a_file_without_the_scanner_loads_the_general_way(tmp_path, monkeypatch):
     monkeypatch.setattr(factscan, "_factscan", None)
     path = Path(tmp_path / "facts.yaml")

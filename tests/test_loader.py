@@ -161,6 +161,49 @@ def test_a_warm_start_opens_one_cache_entry_for_the_base_not_one_per_file(write,
     assert "file" in asked
 
 
+def test_a_new_process_does_not_read_a_settled_unchanged_file_even_after_an_edit_elsewhere(write, minimal,
+                                                                                            monkeypatch):
+    from dashboard import loader
+
+    monkeypatch.setattr(loader, "_SETTLED_NS", 0)  # as if every file had been written long ago
+    write("big.yaml", minimal)
+    top = write("facts.yaml", "schema_version: 1\ntitle: one\ninclude: [big.yaml]\n")
+    first = load_factbase(top)
+
+    def new_process() -> list[str]:
+        cache.flush()
+        cache.clear_memory()
+        loader._READ.clear()
+        return _count_reads(monkeypatch)
+
+    reads = new_process()
+    assert load_factbase(top).title == "one" and reads == []  # the recorded signatures still hold
+    top.write_text("schema_version: 1\ntitle: two\ninclude: [big.yaml]\n")
+    reads = new_process()
+    edited = load_factbase(top)
+    assert edited.title == "two" and reads == ["facts.yaml"]  # big.yaml: known unchanged, not read
+    pd.testing.assert_frame_equal(edited.sources, first.sources)
+    (top.parent / "big.yaml").write_text(minimal.replace("title: A report", "title: Edited"))
+    reads = new_process()
+    assert "Edited" in load_factbase(top).sources["title"].tolist() and "big.yaml" in reads
+
+
+def test_a_signature_recorded_while_the_file_was_fresh_is_not_trusted(write, minimal, monkeypatch):
+    """A write in the same clock tick as a read can leave the times as they were: only a file that had
+    gone unchanged for two seconds when it was read is trusted on its signature afterwards."""
+    from dashboard import loader
+
+    path = write("facts.yaml", minimal)
+    loader._READ.clear()
+    reads = _count_reads(monkeypatch)
+    loader._read(path)  # just written: recorded, not trusted
+    monkeypatch.setattr(loader, "_SETTLED_NS", 0)  # the file now looks settled, the record does not
+    loader._read(path)
+    assert reads == ["facts.yaml"] * 2
+    loader._read(path)  # recorded settled on the second read: trusted from now on
+    assert reads == ["facts.yaml"] * 2
+
+
 def test_unchanged_included_file_is_not_parsed_again(write, minimal, monkeypatch):
     write("big.yaml", minimal)
     top = write("facts.yaml", "schema_version: 1\ntitle: one\ninclude: [big.yaml]\n")
