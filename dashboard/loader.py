@@ -68,17 +68,19 @@ def read_file(path: Path, file: str, data: bytes | None, digest: str | None = No
     """Check one file on its own; cached by its content and the name it is shown under. `data` is
     None when the file is known unchanged and only its digest is at hand."""
     digest = digest or cache.digest(data)
-    key = f"file-{LOADER_VERSION}-{cache.digest(f'{digest}:{file}'.encode())}"
-    cached = cache.get(key)
+    cached = cache.get(_file_key(digest, file))
     if isinstance(cached, FileResult):
         return cached
     if data is None:  # known unchanged by its signature (see _read), but its result is not cached
         data = path.read_bytes()
         digest = cache.digest(data)
-        key = f"file-{LOADER_VERSION}-{cache.digest(f'{digest}:{file}'.encode())}"
     result = _check_file(file, data, digest)
-    cache.put(key, result)
+    cache.put(_file_key(digest, file), result)
     return result
+
+
+def _file_key(digest: str, file: str) -> str:
+    return f"file-{LOADER_VERSION}-{cache.digest(f'{digest}:{file}'.encode())}"
 
 
 def _check_file(file: str, data: bytes, digest: str) -> FileResult:
@@ -169,10 +171,8 @@ def _check_text(file: str, digest: str, text: str) -> FileResult:
     except ValidationError as err:
         for path, message, where in _explain(err, parsed):
             problems.append((path, message, where))
-            if len(path) >= 3 and path[0] == "facts" and isinstance(path[1], int):
-                bad_fields.setdefault(path[1], set()).add(path[2])
-            elif len(path) == 2 and path[0] == "facts" and isinstance(path[1], int):
-                bad_fields.setdefault(path[1], set()).add(None)
+            if len(path) >= 2 and path[0] == "facts" and isinstance(path[1], int):
+                bad_fields.setdefault(path[1], set()).add(path[2] if len(path) > 2 else None)
 
     facts_raw = parsed.get("facts") if isinstance(parsed.get("facts"), list) else []
     # Facts that failed the schema are still checked, without their failing keys, so that one run
@@ -410,7 +410,7 @@ def _unusable_number(raw: float | int) -> str:
 def _date_column(column: pd.Series) -> tuple[pd.DataFrame, dict[int, str]]:
     """Parse a column of partial dates; each distinct value is parsed once (long series repeat dates)
     and the parsed table is then spread over the rows by position."""
-    codes, uniques = pd.factorize(column if column.dtype != object else column.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)  # Arrow text factorizes without Python objects
     errors: dict[int, str] = {}
     parsed: list[PartialDate | None] = []
     for code, raw in enumerate(uniques.tolist()):
