@@ -147,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["FACTDASH_CACHE_DIR"] = str(Path(folder) / "cache")
-        from dashboard import cache as factdash_cache
         from dashboard import load_factbase
-        from dashboard.checks import run_checks
-        from dashboard.conflicts import conflicts_to_dicts, find_conflicts
+        from dashboard.analysis.checks import run_checks
+        from dashboard.analysis.conflicts import conflicts_to_dicts, find_conflicts
+        from dashboard.factbase import cache as factdash_cache
 
         path = Path(folder) / "facts.yaml"
         path.write_text(generate(args.facts), encoding="utf-8")

@@ -15,7 +15,7 @@ animation frame:
     first chart's data differs from what it was before (trace names, types and sizes) and is drawn.
 The minimal app is measured the same way in the same runs, interleaved; ratios are dashboard / minimal.
 
-Server part: each page of dashboard/app.py runs under streamlit.testing.v1.AppTest on a generated
+Server part: each page of dashboard/app/main.py runs under streamlit.testing.v1.AppTest on a generated
 fact base (benchmarks/generate.py) with an empty disk cache: the first run (the load) is reported,
 then each page's first view, its reruns and its reruns after a filter change (the "Claimants" radio
 switched between everyone and third parties, which keeps about two thirds of the facts). Pages over
@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.generate import write_factbase  # noqa: E402
 from tests.serving import browser, free_port, serve  # noqa: E402
 
-APP = ROOT / "dashboard" / "app.py"
+APP = ROOT / "dashboard" / "app" / "main.py"
 MINIMAL = ROOT / "benchmarks" / "minimal_app.py"
 PAGES = ["views/overview.py", "views/compare.py", "views/timelines.py", "views/aid.py", "views/sources.py",
          "views/quality.py"]
@@ -222,7 +222,7 @@ def time_filter_change(chromium, url: str, label: str, typed: str, expect: str) 
 def default_factbase() -> tuple[dict[str, str], str]:
     """Claimant id -> the label the sidebar shows (and puts in the URL); the fact base's summary."""
     from dashboard import load_factbase
-    from dashboard.ui.sidebar import options_for
+    from dashboard.app.ui.sidebar import options_for
 
     base = load_factbase(ROOT / "facts.yaml")
     return options_for(base)["claimant_names"], base.summary()
@@ -444,7 +444,7 @@ def main() -> None:
         print_browser(rows, extra, args.repeat)
         print(f"  machine after the browser runs: {load_average()}", flush=True)
         if args.large:
-            print(f"\nServer side: dashboard/app.py under streamlit.testing.v1.AppTest, generated fact base of "
+            print(f"\nServer side: dashboard/app/main.py under streamlit.testing.v1.AppTest, generated fact base of "
                   f"{args.large:,} facts; median of {args.repeat} reruns per page; after filter = rerun after "
                   "switching the Claimants radio (everyone <-> third parties)", flush=True)
             lines, profiles = server_part(args.large, args.repeat, scratch)

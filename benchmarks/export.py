@@ -33,10 +33,12 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from dashboard import images, load_factbase  # noqa: E402
-from dashboard.export import BATCH, SCALE, WIDTH, Export, image_spec, view_charts  # noqa: E402
-from dashboard.filters import Filters  # noqa: E402
-from dashboard.paths import default_facts_path  # noqa: E402
+from charts.registry import view_charts
+from dashboard import load_factbase  # noqa: E402
+from dashboard.analysis.filters import Filters  # noqa: E402
+from dashboard.exports import images
+from dashboard.exports.files import BATCH, SCALE, WIDTH, Export, image_spec  # noqa: E402
+from dashboard.factbase.paths import default_facts_path  # noqa: E402
 
 TARGET = 0.3
 

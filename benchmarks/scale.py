@@ -120,7 +120,8 @@ def write_factbase(folder: Path, facts: int, *, seed: int = 1) -> Path:
 
 LOAD = """
 import json, resource, sys, threading, time
-from dashboard import load_factbase, cache
+from dashboard import load_factbase
+from dashboard.factbase import cache
 where = sys.argv[2]
 out = {}
 def run():
@@ -140,8 +141,8 @@ print(json.dumps(out))
 SERVE = """
 import json, resource, statistics, sys, time
 from dashboard import load_factbase
-from dashboard.checks import run_checks
-from dashboard.conflicts import find_conflicts
+from dashboard.analysis.checks import run_checks
+from dashboard.analysis.conflicts import find_conflicts
 from streamlit.testing.v1 import AppTest
 out = {}
 base = load_factbase(sys.argv[1])
@@ -187,7 +188,7 @@ def measure(top: Path, scratch: Path, thread_cold: bool) -> dict:
     row["facts"], row["cold"], row["cold_rss_mb"] = cold["facts"], cold["seconds"], cold["max_rss_mb"]
     row["warm"] = min(python(LOAD, str(top), "main", cache=cold_cache)["seconds"] for _ in range(3))
     row["cold_thread"] = python(LOAD, str(top), "thread", cache=thread_cache)["seconds"] if thread_cold else None
-    served = python(SERVE, str(top), json.dumps(PAGES), str(ROOT / "dashboard" / "app.py"), cache=cold_cache,
+    served = python(SERVE, str(top), json.dumps(PAGES), str(ROOT / "dashboard" / "app" / "main.py"), cache=cold_cache,
                     facts=top)
     row.update(served)
     return row

@@ -4,12 +4,12 @@ Every figure carries `layout.meta` = {"chart": <id in CHARTS>, "fact_ids": [...]
 everything taken from the data, and has transparent backgrounds for light and dark pages.
 """
 
-from .aid import aid_figure
-from .compare import compare_figure
-from .format import format_date, format_value
-from .palette import PALETTE, STAGE_COLORS, claimant_colors, color_for
-from .provenance import add_caption, hover_text, hover_texts, sources_caption
-from .timeline import downsample, timeline_figure, timeline_panels
+from charts.aid import aid_figure
+from charts.compare import compare_figure
+from charts.format import format_date, format_value
+from charts.palette import PALETTE, STAGE_COLORS, claimant_colors, color_for
+from charts.provenance import add_caption, hover_text, hover_texts, sources_caption
+from charts.timeline import downsample, timeline_figure, timeline_panels
 
 CHARTS = {
     "compare": "The claimants' figures of one conflict group side by side on one value axis",

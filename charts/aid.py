@@ -9,12 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .checks import distinct, require_frame
-from .format import axis_title, format_value, is_money, present, shorten, tick_prefix
-from .layout import finish
-from .marks import key_traces, series_traces, value_span
-from .palette import STAGE_COLORS, STAGE_PATTERNS, STAGES, check_colors, color_for
-from .provenance import escape, hover_text
+from charts.arguments import distinct, require_frame
+from charts.format import axis_title, format_value, is_money, present, shorten, tick_prefix
+from charts.layout import finish
+from charts.marks import key_traces, series_traces, value_span
+from charts.palette import STAGE_COLORS, STAGE_PATTERNS, STAGES, check_colors, color_for
+from charts.provenance import escape, hover_text
 
 COLUMNS = ("fact_id", "metric", "metric_label", "unit", "aggregation", "claimant", "claimant_name",
            "party_to_conflict", "as_of", "value", "low", "high", "central", "qualifier", "interval_low",

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .checks import require_frame, require_one
-from .format import axis_title, format_date, format_number, format_ratio, format_value, present, tick_prefix
-from .layout import finish
-from .marks import bounds, key_traces, parties, symbols
-from .palette import check_colors, color_for
-from .provenance import escape, hover_text
+from charts.arguments import require_frame, require_one
+from charts.format import axis_title, format_date, format_number, format_ratio, format_value, present, tick_prefix
+from charts.layout import finish
+from charts.marks import bounds, key_traces, parties, symbols
+from charts.palette import check_colors, color_for
+from charts.provenance import escape, hover_text
 
 COLUMNS = ("fact_id", "claimant", "claimant_name", "party_to_conflict", "unit", "value", "low", "high", "central",
            "qualifier", "interval_low", "interval_high")

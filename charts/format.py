@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.values import is_currency
+from dashboard.factbase.values import is_currency
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 _SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import plotly.graph_objects as go
 
-from .palette import GRID
-from .provenance import escape
+from charts.palette import GRID
+from charts.provenance import escape
 
 BOTTOM_MARGIN = 70  # room for the axis title; provenance.add_caption grows it (and the height) for a caption
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .format import LOWER_BOUNDS, UPPER_BOUNDS
-from .palette import NEUTRAL, marker_symbol
-from .provenance import hover_texts
+from charts.format import LOWER_BOUNDS, UPPER_BOUNDS
+from charts.palette import NEUTRAL, marker_symbol
+from charts.provenance import hover_texts
 
 KEY_GROUP = "key"
 

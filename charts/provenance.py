@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from .format import format_date, format_value, present
+from charts.format import format_date, format_value, present
 
 
 def _inert(text: str) -> str:

@@ -9,12 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .checks import distinct, require_frame
-from .format import axis_title, format_date, present, shorten, tick_prefix
-from .layout import finish
-from .marks import key_traces, series_traces, value_span
-from .palette import NEUTRAL, check_colors, color_for
-from .provenance import escape, wrap
+from charts.arguments import distinct, require_frame
+from charts.format import axis_title, format_date, present, shorten, tick_prefix
+from charts.layout import finish
+from charts.marks import key_traces, series_traces, value_span
+from charts.palette import NEUTRAL, check_colors, color_for
+from charts.provenance import escape, wrap
 
 COLUMNS = ("fact_id", "metric", "unit", "category", "claimant", "claimant_name", "party_to_conflict", "as_of",
            "value", "low", "high", "central", "qualifier", "interval_low", "interval_high")

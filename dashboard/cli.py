@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import FactBaseError
-from .loader import load_factbase
-from .paths import default_facts_path
+from dashboard.factbase.errors import FactBaseError
+from dashboard.factbase.loader import load_factbase
+from dashboard.factbase.paths import default_facts_path
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -27,12 +27,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import json_schema_text
+    from dashboard.factbase.schema import json_schema_text
 
     text = json_schema_text()
     if args.write:
         target = Path(args.write)
-        from .atomic import write_text_atomic
+        from dashboard.factbase.atomic import write_text_atomic
 
         write_text_atomic(target, text)
         print(f"wrote {target}")
@@ -52,7 +52,7 @@ def _load_or_report(path_text: str | None):
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    from .conflicts import conflicts_frame, conflicts_to_dicts, find_conflicts
+    from dashboard.analysis.conflicts import conflicts_frame, conflicts_to_dicts, find_conflicts
 
     base = _load_or_report(args.facts)
     if base is None:
@@ -83,7 +83,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .checks import run_checks
+    from dashboard.analysis.checks import run_checks
 
     base = _load_or_report(args.facts)
     if base is None:
@@ -126,7 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
     facts = Path(args.facts).resolve() if args.facts else default_facts_path().resolve()
-    app = Path(__file__).resolve().parent / "app.py"
+    app = Path(__file__).resolve().parent / "app" / "main.py"
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.address", args.host, "--server.port", str(args.port),
@@ -148,7 +148,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         load_factbase(facts)
     except FactBaseError:
         pass  # the dashboard shows the problems itself
-    from . import cache
+    from dashboard.factbase import cache
 
     cache.flush()
     print(f"factdash: serving {facts} at http://{args.host}:{args.port}", flush=True)
@@ -158,7 +158,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _filter_arguments(command: argparse.ArgumentParser) -> None:
     """The dashboard sidebar's filters as options; each takes one or more ids and may repeat."""
-    from .filters import PARTY_CHOICES
+    from dashboard.analysis.filters import PARTY_CHOICES
 
     group = command.add_argument_group("filters (those of the dashboard's sidebar; ids as in the fact files)")
     for flag, what in (("--source", "source"), ("--claimant", "claimant"), ("--publisher", "publisher name"),
@@ -172,7 +172,7 @@ def _filter_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _filters(args: argparse.Namespace):  # -> Filters
-    from .filters import Filters
+    from dashboard.analysis.filters import Filters
 
     return Filters(sources=tuple(args.source), claimants=tuple(args.claimant), publishers=tuple(args.publisher),
                    claimant_kinds=tuple(args.kind), categories=tuple(args.category), party=args.party,
@@ -202,7 +202,7 @@ def _positive(kind: type):
 
 
 def cmd_charts(args: argparse.Namespace) -> int:
-    from .export import view_charts
+    from charts.registry import view_charts
 
     base = _load_or_report(args.facts)
     if base is None:
@@ -217,9 +217,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     without a browser to draw them, or for a chart or format that does not exist."""
     import time
 
-    from .export import SCALE, WIDTH, Export, find_chart, parse_formats, view_charts
-    from .images import FORMATS as IMAGE_FORMATS
-    from .images import NO_BROWSER, ImagesUnavailable, images_available
+    from charts.registry import find_chart, view_charts
+    from dashboard.exports.files import SCALE, WIDTH, Export, parse_formats
+    from dashboard.exports.images import FORMATS as IMAGE_FORMATS
+    from dashboard.exports.images import NO_BROWSER, ImagesUnavailable, images_available
 
     try:
         formats = parse_formats(args.format)
@@ -256,14 +257,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Turn CSV or JSON files into generated fact files as their import specs say (see dashboard.importer)."""
-    from .importer import run_cli
+    from dashboard.imports.importer import run_cli
 
     return run_cli(args.specs, dry_run=args.dry_run, check=args.check, progress=False if args.no_progress else None)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Append entries to a fact file once the whole fact base loads with them (see dashboard.additions)."""
-    from .additions import KINDS, AddError, add, addition_from_flags, describe, read_addition, resolve_paths
+    from dashboard.curation.additions import (
+        KINDS,
+        AddError,
+        add,
+        addition_from_flags,
+        describe,
+        read_addition,
+        resolve_paths,
+    )
 
     fields = {k[len("field_"):]: v for k, v in vars(args).items() if k.startswith("field_") and v is not None}
     try:
@@ -287,7 +296,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print candidate facts found in a news text as YAML for a curator to review; write nothing."""
-    from .extract import Catalog, propose
+    from dashboard.curation.extract import Catalog, propose
 
     try:
         text = sys.stdin.read() if args.article == "-" else Path(args.article).read_text(encoding="utf-8")
@@ -393,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "(default: the bundled facts.yaml)")
     extract.set_defaults(run=cmd_extract)
 
-    from .additions import FLAG_FIELDS, LIST_FIELDS
+    from dashboard.curation.additions import FLAG_FIELDS, LIST_FIELDS
 
     adds = commands.add_parser("add", help="add a source, claimant, metric, fact or event to a fact file, from flags "
                                            "or from the YAML `extract` printed; the fact base is checked first")

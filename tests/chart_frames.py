@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.loader import FRAME_COLUMNS
-from dashboard.values import intervals
+from dashboard.factbase.loader import FRAME_COLUMNS
+from dashboard.factbase.values import intervals
 
 DEFAULTS = {
     "metric": "killed", "metric_label": "Soldiers killed", "unit": "people", "category": "deaths",

@@ -370,7 +370,7 @@ def test_dry_run_prints_the_addition_and_writes_nothing(write, minimal, capsys):
 def test_the_write_goes_through_the_atomic_writer(write, minimal, capsys):
     """atomic.py's writer clears temporary files left by dead writers before it writes: one left
     beside the target is gone after an add, and the add leaves none of its own."""
-    from dashboard.atomic import temporaries_of
+    from dashboard.factbase.atomic import temporaries_of
 
     path = write("facts.yaml", minimal)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from .conftest import ROOT
 
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "dashboard" / "app" / "main.py")
 PAGES = ["views/overview.py", "views/compare.py", "views/timelines.py", "views/aid.py", "views/sources.py",
          "views/quality.py"]
 
@@ -60,7 +60,7 @@ def test_overview_shows_counts_and_the_north_korean_disagreement(monkeypatch):
 
 def test_compare_chart_for_the_north_korean_casualties(monkeypatch):
     from dashboard import load_factbase
-    from dashboard.conflicts import find_conflicts
+    from dashboard.analysis.conflicts import find_conflicts
 
     monkeypatch.delenv("FACTDASH_FACTS", raising=False)
     groups = [c.group_id for c in find_conflicts(load_factbase(ROOT / "facts.yaml").facts)
@@ -100,9 +100,9 @@ def test_charts_are_sent_as_their_figures_would_be_and_stay_unchanged_by_reruns(
     import plotly.io
     import plotly.tools
 
+    from charts.registry import timeline_chart
     from dashboard import load_factbase
-    from dashboard.export import timeline_chart
-    from dashboard.filters import Filters
+    from dashboard.analysis.filters import Filters
 
     monkeypatch.delenv("FACTDASH_FACTS", raising=False)
     at = run("views/timelines.py")

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from dashboard import load_factbase
-from dashboard.atomic import remove_stale_temporaries, temporaries_of, write_bytes_atomic
+from dashboard.factbase.atomic import remove_stale_temporaries, temporaries_of, write_bytes_atomic
 
 from .conftest import ROOT
 
@@ -58,7 +58,7 @@ def test_a_writer_killed_at_random_moments_leaves_the_old_or_the_new_file(tmp_pa
     seen = {old: 0, new: 0}
     leftovers = 0
     for _ in range(kills):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ROOT / "dashboard" / "atomic.py"), str(target),
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ROOT / "dashboard" / "factbase" / "atomic.py"), str(target),
                                    str(tmp_path / "a"), str(tmp_path / "b")], stdout=subprocess.PIPE)
         assert writer.stdout.readline() == b"ready\n"
         kill_at(writer, rng.uniform(0, 0.25))

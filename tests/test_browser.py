@@ -8,7 +8,7 @@ from urllib.parse import quote_plus, unquote_plus
 import pytest
 
 from dashboard import load_factbase
-from dashboard.ui.sidebar import options_for
+from dashboard.app.ui.sidebar import options_for
 
 from .conftest import ROOT
 from .serving import serve

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from dashboard import load_factbase
-from dashboard.checks import CHECKS, Finding, findings_frame, run_checks
+from dashboard.analysis.checks import CHECKS, Finding, findings_frame, run_checks
 
 from .conftest import ROOT
 from .factbases import fact, load_facts

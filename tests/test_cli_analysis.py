@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from dashboard.checks import Finding
+from dashboard.analysis.checks import Finding
 from dashboard.cli import main
 
 from .conftest import ROOT
@@ -107,7 +107,7 @@ def test_check_json_lists_findings(capsys, write, minimal):
 
 def test_check_exits_1_on_an_error(capsys, monkeypatch):
     error = Finding("made-up", "error", "something is wrong", ["a"], ["facts.yaml:1"])
-    monkeypatch.setattr("dashboard.checks.run_checks", lambda base: [error])
+    monkeypatch.setattr("dashboard.analysis.checks.run_checks", lambda base: [error])
     assert main(["check", "--facts", FACTS]) == 1
     assert "facts.yaml:1: error: something is wrong [made-up]" in capsys.readouterr().out
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard import load_factbase
-from dashboard.conflicts import (
+from dashboard.analysis.conflicts import (
     Conflict,
     comparable_groups,
     conflict_to_dict,

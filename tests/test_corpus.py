@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from dashboard import FactBaseError, load_factbase
-from dashboard.loader import _display
+from dashboard.factbase.loader import _display
 
 from .conftest import MINIMAL, ROOT
 

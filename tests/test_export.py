@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import export as ex
-from dashboard import images, load_factbase
-from dashboard.filters import Filters
+from charts import registry
+from dashboard import load_factbase
+from dashboard.analysis.filters import Filters, apply_filters
+from dashboard.exports import files as ex
+from dashboard.exports import images
 
 from .conftest import MINIMAL, ROOT
 
@@ -93,21 +95,21 @@ def tiny(tiny_path):
     return load_factbase(tiny_path)
 
 
-def chart(base, chart_id: str, filters: Filters | None = None) -> ex.ChartSpec:
-    return ex.find_chart(base, filters, chart_id)
+def chart(base, chart_id: str, filters: Filters | None = None) -> registry.ChartSpec:
+    return registry.find_chart(base, filters, chart_id)
 
 
 def test_view_charts_lists_every_chart_of_the_view(tiny):
-    assert [c.chart_id for c in ex.view_charts(tiny)] == CHART_IDS
-    only_zelenskyy = ex.view_charts(tiny, Filters(claimants=("zelenskyy",)))
+    assert [c.chart_id for c in registry.view_charts(tiny)] == CHART_IDS
+    only_zelenskyy = registry.view_charts(tiny, Filters(claimants=("zelenskyy",)))
     assert [c.chart_id for c in only_zelenskyy] == ["timeline:nk-casualties"]  # nothing left to compare
     assert set(only_zelenskyy[0].rows["claimant"]) == {"zelenskyy"}
 
 
 def test_chart_count_counts_without_building(tiny):
     for filters in (Filters(), Filters(claimants=("zelenskyy",)), Filters(categories=("aid",))):
-        facts = ex.apply_filters(tiny.facts, filters)
-        assert ex.chart_count(facts) == len(ex.view_charts(tiny, filters))
+        facts = apply_filters(tiny.facts, filters)
+        assert registry.chart_count(facts) == len(registry.view_charts(tiny, filters))
 
 
 @pytest.mark.parametrize("chart_id", CHART_IDS)
@@ -121,8 +123,8 @@ def test_file_names_are_slugs_of_the_title_and_the_last_as_of_day(tiny):
     spec = chart(tiny, COMPARE)
     assert spec.stem == "north-korean-casualties-january-2025_2025-01-09"
     assert spec.file_name("png") == spec.stem + ".png"
-    assert ex.slug("../../etc/passwd <x>") == "etc-passwd-x"
-    assert ex.slug("") == "chart"
+    assert registry.slug("../../etc/passwd <x>") == "etc-passwd-x"
+    assert registry.slug("") == "chart"
 
 
 def test_unknown_chart_names_the_known_ones(tiny):
@@ -231,7 +233,7 @@ def test_parse_formats():
 
 def test_zip_of_data_formats_lists_every_file_and_how_to_reproduce_it(tiny):
     filters = Filters(claimants=("zelenskyy", "us-officials"), date_to=pd.Timestamp("2025-06-30").date())
-    export = ex.Export(tiny, filters, ex.view_charts(tiny, filters), ["html", "csv", "json"], facts_path="facts.yaml")
+    export = ex.Export(tiny, filters, registry.view_charts(tiny, filters), ["html", "csv", "json"], facts_path="facts.yaml")
     archive = zipfile.ZipFile(io.BytesIO(export.to_zip()))
     names = archive.namelist()
     stems = [c.stem for c in export.charts]
@@ -289,7 +291,7 @@ def test_without_chromium_images_explain_how_to_enable_them(tiny, monkeypatch):
 
 def run_page(page: str, facts, monkeypatch) -> AppTest:
     monkeypatch.setenv("FACTDASH_FACTS", str(facts))
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app" / "main.py"), default_timeout=120)
     at.run()
     at.switch_page(page)
     at.run()

@@ -12,8 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import export as ex
-from dashboard import images, load_factbase
+from charts import registry
+from dashboard import load_factbase
+from dashboard.exports import files as ex
+from dashboard.exports import images
 
 from .serving import serve
 from .test_export import COMPARE, SCRIPT, TINY_FACTS
@@ -47,7 +49,7 @@ def offline_page(chromium):
 
 
 def test_html_draws_offline_and_runs_no_data_text(chromium, tiny_file, tmp_path):
-    spec = ex.find_chart(load_factbase(tiny_file), None, COMPARE)
+    spec = registry.find_chart(load_factbase(tiny_file), None, COMPARE)
     target = tmp_path / spec.file_name("html")
     target.write_bytes(ex.to_html(spec))
     page, asked, dialogs = offline_page(chromium)
@@ -95,7 +97,7 @@ def download(page, button, timeout: float = 120_000) -> tuple[str, bytes]:
 @pytest.mark.skipif(not images.images_available() and os.environ.get("CI") != "true",
                     reason=images.NO_BROWSER)  # under CI the test runs, and fails without Chromium
 def test_every_download_button_gives_its_file(chromium, served, tiny_file):
-    spec = ex.find_chart(load_factbase(tiny_file), None, COMPARE)
+    spec = registry.find_chart(load_factbase(tiny_file), None, COMPARE)
     page, errors = open_compare(chromium, served)
     for fmt in ex.FORMATS:
         button = page.locator("[data-testid='stMain'] [data-testid='stDownloadButton'] button").filter(

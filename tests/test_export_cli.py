@@ -12,8 +12,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from dashboard import images
 from dashboard.cli import main
+from dashboard.exports import images
 
 from .conftest import ROOT
 from .test_export import COMPARE, TINY_FACTS

@@ -12,9 +12,11 @@ import zipfile
 
 import pytest
 
-from dashboard import export as ex
-from dashboard import images, load_factbase
-from dashboard.filters import Filters
+from charts import registry
+from dashboard import load_factbase
+from dashboard.analysis.filters import Filters
+from dashboard.exports import files as ex
+from dashboard.exports import images
 
 from .test_export import COMPARE, TINY_FACTS
 
@@ -44,7 +46,7 @@ def svg_text(data: bytes) -> str:
 
 
 def test_png_has_the_size_asked_for(tiny):
-    spec = ex.find_chart(tiny, None, COMPARE)
+    spec = registry.find_chart(tiny, None, COMPARE)
     assert png_size(ex.to_image(spec, "png", width=600, height=400, scale=2)) == (1200, 800)
     # By default: WIDTH wide, as tall as the chart with its footer, at SCALE.
     width, height = png_size(ex.to_image(spec, "png"))
@@ -52,7 +54,7 @@ def test_png_has_the_size_asked_for(tiny):
 
 
 def test_svg_parses_and_carries_title_sources_as_of_and_filter(tiny):
-    spec = ex.find_chart(tiny, Filters(party="all", sources=("rep",)), COMPARE)
+    spec = registry.find_chart(tiny, Filters(party="all", sources=("rep",)), COMPARE)
     text = svg_text(ex.to_image(spec, "svg"))
     assert "North Korean casualties, January 2025" in text
     assert "Source: The Daily Example (A report, 2025-01-09)" in text
@@ -61,18 +63,18 @@ def test_svg_parses_and_carries_title_sources_as_of_and_filter(tiny):
 
 
 def test_svg_of_marked_up_data_draws_it_as_text(tiny):
-    text = svg_text(ex.to_image(ex.find_chart(tiny, None, "timeline:nk-casualties"), "svg"))
+    text = svg_text(ex.to_image(registry.find_chart(tiny, None, "timeline:nk-casualties"), "svg"))
     assert "; @evil <b>Press</b> (=HYPERLINK(" in text  # the publisher as text in the footer, not bold
     assert "<script" not in text
 
 
 def test_pdf_is_a_pdf(tiny):
-    data = ex.to_image(ex.find_chart(tiny, None, "aid:USD"), "pdf")
+    data = ex.to_image(registry.find_chart(tiny, None, "aid:USD"), "pdf")
     assert data[:5] == b"%PDF-" and b"%%EOF" in data[-1024:]
 
 
 def test_many_images_go_through_one_session(tiny):
-    export = ex.Export(tiny, Filters(), ex.view_charts(tiny), ["png", "svg", "pdf"])
+    export = ex.Export(tiny, Filters(), registry.view_charts(tiny), ["png", "svg", "pdf"])
     images.render(ex.export_spec(export.charts[0]), "svg")  # the session is up
     started = time.perf_counter()
     archive = zipfile.ZipFile(io.BytesIO(export.to_zip()))
@@ -91,7 +93,7 @@ def test_many_images_go_through_one_session(tiny):
 
 
 def test_a_browser_that_does_not_start_is_an_error_not_a_hang(tiny, monkeypatch):
-    spec = ex.export_spec(ex.find_chart(tiny, None, COMPARE))
+    spec = ex.export_spec(registry.find_chart(tiny, None, COMPARE))
     images.stop()
     monkeypatch.setenv("BROWSER_PATH", "/bin/false")
     started = time.perf_counter()

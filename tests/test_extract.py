@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboard.attribution import normalise
 from dashboard.cli import main
-from dashboard.extract import Catalog, default_catalog, extract_events, extract_figures, propose
+from dashboard.curation.attribution import normalise
+from dashboard.curation.extract import Catalog, default_catalog, extract_events, extract_figures, propose
 
 ROOT = Path(__file__).resolve().parent.parent
 RAMSTEIN = ROOT.parent / "shared" / "sources" / "000_4e7bbd2c5e9e8a58.txt"
@@ -209,7 +209,7 @@ def test_fast_enough_per_sentence(catalog):
 
 
 def test_import_has_no_side_effects():
-    code = ("import sys, dashboard.extract as e; "
+    code = ("import sys, dashboard.curation.extract as e; "
             "print('dateparser' in sys.modules, e.default_catalog.cache_info().currsize)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.stdout.split() == ["False", "0"], result.stderr

@@ -21,9 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import FactBaseError, factscan, load_factbase, loader
-from dashboard.schema import FACT_FIELDS
-from dashboard.yamlfile import YamlProblems, decode, resolve_plain
+from dashboard import FactBaseError, load_factbase
+from dashboard.factbase import factscan, loader
+from dashboard.factbase.schema import FACT_FIELDS
+from dashboard.factbase.yamltext import YamlProblems, decode, resolve_plain
 
 from .conftest import MINIMAL, ROOT
 from .test_halves import assert_same_result

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dashboard import load_factbase
-from dashboard.figurecheck import check_text
-from dashboard.paths import default_facts_path
+from dashboard.analysis.figurecheck import check_text
+from dashboard.factbase.paths import default_facts_path
 
 from .test_app import run
 

@@ -18,7 +18,8 @@ import yaml_rs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import FactBaseError, factscan, halves, load_factbase, loader
+from dashboard import FactBaseError, load_factbase
+from dashboard.factbase import factscan, halves, loader
 
 from .test_properties import fact_files, mutated_text
 

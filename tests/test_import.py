@@ -10,11 +10,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from dashboard import atomic, load_factbase
+from dashboard import load_factbase
 from dashboard.cli import main
-from dashboard.importer import run_import, write, yaml_scalar
-from dashboard.importspec import SpecError, json_schema, json_schema_text, load_spec
-from dashboard.yamlfile import _needs_located_parse, parse_checked, parse_fast
+from dashboard.factbase import atomic
+from dashboard.factbase.yamltext import _needs_located_parse, parse_checked, parse_fast
+from dashboard.imports.importer import run_import, write, yaml_scalar
+from dashboard.imports.spec import SpecError, json_schema, json_schema_text, load_spec
 
 from .conftest import ROOT
 
@@ -326,7 +327,7 @@ def test_a_progress_callback_sees_every_row(tmp_path):
 
 def test_the_published_spec_schema_is_current():
     assert (ROOT / "imports" / "spec.schema.json").read_text(encoding="utf-8") == json_schema_text(), \
-        "imports/spec.schema.json is stale: run python -m dashboard.importspec --write imports/spec.schema.json"
+        "imports/spec.schema.json is stale: run python -m dashboard.imports.spec --write imports/spec.schema.json"
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
@@ -373,7 +374,7 @@ def test_strings_are_written_plain_only_where_yaml_reads_them_back_the_same(text
 def test_the_progress_bar_draws_in_place_for_long_inputs_only():
     import io
 
-    from dashboard.importer import PROGRESS_ROWS, ProgressBar
+    from dashboard.imports.importer import PROGRESS_ROWS, ProgressBar
 
     stream = io.StringIO()
     bar = ProgressBar("oryx.yaml", stream=stream, width=10)

@@ -13,10 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import load_factbase
-from dashboard.checks import run_checks
+from dashboard.analysis.checks import run_checks
 from dashboard.cli import main
-from dashboard.importer import run_import
-from dashboard.yamlfile import _needs_located_parse, parse_checked, parse_fast
+from dashboard.factbase.yamltext import _needs_located_parse, parse_checked, parse_fast
+from dashboard.imports.importer import run_import
 
 from .conftest import ROOT, SHARED
 
@@ -206,7 +206,7 @@ def test_tanks_claimed_against_confirmed_on_31_december_2024(facts):
 
 def test_the_timelines_page_shows_general_staff_claims_against_oryx_for_tanks_on_one_chart(monkeypatch):
     monkeypatch.delenv("FACTDASH_FACTS", raising=False)
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app" / "main.py"), default_timeout=300)
     at.run()
     at.switch_page("views/timelines.py")
     at.run()

@@ -8,9 +8,10 @@ import os
 import pandas as pd
 import pytest
 
-from dashboard import FactBaseError, cache, load_factbase
-from dashboard.loader import FRAME_COLUMNS
-from dashboard.yamlfile import parse_checked, parse_fast
+from dashboard import FactBaseError, load_factbase
+from dashboard.factbase import cache
+from dashboard.factbase.loader import FRAME_COLUMNS
+from dashboard.factbase.yamltext import parse_checked, parse_fast
 
 from .conftest import ROOT
 
@@ -163,7 +164,7 @@ def test_a_warm_start_opens_one_cache_entry_for_the_base_not_one_per_file(write,
 
 def test_a_new_process_does_not_read_a_settled_unchanged_file_even_after_an_edit_elsewhere(write, minimal,
                                                                                             monkeypatch):
-    from dashboard import loader
+    from dashboard.factbase import loader
 
     monkeypatch.setattr(loader, "_SETTLED_NS", 0)  # as if every file had been written long ago
     write("big.yaml", minimal)
@@ -191,7 +192,7 @@ def test_a_new_process_does_not_read_a_settled_unchanged_file_even_after_an_edit
 def test_a_signature_recorded_while_the_file_was_fresh_is_not_trusted(write, minimal, monkeypatch):
     """A write in the same clock tick as a read can leave the times as they were: only a file that had
     gone unchanged for two seconds when it was read is trusted on its signature afterwards."""
-    from dashboard import loader
+    from dashboard.factbase import loader
 
     path = write("facts.yaml", minimal)
     loader._READ.clear()
@@ -208,7 +209,7 @@ def test_unchanged_included_file_is_not_parsed_again(write, minimal, monkeypatch
     write("big.yaml", minimal)
     top = write("facts.yaml", "schema_version: 1\ntitle: one\ninclude: [big.yaml]\n")
     load_factbase(top)
-    from dashboard import loader
+    from dashboard.factbase import loader
 
     checked = []
     original = loader._check_file
@@ -229,7 +230,7 @@ def _count_reads(monkeypatch) -> list[str]:
 
 
 def test_a_settled_unchanged_file_is_not_read_again_and_any_rewrite_is(write, minimal, monkeypatch):
-    from dashboard import loader
+    from dashboard.factbase import loader
 
     fact = "facts:\n  - {id: a, metric: nk-casualties, value: 1, as_of: 2025, claimant: zelenskyy, source: rep}\n"
     path = write("facts.yaml", minimal + fact)

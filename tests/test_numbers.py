@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.numbers import amounts_in, format_amount, format_figure, quote_states, written_forms
+from dashboard.curation.prose import amounts_in, format_amount, format_figure, quote_states, written_forms
 
 
 @pytest.mark.parametrize("value, unit, text", [
@@ -118,7 +118,7 @@ _TOKENS = st.sampled_from([
 def test_the_quick_look_never_says_yes_where_the_full_reading_says_no(quote, value, unit):
     # quote_states first looks for the usual forms with str.find, for speed; that shortcut is only
     # safe if everything it accepts, the regex reading accepts too.
-    from dashboard.numbers import _money_code, _plainly_states, _reads_as
+    from dashboard.curation.prose import _money_code, _plainly_states, _reads_as
 
     code = _money_code(unit)
     if _plainly_states(quote, value, code):

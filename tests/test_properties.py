@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import FactBaseError, load_factbase
-from dashboard.yamlfile import YamlProblems, decode, parse_checked, parse_fast
+from dashboard.factbase.yamltext import YamlProblems, decode, parse_checked, parse_fast
 
 from .conftest import MINIMAL
 

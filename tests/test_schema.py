@@ -10,9 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from dashboard.loader import FRAME_COLUMNS
-from dashboard.schema import FILE_ADAPTER, SECTIONS, facts_pass_schema, fields_of, json_schema, json_schema_text
-from dashboard.yamlfile import parse_fast
+from dashboard.factbase.loader import FRAME_COLUMNS
+from dashboard.factbase.schema import (
+    FILE_ADAPTER,
+    SECTIONS,
+    facts_pass_schema,
+    fields_of,
+    json_schema,
+    json_schema_text,
+)
+from dashboard.factbase.yamltext import parse_fast
 
 from .conftest import ROOT
 
@@ -89,7 +96,7 @@ def test_fact_columns_tell_a_missing_key_from_an_empty_one_and_from_nan():
     import itertools
     import math
 
-    from dashboard import schema
+    from dashboard.factbase import schema
 
     assert schema._dicts_to_array is not None, "pandas moved dicts_to_array: fact_columns is on its slow path"
     facts = [{"id": "a", "value": 1, "note": None}, {"id": "b", "value": float("nan")}, {"id": "c", "tags": ["x"]},

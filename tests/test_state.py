@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 
 from dashboard import load_factbase
-from dashboard.filters import Filters
-from dashboard.ui import state
+from dashboard.analysis.filters import Filters
+from dashboard.app.ui import state
 
 
 def test_sessions_with_the_same_filters_share_one_filtered_frame(write, minimal):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard import load_factbase
-from dashboard.timelines import metrics_with_series, timeline
+from dashboard.analysis.series import metrics_with_series, timeline
 
 from .conftest import ROOT
 from .factbases import fact, load_facts

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from dashboard.values import ValueError_, interval, intervals, parse_amount, parse_date
+from dashboard.factbase.values import ValueError_, interval, intervals, parse_amount, parse_date
 
 
 @pytest.mark.parametrize("raw, value, currency", [

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from charts.registry import view_charts
 from dashboard import load_factbase
-from dashboard.export import view_charts
-from dashboard.schema import json_schema
+from dashboard.factbase.schema import json_schema
 
 from .serving import serve
 

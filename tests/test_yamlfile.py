@@ -9,7 +9,7 @@ import threading
 import pytest
 import yaml_rs
 
-from dashboard.yamlfile import parse_fast, resolve_plain
+from dashboard.factbase.yamltext import parse_fast, resolve_plain
 
 SAMPLES = ["1_000.5", "1e3_0", "-0x1F", "+0b1", ".5e3", "1_e3", "0x_1F", "-0o17", "1.", "-.5", "+1.5E-3", "1e",
            "e3", "0x", "1__", "_1", "1_", "0b", "12e", "1.2.3", "0o8", "0xG", "+", "-.inf", ".Inf", "INF", ".NAN",
@@ -54,7 +54,7 @@ def test_fast_parser_declines_what_it_handles_differently(text):
 @pytest.mark.parametrize("text", ["sources:\n  rep:\n    title: A report\n    k", "a: 'never closed"])
 def test_a_syntax_error_at_the_end_of_a_file_without_a_final_newline_is_located_inside_it(text):
     # libyaml marks the end of such a file on the line after its last; an editor has no such line.
-    from dashboard.yamlfile import YamlProblems, parse_checked
+    from dashboard.factbase.yamltext import YamlProblems, parse_checked
 
     with pytest.raises(YamlProblems) as caught:
         parse_checked(text, "facts.yaml")

@@ -1,0 +1,165 @@
+"""Widgets every page uses: charts with their sources, fact tables with links, problem lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from charts.registry import ChartSpec, chart_count, view_charts
+from dashboard.app.ui.state import current_view, per_view, remember
+from dashboard.curation.prose import format_figure
+from dashboard.exports.files import FORMATS, MIME, Export, export_file, modebar_config
+from dashboard.exports.images import FORMATS as IMAGE_FORMATS
+from dashboard.exports.images import NO_BROWSER, images_available
+from dashboard.factbase.errors import Problem
+
+# ":" and "/" too: Streamlit reads :smile:, :red[...] and :material/icon: in markdown.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:/=])")
+
+
+def md(text: object) -> str:
+    """Data text made inert for st.markdown: no links, no HTML, no formatting smuggled in."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)) if text is not None and text == text else ""
+
+
+def conflict_label(conflict) -> str:  # noqa: ANN001 - a dashboard.conflicts.Conflict
+    """How a conflict group is named in the picker and in the URL (bound widgets put labels there)."""
+    ratio = f"{conflict.ratio:.1f}×" if conflict.ratio < 1e6 else "open-ended"
+    return f"{conflict.metric_label} ({conflict.as_of_from:%b %Y}): {ratio}"
+
+
+class _Served(go.Figure):
+    """A figure as st.plotly_chart sends it, its dict made once per chart. Given a Figure,
+    st.plotly_chart copies and encodes it on every rerun: a fifth of the server's CPU per rerun
+    with many readers (py-spy). Nothing but `to_dict` is asked of it, so the Figure itself is
+    never built again."""
+
+    def __init__(self, figure: dict) -> None:  # noqa: D107 - no Figure.__init__: see the class
+        object.__setattr__(self, "_served", figure)
+
+    def to_dict(self) -> dict:
+        return self._served
+
+
+def show_figure(chart: ChartSpec, *, key: str) -> None:
+    """Draw a chart with its "Sources: ..." caption, and buttons that download it (PNG, SVG, PDF,
+    offline HTML) and the facts it draws (CSV, JSON), every file carrying its sources. A file is
+    made when its button is clicked, not on every rerun; the modebar's camera saves an SVG."""
+    st.plotly_chart(_Served(chart.figure_dict), key=key, config=modebar_config(chart), theme="streamlit")
+    st.caption(md(chart.caption))  # publishers and titles are data: no markdown from them
+    can_draw = images_available()
+    with st.container(horizontal=True, gap="small", key=f"downloads-{key}"):
+        for fmt in FORMATS:
+            needs_browser = fmt in IMAGE_FORMATS
+            st.download_button(fmt.upper(), data=functools.partial(export_file, chart, fmt),
+                               file_name=chart.file_name(fmt), mime=MIME[fmt], key=f"{key}-{fmt}", on_click="ignore",
+                               icon=":material/download:", disabled=needs_browser and not can_draw,
+                               help=_DOWNLOAD_HELP[fmt])
+    if not can_draw:
+        st.caption(NO_BROWSER)
+
+
+SECONDS_PER_IMAGE = 0.4  # one image in the shared Chromium, figure included (benchmarks/export.py)
+BROWSER_WAITS = 170  # seconds: Streamlit's page waits 180 s for a file made on click
+
+_DOWNLOAD_HELP = {
+    "png": "The chart as a PNG image, its sources, as-of range and filter drawn under it",
+    "svg": "The chart as an SVG (vector) image, its sources, as-of range and filter drawn under it",
+    "pdf": "The chart as a PDF, its sources, as-of range and filter drawn under it",
+    "html": "The interactive chart as one HTML file that works offline",
+    "csv": "The facts this chart draws, with claimant, source, publisher, link, date and quote",
+    "json": "The facts this chart draws with their provenance, the filter and the fact base's hash",
+}
+
+
+def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
+    """The sidebar's "Export everything": one ZIP of every chart under the current filters in the
+    chosen formats, the filtered facts as CSV, SOURCES.md and a README to reproduce it."""
+    if view.base is None:
+        return
+    can_draw = images_available()
+    offered = [f for f in FORMATS if can_draw or f not in IMAGE_FORMATS]
+    with st.sidebar.expander("Export everything", icon=":material/folder_zip:"):
+        chosen = st.multiselect("Formats", offered, default=[f for f in ("png", "csv") if f in offered],
+                                key="export-formats", format_func=str.upper)
+        charts = per_view(view, "chart_count", lambda: chart_count(view.facts))
+        drawn = charts * sum(f in IMAGE_FORMATS for f in chosen)
+        files = view.base.files
+        st.download_button("Download ZIP", data=functools.partial(_everything, view.base, view.filters,
+                                                                  tuple(chosen), files[0] if files else ""),
+                           file_name=f"factdash-export_{dt.date.today():%Y-%m-%d}.zip", mime=MIME["zip"],
+                           key="export-zip", on_click="ignore", icon=":material/folder_zip:", disabled=not chosen)
+        st.caption(f"Every chart under the current filters ({charts:,}), the filtered facts as CSV, SOURCES.md "
+                   "with full citations, and README.txt with the filter and the fact base's content hash.")
+        if drawn * SECONDS_PER_IMAGE > BROWSER_WAITS:
+            # The browser gives up on a download that takes longer (Streamlit's limit); the server would go on.
+            st.caption(f":material/warning: {drawn:,} images take longer than the browser waits for a download: "
+                       "narrow the filters, choose fewer image formats, or run `factdash export --all` "
+                       "(its options are the sidebar's filters).")
+        if not can_draw:
+            st.caption(NO_BROWSER)
+
+
+def _everything(base, filters, formats: tuple[str, ...], facts_path: str) -> bytes:  # noqa: ANN001
+    return Export(base, filters, view_charts(base, filters), list(formats), facts_path=facts_path).to_zip()
+
+
+TABLE_COLUMNS = {
+    "claimant_name": "Claimant", "figure": "Figure", "as_of_text": "As of", "metric_label": "Metric",
+    "quote": "Quote", "source_title": "Source", "publisher": "Publisher", "url": "Link", "stated": "Stated",
+    "fact_id": "Fact id", "where": "Written at",
+}
+
+
+def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = None, height: int | str = "auto"):
+    """Facts as a sortable table: the figure in words, the quote, and a working link to the source."""
+    # The same rows of the same fact base make the same table: built once, whoever asks.
+    rows = ("facts-table", current_view().base.content_hash, tuple(facts["fact_id"].tolist()))
+    table = remember(rows, lambda: _table_of(facts))
+    shown = columns or ["claimant_name", "figure", "as_of_text", "metric_label", "quote", "source_title",
+                        "publisher", "url", "fact_id"]
+    config = {name: TABLE_COLUMNS[name] for name in shown}
+    config["url"] = st.column_config.LinkColumn("Link", display_text="open source")
+    config["quote"] = st.column_config.TextColumn("Quote", width="large")
+    return st.dataframe(table[shown], key=key, hide_index=True, column_config=config, height=height)
+
+
+def _table_of(facts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "fact_id": facts["fact_id"],
+        "claimant_name": facts["claimant_name"],
+        "figure": [format_figure(r.qualifier, r.value, r.low, r.high, r.unit) for r in facts.itertuples()],
+        "metric_label": facts["metric_label"],
+        "as_of_text": facts["as_of_text"],
+        "stated": facts["stated"].dt.date,
+        "quote": facts["quote"],
+        "source_title": facts["source_title"],
+        "publisher": facts["publisher"],
+        "url": facts["url"].where(facts["url"].fillna("").str.match(r"(?i)^https?://"), None),
+        "where": facts["file"].astype(str) + ":" + facts["line"].astype(str),
+    })
+
+
+PAGE_SIZE = 500
+
+
+def paged_facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = None) -> None:
+    """`facts_table` 500 rows at a time: long series would otherwise be formatted and sent whole."""
+    pages = max(1, -(-len(facts) // PAGE_SIZE))
+    page = st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"{key}-page") if pages > 1 else 1
+    facts_table(facts.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], key=key, columns=columns)
+
+
+def show_problems(problems: list[Problem], *, stale: bool) -> None:
+    """Load problems as a readable list; says whether the page shows the last good data."""
+    if stale:
+        st.warning(f"The fact base has {len(problems)} problem(s); the pages show the last good version "
+                   "until they are fixed." if problems else "Showing the last good version of the fact base.")
+    with st.expander(f"Problems in the fact base ({len(problems)})", expanded=True):
+        st.code("\n".join(str(p) for p in problems[:200]) + (f"\n… and {len(problems) - 200} more"
+                                                              if len(problems) > 200 else ""), language=None)

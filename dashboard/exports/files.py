@@ -1,0 +1,452 @@
+"""One chart and the data behind it as files (PNG, SVG, PDF, HTML, CSV, JSON), or every chart of a
+view as a folder or a ZIP with the data, the citations and a README; each file carries its sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import io
+import json
+import math
+import re
+import shlex
+import textwrap
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.provenance import CAPTION_NAME, CAPTION_OFFSET, CAPTION_WRAP, add_caption
+from charts.registry import ChartSpec, slug, view_charts
+from dashboard.analysis.filters import Filters, apply_filters
+from dashboard.exports import images
+from dashboard.factbase.model import FactBase
+
+FORMATS = ("png", "svg", "pdf", "html", "csv", "json")
+DATA_FORMATS = ("html", "csv", "json")  # no browser needed
+MIME = {**images.MIME, "html": "text/html", "csv": "text/csv", "json": "application/json", "zip": "application/zip"}
+WIDTH = 1000  # px of an exported image; its height is the chart's own (it fits the legend and the caption)
+SCALE = 2  # pixels per px in a PNG: sharp in print and on high-density screens
+BATCH = 8  # images drawn together: enough to keep every tab busy, few enough for a lively progress bar
+# The columns of a chart's data: the figures, what they count, and who says them where.
+DATA_COLUMNS = ["fact_id", "metric", "metric_label", "unit", "value", "low", "high", "central", "qualifier",
+                "interval_low", "interval_high", "as_of", "as_of_end", "as_of_text", "stage", "claimant",
+                "claimant_name", "party_to_conflict", "source", "source_title", "publisher", "url", "published",
+                "stated", "via", "license", "quote"]
+DATE_COLUMNS = ("as_of", "as_of_end", "published", "stated")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NOTE_NAME = "provenance"
+
+
+# ---- one chart as a file ----------------------------------------------------------------------
+
+
+def provenance_line(chart: ChartSpec, *, exported: dt.date | None = None) -> str:
+    """The line under the sources in an exported image: as-of range, filter, fact base, export date."""
+    first, last = chart.as_of
+    parts = [f"As of {first or '…'} to {last or '…'}", f"Filter: {chart.filters.describe()}"]
+    if chart.content_hash:
+        parts.append(f"factdash, fact base {chart.content_hash[:12]}")
+    parts.append(f"exported {exported or dt.date.today()}")
+    return " · ".join(parts)
+
+
+def export_spec(chart: ChartSpec) -> dict:
+    """The chart's figure ready to leave the dashboard, as Plotly JSON: light theme on white, the
+    "Sources: ..." footer, the as-of range and the filter drawn under the plot.
+
+    A dict because that is what Kaleido and to_html take: copying a Figure or giving it a template
+    through Plotly's validators costs more than drawing it (an export draws hundreds)."""
+    fig = chart.draw()  # a fresh figure: the dashboard's cached one stays as it is
+    fig.update_layout(paper_bgcolor="white", plot_bgcolor="white", title_pad_l=12)
+    add_caption(fig, chart.caption)
+    _add_note(fig, provenance_line(chart))
+    spec = fig.to_dict()
+    # Streamlit's own template (the default once it is imported) leaves colours to the browser page.
+    spec["layout"]["template"] = _white_template()
+    return spec
+
+
+_HOVER_KEYS = ("hovertext", "hovertemplate", "customdata")
+
+
+def image_spec(chart: ChartSpec) -> dict:
+    """export_spec without what only a pointer can show (hover texts, custom data): a static image
+    looks the same, and a long series' quotes are most of the JSON Chromium would have to read."""
+    spec = export_spec(chart)
+    spec["data"] = [{k: v for k, v in trace.items() if k not in _HOVER_KEYS} for trace in spec["data"]]
+    return spec
+
+
+@functools.lru_cache(maxsize=1)
+def _white_template() -> dict:
+    import plotly.io as pio
+
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+def export_figure(chart: ChartSpec) -> go.Figure:
+    """export_spec as a Figure (to inspect it; the exporters use the dict)."""
+    return go.Figure(export_spec(chart))
+
+
+def _add_note(fig: go.Figure, text: str) -> None:
+    """A smaller grey paragraph under the caption, growing the margin (and a fixed height) to fit."""
+    caption = next((a for a in fig.layout.annotations if a.name == CAPTION_NAME), None)
+    above = CAPTION_OFFSET + (16 * (caption.text.count("<br>") + 1) + 4 if caption is not None else 0)
+    lines = textwrap.wrap(text, CAPTION_WRAP) or [""]
+    # quote=False: plotly.js decodes &lt; &gt; &amp; but would show &quot; as it is.
+    fig.add_annotation(name=_NOTE_NAME, text="<br>".join(html.escape(line, quote=False) for line in lines),
+                       xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", yshift=-above,
+                       showarrow=False, align="left", font={"size": 10, "color": "#555555"})
+    needed = above + 15 * len(lines) + 12
+    bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 0
+    if needed > bottom:
+        height = fig.layout.height
+        fig.update_layout(margin={"b": needed}, height=height + needed - bottom if height else None)
+
+
+def modebar_config(chart: ChartSpec) -> dict:
+    """Plotly's own toolbar: its camera button saves an SVG named like the exports."""
+    return {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+            "toImageButtonOptions": {"format": "svg", "filename": chart.stem, "scale": SCALE}}
+
+
+def to_image(chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height: int | None = None,
+             scale: float | None = SCALE) -> bytes:
+    """PNG, SVG or PDF bytes of the exported figure (images.ImagesUnavailable without a browser)."""
+    return images.render(image_spec(chart), fmt, width=width, height=height, scale=scale)
+
+
+def to_html(chart: ChartSpec) -> bytes:
+    """A standalone page that works offline: plotly.js embedded, the figure's data JSON-escaped by
+    Plotly (no `</script>` from the data survives), the sources drawn in the figure."""
+    import plotly.io as pio
+
+    spec = export_spec(chart)
+    page = pio.to_html(spec, include_plotlyjs=True, full_html=True, config=modebar_config(chart), validate=False,
+                       default_width="100%", default_height=f"{spec['layout'].get('height') or 600}px")
+    head = f"<title>{html.escape(chart.title)}</title>\n    <meta name=\"generator\" content=\"factdash\" />"
+    return page.replace('<meta charset="utf-8" />', f'<meta charset="utf-8" />\n    {head}', 1).encode("utf-8")
+
+
+def data_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows behind a chart as exported: DATA_COLUMNS in order, dates as YYYY-MM-DD text, open
+    bounds (infinite) and missing values empty."""
+    frame = rows.reindex(columns=DATA_COLUMNS).reset_index(drop=True)
+    for column in DATE_COLUMNS:
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d").astype(object)
+    numeric = frame.select_dtypes("number").columns
+    frame[numeric] = frame[numeric].replace([math.inf, -math.inf], math.nan)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe;
+    numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(rows: pd.DataFrame) -> bytes:
+    frame = data_frame(rows)
+    for column in frame.columns:
+        frame[column] = frame[column].map(neutralise)
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def to_json(chart: ChartSpec) -> bytes:
+    """The rows behind the chart with what they are: chart id, title, sources, as-of range, filter."""
+    first, last = chart.as_of
+    document = {
+        "chart": chart.chart_id, "title": chart.title, "sources": chart.caption,
+        "as_of": {"from": str(first) if first else None, "to": str(last) if last else None},
+        "filter": chart.filters.describe(), "filters": filters_dict(chart.filters),
+        "fact_base": {"title": chart.base_title, "content_hash": chart.content_hash},
+        "exported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "columns": DATA_COLUMNS, "rows": data_frame(chart.rows).to_dict("records"),
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False, default=_plain) + "\n").encode("utf-8")
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.isoformat()
+    return str(value)
+
+
+def filters_dict(filters: Filters) -> dict:
+    return {f.name: (list(v) if isinstance(v := getattr(filters, f.name), tuple) else
+                     str(v) if isinstance(v, dt.date) else v)
+            for f in fields(Filters) if f.name != "extra"}
+
+
+def export_file(chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height: int | None = None,
+                scale: float | None = SCALE) -> bytes:
+    """The chart (png, svg, pdf, html) or its data (csv, json) as the bytes of a file."""
+    if fmt in images.FORMATS:
+        return to_image(chart, fmt, width=width, height=height, scale=scale)
+    if fmt == "html":
+        return to_html(chart)
+    if fmt == "csv":
+        return to_csv(chart.rows)
+    if fmt == "json":
+        return to_json(chart)
+    raise ValueError(f"export format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+
+
+def parse_formats(text: str | Iterable[str]) -> list[str]:
+    """"png,svg" (or a list) as known formats in the order given; ValueError naming an unknown one."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    chosen = list(dict.fromkeys(f.strip().lower().lstrip(".") for f in items if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise ValueError(f"unknown export format {', '.join(unknown) or '(none given)'}; "
+                         f"choose from {', '.join(FORMATS)}")
+    return chosen
+
+
+# ---- everything: the charts, the data, the citations, how to reproduce -----------------------
+
+
+@dataclass
+class Export:
+    """An export of several charts: their files in the chosen formats, the filtered data, the
+    citations and a README, written into a folder or a ZIP."""
+
+    base: FactBase
+    filters: Filters
+    charts: list[ChartSpec]
+    formats: list[str]
+    width: int | None = WIDTH
+    height: int | None = None
+    scale: float | None = SCALE
+    facts_path: str = ""
+    exported: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def names(self) -> list[tuple[ChartSpec, str]]:
+        """Each chart with its unique file stem (the chart id is added to titles that repeat)."""
+        seen: dict[str, int] = {}
+        for chart in self.charts:
+            seen[chart.stem] = seen.get(chart.stem, 0) + 1
+        return [(c, c.stem if seen[c.stem] == 1 else f"{c.stem}_{slug(c.chart_id, 60)}") for c in self.charts]
+
+    def __len__(self) -> int:
+        return len(self.charts) * len(self.formats) + 3
+
+    def files(self, progress: Callable[[int, int, str], None] | None = None) -> Iterator[tuple[str, bytes]]:
+        """(file name, bytes) of every file: each chart in each format, then data.csv, SOURCES.md and
+        README.txt. Images are drawn in batches, side by side in the shared Chromium."""
+        total, done = len(self), 0
+
+        def report(name: str) -> None:
+            nonlocal done
+            done += 1
+            if progress:
+                progress(done, total, name)
+
+        size = {"width": self.width, "height": self.height, "scale": self.scale}
+        batch: list[tuple[str, dict, str]] = []
+        # One thread draws a batch in Chromium while this one builds the next batch's figures.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factdash-export") as pool:
+            drawing = None
+            for chart, stem in self.names():
+                spec = image_spec(chart) if set(self.formats) & set(images.FORMATS) else {}
+                for fmt in self.formats:
+                    if fmt in images.FORMATS:
+                        batch.append((f"{stem}.{fmt}", spec, fmt))
+                        continue
+                    data = export_file(chart, fmt)
+                    report(f"{stem}.{fmt}")
+                    yield f"{stem}.{fmt}", data
+                if len(batch) >= BATCH:
+                    queued = batch, pool.submit(images.render_many, [(sp, f, size) for _, sp, f in batch])
+                    if drawing is not None:
+                        yield from self._drawn(*drawing, report)
+                    drawing, batch = queued, []
+            if drawing is not None:
+                yield from self._drawn(*drawing, report)
+            if batch:
+                yield from self._drawn(batch, pool.submit(images.render_many, [(sp, f, size) for _, sp, f in batch]),
+                                       report)
+        for name, make in (("data.csv", lambda: to_csv(apply_filters(self.base.facts, self.filters))),
+                           ("SOURCES.md", lambda: sources_markdown(self).encode("utf-8")),
+                           ("README.txt", lambda: readme(self).encode("utf-8"))):
+            data = make()
+            report(name)
+            yield name, data
+
+    @staticmethod
+    def _drawn(batch: list, drawing: Future, report: Callable[[str], None]) -> Iterator[tuple[str, bytes]]:
+        for (name, _, _), data in zip(batch, drawing.result(), strict=True):
+            report(name)
+            yield name, data
+
+    def zip_name(self) -> str:
+        return f"factdash-export_{self.exported:%Y-%m-%d}.zip"
+
+    def to_zip(self, progress: Callable[[int, int, str], None] | None = None) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in self.files(progress):
+                info = zipfile.ZipInfo(name, self.exported.timetuple()[:6])
+                info.external_attr = 0o644 << 16  # an ordinary readable file once unpacked
+                info.compress_type = zipfile.ZIP_STORED if name.endswith((".png", ".pdf")) else zipfile.ZIP_DEFLATED
+                archive.writestr(info, data)
+        return buffer.getvalue()
+
+    def write(self, folder: Path, *, as_zip: bool = False,
+              progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
+        """Write the files (or one ZIP of them) into `folder`, and nowhere else."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        if as_zip:
+            return [write_into(folder, self.zip_name(), self.to_zip(progress))]
+        return [write_into(folder, name, data) for name, data in self.files(progress)]
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+
+
+def write_into(folder: Path, name: str, data: bytes) -> Path:
+    """Write `data` to folder/name atomically; refuses a name that is not a plain file name or that
+    would land outside `folder`."""
+    from dashboard.factbase.atomic import write_bytes_atomic
+
+    target = folder / name
+    if not _SAFE_NAME.match(name) or ".." in name or target.resolve().parent != folder.resolve():
+        raise ValueError(f"refusing to write {name!r}: not a plain file name inside {folder}")
+    write_bytes_atomic(target, data)
+    return target
+
+
+def _md(text: object) -> str:
+    """Data text made inert in Markdown."""
+    if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA:
+        return ""
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", " ".join(str(text).split()))
+
+
+def _url(value: object) -> str:
+    if isinstance(value, str) and re.match(r"(?i)^https?://[^\s<>()\"']+$", value):
+        return f"<{value}>"
+    return ""
+
+
+def sources_markdown(export: Export) -> str:
+    """Full citations of every source behind the exported data, then which chart uses which sources."""
+    facts = apply_filters(export.base.facts, export.filters)
+    counts = facts.groupby("source").size()
+    sources = export.base.sources
+    lines = ["# Sources", "", f"Every source of the {len(facts):,} facts in `data.csv` "
+             f"(filter: {_md(export.filters.describe())}), with the number of facts taken from it.", ""]
+    ids = sorted(counts.index, key=lambda s: (str(sources["publisher"].get(s, "")) if "publisher" in sources
+                                              else "", str(sources["title"].get(s, s))))
+    for source_id in ids:
+        record = sources.loc[source_id].to_dict() if source_id in sources.index else {}
+        parts = []
+        if isinstance(record.get("author"), str):
+            parts.append(_md(record["author"]))
+        if isinstance(record.get("publisher"), str):
+            parts.append(f"**{_md(record['publisher'])}**")
+        parts.append(f"*{_md(record.get('title', source_id))}*")
+        for key, label in (("published", "published"), ("accessed", "accessed")):
+            if isinstance(record.get(key), str) and record[key]:
+                parts.append(f"{label} {_md(record[key])}")
+        if isinstance(record.get("license"), str):
+            parts.append(f"licence: {_md(record['license'])}")
+        link = _url(record.get("url"))
+        archive = _url(record.get("archive_url"))
+        line = "- " + ". ".join(parts) + "." + (f" {link}" if link else "") + (f" (archived: {archive})"
+                                                                              if archive else "")
+        lines.append(line + f" — `{source_id}`, {counts[source_id]} fact{'s' if counts[source_id] != 1 else ''}")
+    lines += ["", "## Charts", ""]
+    for chart, stem in export.names():
+        used = sorted(chart.rows["source"].dropna().unique().tolist())
+        lines.append(f"- `{stem}` ({chart.chart_id}): {_md(chart.title)}. {len(chart.rows)} facts from "
+                     f"{', '.join(f'`{s}`' for s in used) or 'no source'}.")
+    return "\n".join(lines) + "\n"
+
+
+def cli_command(export: Export) -> str:
+    """The `factdash export` command line that writes this export again."""
+    f = export.filters
+    words = ["factdash", "export"]
+    if export.facts_path:
+        words += ["--facts", export.facts_path]
+    words += ["--all"] if export.charts and all_charts(export) else \
+        [w for c in export.charts for w in ("--chart", c.chart_id)]
+    words += ["--format", ",".join(export.formats)]
+    for flag, values in (("--publisher", f.publishers), ("--source", f.sources), ("--claimant", f.claimants),
+                         ("--kind", f.claimant_kinds), ("--category", f.categories)):
+        if values:
+            words += [flag, *values]
+    if f.party != "all":
+        words += ["--party", f.party]
+    if f.date_from:
+        words += ["--from", str(f.date_from)]
+    if f.date_to:
+        words += ["--to", str(f.date_to)]
+    if export.width != WIDTH and export.width:
+        words += ["--width", str(export.width)]
+    if export.height:
+        words += ["--height", str(export.height)]
+    if export.scale != SCALE and export.scale:
+        words += ["--scale", str(export.scale)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def all_charts(export: Export) -> bool:
+    return [c.chart_id for c in export.charts] == [c.chart_id for c in view_charts(export.base, export.filters)]
+
+
+def readme(export: Export) -> str:
+    """What the export holds and how to make it again: the filter, the fact base's hash and date."""
+    base, facts = export.base, apply_filters(export.base.facts, export.filters)
+    stated = base.facts["stated"].max() if "stated" in base.facts else pd.NaT
+    as_of = base.facts["as_of"].max()
+    lines = [
+        "factdash export",
+        "===============",
+        "",
+        f"Exported:   {export.exported:%Y-%m-%d %H:%M} UTC",
+        f"Fact base:  {base.title or '(untitled)'}",
+        f"  files:    {', '.join(base.files) or export.facts_path or '?'}",
+        f"  content hash: {base.content_hash}",
+        f"  latest figure as of {as_of:%Y-%m-%d}" + (f", latest stated {stated:%Y-%m-%d}" if not pd.isna(stated)
+                                                     else "") if not pd.isna(as_of) else "  (no figures)",
+        f"Filter:     {export.filters.describe()}",
+        f"Facts:      {len(facts):,} of {len(base.facts):,} (all of them in data.csv)",
+        "",
+        f"Charts ({len(export.charts)}), each as {', '.join(export.formats) or 'nothing'}:",
+    ]
+    for chart, stem in export.names():
+        first, last = chart.as_of
+        lines.append(f"  {stem}")
+        lines.append(f"      {chart.chart_id}: {chart.title}; {len(chart.rows)} facts, as of {first} to {last}")
+    lines += [
+        "",
+        "Files:",
+        "  <chart>.png/.svg/.pdf  the chart, its sources, as-of range and filter drawn under it",
+        "  <chart>.html           the interactive chart; works offline (plotly.js is inside)",
+        "  <chart>.csv/.json      the facts the chart draws, with claimant, source, publisher, url,",
+        "                         published date and quote (CSV text cells that would start a",
+        "                         spreadsheet formula begin with an apostrophe)",
+        "  data.csv               every fact under the filter, same columns",
+        "  SOURCES.md             full citations of the sources behind them",
+        "",
+        "To make this export again (the same content hash means the same facts):",
+        "",
+        f"  {cli_command(export)}",
+        "",
+    ]
+    return "\n".join(lines)
