@@ -1,20 +1,25 @@
 """Generate realistic fact bases for benchmarks: a small facts.yaml including one large series file.
 
 The large file has the shape of imported data (many claimants and metrics, long daily series,
-quotes, tags, some curator strings and ranges); the small top file has hand-written facts.
+quotes, tags, some curator strings and ranges); the small top file has hand-written facts. With
+`table`, the same facts are written as a CSV fact table (series.csv) beside a YAML file of their
+declarations (series.yaml).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
 from pathlib import Path
 
 QUALIFIERS = ["exact"] * 6 + ["approximately"] * 2 + ["at_least", "more_than"]
 
 
-def write_factbase(folder: Path, facts: int, *, seed: int = 1) -> Path:
-    """Write folder/facts.yaml including folder/series.yaml with `facts` facts; return the top path."""
+def write_factbase(folder: Path, facts: int, *, seed: int = 1, table: bool = False) -> Path:
+    """Write folder/facts.yaml including folder/series.yaml with `facts` facts (with `table`: its
+    declarations, and the facts in folder/series.csv); return the top path."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     metrics, claimants, sources = 50, 200, 500
@@ -32,7 +37,9 @@ def write_factbase(folder: Path, facts: int, *, seed: int = 1) -> Path:
         out += [f"  metric-{m}:", f'    label: "Metric {m}"', "    unit: people" if m % 5 else "    unit: USD",
                 f"    category: {'casualties' if m % 5 else 'aid'}", "    aggregation: cumulative",
                 "    since: 2022-02-24", f'    definition: "What metric {m} counts"']
-    out.append("facts:")
+    rows: list[dict] = []
+    if not table:
+        out.append("facts:")
     start = dt.date(2022, 2, 25)
     per_series = max(1, facts // (metrics * 4))
     for i in range(facts):
@@ -41,29 +48,50 @@ def write_factbase(folder: Path, facts: int, *, seed: int = 1) -> Path:
         day = start + dt.timedelta(days=step % 1600)
         value = 100 * (step + 1) + rng.randint(0, 50)
         qualifier = rng.choice(QUALIFIERS)
-        out += [f"  - id: s{series}-{metric}-{claimant}-{i}", f"    metric: metric-{metric}"]
+        row = {"id": f"s{series}-{metric}-{claimant}-{i}", "metric": f"metric-{metric}"}
         if i % 97 == 0:
-            out += [f"    low: {value}", f"    high: {value * 2}"]
+            row.update(low=value, high=value * 2)
             qualifier = "exact"
         elif i % 31 == 0:
-            out.append(f'    value: "{value:,}"')
+            row["value"] = f"{value:,}"
         else:
-            out.append(f"    value: {value}")
-        out += [f"    qualifier: {qualifier}", f"    as_of: {day.isoformat()}", f"    claimant: claimant-{claimant}",
-                f"    source: src-{i % sources}",
-                f'    quote: "The report puts the total at {value:,} as of {day:%d %B %Y}."']
+            row["value"] = value
+        row.update(qualifier=qualifier, as_of=day.isoformat(), claimant=f"claimant-{claimant}",
+                   source=f"src-{i % sources}", quote=f"The report puts the total at {value:,} as of {day:%d %B %Y}.")
         if i % 3 == 0:
-            out.append(f"    tags: [generated, series-{series % 9}]")
+            row["tags"] = ["generated", f"series-{series % 9}"]
+        rows.append(row)
+    if table:
+        columns = ["id", "metric", "value", "low", "high", "qualifier", "as_of", "claimant", "source", "quote", "tags"]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "tags": "; ".join(r.get("tags", []))} for r in rows)
+        (folder / "series.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    else:
+        for row in rows:
+            out.append(f"  - id: {row['id']}")
+            out.append(f"    metric: {row['metric']}")
+            for key in ("low", "high"):
+                if key in row:
+                    out.append(f"    {key}: {row[key]}")
+            if "value" in row:
+                out.append(f'    value: "{row["value"]}"' if isinstance(row["value"], str) else f"    value: {row['value']}")
+            out += [f"    qualifier: {row['qualifier']}", f"    as_of: {row['as_of']}", f"    claimant: {row['claimant']}",
+                    f"    source: {row['source']}", f'    quote: "{row["quote"]}"']
+            if "tags" in row:
+                out.append(f"    tags: [{', '.join(row['tags'])}]")
     (folder / "series.yaml").write_text("\n".join(out) + "\n", encoding="utf-8")
-    return write_top(folder, note="first")
+    return write_top(folder, note="first", table=table)
 
 
-def write_top(folder: Path, *, note: str) -> Path:
+def write_top(folder: Path, *, note: str, table: bool = False) -> Path:
     """The small hand-edited file that includes the big one; `note` changes its content."""
     top = folder / "facts.yaml"
+    include = "[series.yaml, series.csv]" if table else "[series.yaml]"
     top.write_text(
         "# yaml-language-server: $schema=facts.schema.json\nschema_version: 1\n"
-        f"title: Benchmark fact base ({note})\ninclude: [series.yaml]\n"
+        f"title: Benchmark fact base ({note})\ninclude: {include}\n"
         "facts:\n  - id: hand-written-1\n    metric: metric-1\n    value: \"1,200\"\n    qualifier: approximately\n"
         "    as_of: 2025-01-09\n    claimant: claimant-1\n    source: src-1\n"
         "    quote: \"around 1,200\"\n", encoding="utf-8")

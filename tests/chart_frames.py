@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.factbase.loader import FRAME_COLUMNS
+from dashboard.factbase.frame import FRAME_COLUMNS
 from dashboard.factbase.values import intervals
 
 DEFAULTS = {

@@ -141,7 +141,7 @@ GENERATED = {
                 [(HEAD_LINES + 2, 9, "fact 'aaaa")]),
     "key-10mb": (MINIMAL + FACT + "    " + "k" * TEN_MB + ": 1\n",
                  [(HEAD_LINES + 8, TEN_MB + 5, "YAML syntax error: could not find expected ':'")]),
-    # yaml_rs reads a long decimal number in quadratic time (10 M digits: minutes): it must never see one.
+    # A long decimal number: Python builds one of 10 M digits in quadratic time; it reads as infinite.
     "number-10m-digits": (MINIMAL + FACT.replace("value: 1200", "value: " + "9" * TEN_MB),
                           [(HEAD_LINES + 4, 12, "fact 'f1': value is infinite or far too large")]),
     "alias-bomb": (_bomb(), [(HEAD_LINES + 9, 7, "fact 'f1': note must be text, not a list"),

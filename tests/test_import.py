@@ -13,11 +13,12 @@ import pytest
 from dashboard import load_factbase
 from dashboard.cli import main
 from dashboard.factbase import atomic
-from dashboard.factbase.yamltext import _needs_located_parse, parse_checked, parse_fast
+from dashboard.factbase.yamltext import needs_located_parse, parse_checked
 from dashboard.imports.importer import run_import, write, yaml_scalar
 from dashboard.imports.spec import SpecError, json_schema, json_schema_text, load_spec
 
 from .conftest import ROOT
+from .readers import fast_and_located_agree, fast_data
 
 SPECS = sorted((ROOT / "imports").glob("*.yaml"))
 
@@ -118,8 +119,8 @@ def test_the_generated_file_loads_names_its_spec_and_input_hash_and_takes_the_fa
     digest = hashlib.sha256((tmp_path / "data.json").read_bytes()).hexdigest()
     assert "../spec.yaml" in text.splitlines()[0] and "../data.json" in text.splitlines()[0]
     assert digest in text and "Do not edit by hand" in text
-    assert not _needs_located_parse(text)
-    assert parse_fast(text) == parse_checked(text, "x")[0]
+    assert not needs_located_parse(text)
+    assert fast_and_located_agree(text, "x")
     base = load_factbase(tmp_path / "out" / "facts.yaml")
     assert len(base.facts) == 4 and set(base.facts["via"]) == {"data"}
 
@@ -367,8 +368,8 @@ def test_strings_are_written_plain_only_where_yaml_reads_them_back_the_same(text
     written = yaml_scalar(text)
     document = f"key: {written}\n"
     assert parse_checked(document, "x")[0] == {"key": text}
-    if not _needs_located_parse(document):  # '{' anywhere sends a file to the located parser, by design
-        assert parse_fast(document) == {"key": text}
+    if not needs_located_parse(document):  # '{' anywhere sends a file to the located parser, by design
+        assert fast_data(document) == {"key": text}
 
 
 def test_the_progress_bar_draws_in_place_for_long_inputs_only():

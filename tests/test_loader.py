@@ -10,10 +10,11 @@ import pytest
 
 from dashboard import FactBaseError, load_factbase
 from dashboard.factbase import cache
-from dashboard.factbase.loader import FRAME_COLUMNS
-from dashboard.factbase.yamltext import parse_checked, parse_fast
+from dashboard.factbase.frame import FRAME_COLUMNS
+from dashboard.factbase.yamltext import parse_checked
 
 from .conftest import ROOT
+from .readers import fast_and_located_agree, fast_data
 
 
 def test_frame_has_documented_columns_and_joined_provenance(write, minimal):
@@ -262,7 +263,7 @@ def test_a_corrupt_cache_entry_is_ignored(write, minimal, tmp_path, monkeypatch)
     path = write("facts.yaml", minimal)
     load_factbase(path)
     cache.flush()
-    entries = list((tmp_path / "cache").glob("*.pickle"))
+    entries = list((tmp_path / "cache").glob("*.json")) + list((tmp_path / "cache").glob("*.arrow"))
     assert entries
     for entry in entries:
         entry.write_bytes(b"garbage")
@@ -270,16 +271,13 @@ def test_a_corrupt_cache_entry_is_ignored(write, minimal, tmp_path, monkeypatch)
     assert len(load_factbase(path).sources) == 1
 
 
-@pytest.mark.parametrize("name", ["facts.yaml", "facts/ramstein-2025-01.yaml", "facts/economist-estimates.yaml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "facts").glob("*.yaml")))
 def test_fast_and_located_parsers_agree_on_the_repo_files(name):
-    text = (ROOT / name).read_text(encoding="utf-8")
-    fast = parse_fast(text)
-    located, _, problems = parse_checked(text, name)
-    assert not problems
-    assert fast is not None and fast == located
+    text = (ROOT / "facts" / name).read_text(encoding="utf-8")
+    assert fast_and_located_agree(text, name)
 
 
 def test_quoted_dates_and_numbers_stay_text(write, minimal):
     data, _, _ = parse_checked("a: '2025-01-09'\nb: 2025-01-09\nc: '500'\nd: 500\ne: yes\n", "x.yaml")
     assert data == {"a": "2025-01-09", "b": "2025-01-09", "c": "500", "d": 500, "e": "yes"}
-    assert parse_fast("a: '2025-01-09'\nb: 2025-01-09\nc: '500'\nd: 500\ne: yes\n") == data
+    assert fast_data("a: '2025-01-09'\nb: 2025-01-09\nc: '500'\nd: 500\ne: yes\n") == data

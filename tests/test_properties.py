@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import FactBaseError, load_factbase
-from dashboard.factbase.yamltext import YamlProblems, decode, parse_checked, parse_fast
+from dashboard.factbase.yamltext import YamlProblems, decode
 
 from .conftest import MINIMAL
+from .readers import fast_and_located_agree
 
 EXAMPLES = int(os.environ.get("FACTDASH_FUZZ_EXAMPLES", "100"))
 
@@ -64,8 +65,7 @@ def test_generated_valid_fact_bases_load(tmp_path, case):
     base = load_factbase(path)
     assert len(base.facts) == count
     assert (base.facts.interval_low <= base.facts.interval_high).all()
-    fast = parse_fast(text)  # None: the fast path declined (e.g. a "{" in a quote); the located one decides
-    assert fast is None or fast == parse_checked(text, "facts.yaml")[0]
+    fast_and_located_agree(text)  # where the fast path reads it, the located one gives the same result
 
 
 # ---- fuzzing: mutated fact files fail only with FactBaseError, located, and never hang -------------
@@ -186,19 +186,12 @@ def _assert_located(problems: list, written: dict[Path, bytes]) -> None:
 
 
 def _assert_parsers_agree(content: bytes) -> None:
-    """Where the fast parser accepts a mutated file, the located parser reads the same data from it."""
+    """Where the fast parser reads a mutated file and finds it clean, the located parser checks it alike."""
     try:
         text = decode(content, "facts.yaml")
     except YamlProblems:
         return  # not UTF-8, or a forbidden character: rejected before either parser sees it
-    fast = parse_fast(text)
-    if fast is None:
-        return
-    try:
-        located, _, problems = parse_checked(text, "facts.yaml")
-    except YamlProblems as err:
-        raise AssertionError(f"the fast parser accepted what the located one rejects: {err.problems}") from None
-    assert problems or repr(fast) == repr(located)  # repr: NaN equals itself, 1 and 1.0 differ
+    fast_and_located_agree(text)
 
 
 @pytest.mark.timeout(4 * 3600)  # the long form runs 20,000 examples; each one is bounded by its own alarm

@@ -10,16 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from dashboard.factbase.loader import FRAME_COLUMNS
+from dashboard.factbase.columns import facts_pass_schema, record_columns
+from dashboard.factbase.frame import FRAME_COLUMNS
 from dashboard.factbase.schema import (
     FILE_ADAPTER,
     SECTIONS,
-    facts_pass_schema,
     fields_of,
     json_schema,
     json_schema_text,
 )
-from dashboard.factbase.yamltext import parse_fast
+from dashboard.factbase.yamltext import parse_checked
 
 from .conftest import ROOT
 
@@ -40,7 +40,7 @@ def test_every_fact_file_names_the_schema_on_its_first_line(path):
 
 @pytest.mark.parametrize("path", FACT_FILES, ids=lambda p: p.name)
 def test_every_fact_file_validates_against_the_json_schema(path):
-    jsonschema.validate(parse_fast(path.read_text(encoding="utf-8")), json_schema())
+    jsonschema.validate(parse_checked(path.read_text(encoding="utf-8"), path.name)[0], json_schema())
 
 
 def test_json_schema_rejects_what_the_loader_rejects():
@@ -91,20 +91,21 @@ def test_schema_json_is_valid_json_schema():
 
 
 def test_fact_columns_tell_a_missing_key_from_an_empty_one_and_from_nan():
-    """The fast column builder is pandas's (private) dicts_to_array: present here, and its missing-key
-    marker (the np.nan object) must not be confused with `note:` (None) or `value: .nan` (a NaN)."""
-    import itertools
+    """A key left out is no value; a key left empty (`note:`, None) is refused by the schema, so the
+    column checks are not sure of it; a figure written as NaN is kept to be named, not taken as missing."""
     import math
 
-    from dashboard.factbase import schema
-
-    assert schema._dicts_to_array is not None, "pandas moved dicts_to_array: fact_columns is on its slow path"
-    facts = [{"id": "a", "value": 1, "note": None}, {"id": "b", "value": float("nan")}, {"id": "c", "tags": ["x"]},
-             {"id": "d", "value": "1,200", "quote": "q"}]
-    columns = schema.fact_columns(facts)
-    slow = {name: list(map(dict.get, facts, itertools.repeat(name))) for name in schema._GATE}
-    assert columns.keys() == slow.keys()
-    for name in slow:
-        assert [repr(v) for v in columns[name]] == [repr(v) for v in slow[name]], name
-    assert columns["note"] == [None, None, None, None]
-    assert columns["value"][0] == 1 and math.isnan(columns["value"][1]) and columns["value"][2] is None
+    base = {"metric": "m", "as_of": "2025", "claimant": "c", "source": "s"}
+    assert record_columns([{"id": "a", **base, "note": None}]) is None
+    assert record_columns([{"id": "a", **base, "via": None}]) is None
+    frame = record_columns([{"id": "a", **base, "value": 1}, {"id": "b", **base, "value": float("nan")},
+                            {"id": "c", **base, "tags": ["x"]}, {"id": "d", **base, "value": "1,200", "quote": "q"}])
+    assert frame is not None
+    assert frame["value"].tolist()[0] == 1 and math.isnan(frame["value"].tolist()[1])
+    assert frame["value"].tolist()[2] is None and frame["value"].tolist()[3] == "1,200"
+    assert frame["note"].isna().all() and frame["quote"].tolist()[3] == "q"
+    assert frame["tags"].tolist()[2] == ["x"] and frame["tags"].isna().tolist() == [True, True, False, True]
+    for fact in ({"id": "a", **base, "via": None}, {"id": "a", **base, "value": True}, {"id": "a", **base, "tags": "t"}):
+        assert not facts_pass_schema([fact])
+        with pytest.raises(ValidationError):
+            FILE_ADAPTER.validate_python({"schema_version": 1, "facts": [fact]})

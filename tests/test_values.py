@@ -2,9 +2,13 @@
 
 import math
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dashboard.factbase.values import ValueError_, interval, intervals, parse_amount, parse_date
+from dashboard.factbase.columns import amount_column
+from dashboard.factbase.values import PLAIN_NUMBER, ValueError_, interval, intervals, parse_amount, parse_date
 
 
 @pytest.mark.parametrize("raw, value, currency", [
@@ -79,3 +83,17 @@ def test_about_1200_and_4000_do_not_overlap_but_38_and_385_do():
     assert high_about < 4000
     low_38, high_38 = interval("approximately", 3.8e9, math.nan, math.nan)
     assert low_38 <= 3.85e9 <= high_38
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(PLAIN_NUMBER, fullmatch=True) | st.from_regex(r"[0-9]{1,25}(,[0-9]{3})?(\.[0-9]{1,3})?", fullmatch=True))
+def test_plain_numbers_read_in_one_go_are_what_parse_amount_reads(text):
+    """Whole columns of plain decimals are cast by Arrow (columns.amount_column); each must be the
+    number parse_amount reads, and a text parse_amount refuses must be refused with its words."""
+    numbers, _, errors = amount_column(pd.Series([text, "$1 million"], dtype="str"))
+    try:
+        expected = parse_amount(text)[0]
+    except ValueError_ as err:
+        assert errors.get(0) == str(err)
+        return
+    assert 0 not in errors and numbers[0] == expected and numbers[1] == 1e6

@@ -1,15 +1,18 @@
-"""The fast parser and the located one type plain scalars identically; the fast one stays off threads."""
+"""The fast parser (rapidyaml) and the located one (PyYAML) read the same data; the fast one works on any thread."""
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 
 import pytest
-import yaml_rs
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dashboard.factbase.yamltext import parse_fast, resolve_plain
+from dashboard.factbase.yamltext import YamlProblems, parse_checked, read_fast
+
+from .conftest import ROOT
+from .readers import fast_and_located_agree
 
 SAMPLES = ["1_000.5", "1e3_0", "-0x1F", "+0b1", ".5e3", "1_e3", "0x_1F", "-0o17", "1.", "-.5", "+1.5E-3", "1e",
            "e3", "0x", "1__", "_1", "1_", "0b", "12e", "1.2.3", "0o8", "0xG", "+", "-.inf", ".Inf", "INF", ".NAN",
@@ -18,46 +21,103 @@ SAMPLES = ["1_000.5", "1e3_0", "-0x1F", "+0b1", ".5e3", "1_e3", "0x_1F", "-0o17"
            "500_000_000", "3.85e9", "1,200"]
 
 
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return a == b and type(a) is type(b)
-
-
-def test_plain_scalars_are_typed_like_the_fast_parser():
+def test_plain_scalars_are_typed_alike_on_both_paths():
     rng = random.Random(3)
     alphabet = "0123456789_.eE+-xXoObBabcfFinINaAtTrRuUsSlL~"
     samples = SAMPLES + ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(5000)]
+    read = 0
     for sample in samples:
-        try:
-            parsed = yaml_rs.loads(f"k: {sample}\n", parse_datetime=False)
-        except Exception:  # not a plain scalar at all ("- 1"): nothing to compare
-            continue
-        if isinstance(parsed, dict) and "k" in parsed:
-            assert _same(parsed["k"], resolve_plain(sample)), sample
+        for text in (f"k: {sample}\n", f"k: [{sample}]\n", f"a: [b, {sample}]\n", f"{sample}: v\n",
+                     f"k: '{sample}'\n"):
+            fast = read_fast(text)
+            if fast is None:  # declined ("1: v" is a key that is not text): the located path decides
+                continue
+            located, _, problems = parse_checked(text, "x.yaml")
+            assert not problems and repr(fast.data) == repr(located), (text, fast.data, located)  # repr: NaN is NaN
+            read += 1
+    assert read > 10_000  # the fast path did read most of them
 
 
-def test_fast_parser_is_not_used_off_the_main_thread():
+def test_fast_parser_reads_alike_on_several_threads_at_once():
+    text = (ROOT / "facts" / "ramstein-2025-01.yaml").read_text(encoding="utf-8")
+    first = read_fast(text)
+    assert first is not None and first.facts is not None and first.facts.num_rows > 10
+    expected = (first.data, first.facts.to_pylist())
     seen = []
-    thread = threading.Thread(target=lambda: seen.append(parse_fast("a: 1\n")))
-    thread.start()
-    thread.join()
-    assert seen == [None]
-    assert parse_fast("a: 1\n") == {"a": 1}
+
+    def parse_five() -> None:
+        seen.extend((read.data, read.facts.to_pylist()) for read in (read_fast(text) for _ in range(5)))
+
+    threads = [threading.Thread(target=parse_five) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 20 and all(data == expected for data in seen)
 
 
-@pytest.mark.parametrize("text", ["a: !foo x\n", "a: &x 1\nb: *x\n", "---\na: 1\n", "a: {b: 1}\n", "a: [[1]]\n"])
+@pytest.mark.parametrize("text", ["a: !foo x\n", "a: &x 1\nb: *x\n", "---\na: 1\n", "a: {b: 1}\n", "a: [[1]]\n",
+                                  "a: [b:]\n", "k" * 1100 + ": 1\n", "a:\n\tb: 1\n", "a: 1\u2028b: 2\n"])
 def test_fast_parser_declines_what_it_handles_differently(text):
-    assert parse_fast(text) is None
+    assert read_fast(text) is None
 
 
 @pytest.mark.parametrize("text", ["sources:\n  rep:\n    title: A report\n    k", "a: 'never closed"])
 def test_a_syntax_error_at_the_end_of_a_file_without_a_final_newline_is_located_inside_it(text):
     # libyaml marks the end of such a file on the line after its last; an editor has no such line.
-    from dashboard.factbase.yamltext import YamlProblems, parse_checked
-
     with pytest.raises(YamlProblems) as caught:
         parse_checked(text, "facts.yaml")
     (problem,) = caught.value.problems
     last = text.split("\n")[-1]
     assert (problem.line, problem.column) == (text.count("\n") + 1, len(last) + 1), problem
+
+
+# ---- the two parsers against each other on text made of YAML's own pieces ------------------------
+
+PIECES = ["a", "b", "1", " ", ": ", ":", "-", "- ", "\n", "\n  ", "\n    ", "[", "]", "{", "}", ",", "#", "'", '"', "@",
+          "`", "%", "|", ">", "?", "x y", "\\", "~", "null", "2025-01", "0x1", ".5", "=", "<<", "!", "&", "*", "\t",
+          "...", "---", "é", "1_0", "True", "'q'", '"d"', "|-", ">-", "\u2028"]
+SCALARS = ['"a @b"', "'x & y'", '"x" @', "'a' !b", '"q *"', "'%x|y'", '"a: @b"', '"it\\" @x"', "'it''s @x'", "a", "x y", "1", "1,200", "'q'", '"d"', "'it''s'", '"a\\"b"', '"\\u00e9"', "2025-01-09", "~", "null",
+           "a #c", "#c", "'a: b'", '"x\ny"', "'x\n  y'", "x\n  y", "-1", "[a, b]", "[]", "''", '""', "a'b", 'a"b',
+           "x%", "=x", "|\n      text", ">-\n      folded\n      text", "0o17", "1_000", "True", "-.inf"]
+
+
+@st.composite
+def yaml_pieces(draw) -> str:
+    """Text of YAML's structural characters and scalars in random order: mostly not YAML at all."""
+    return "".join(draw(st.lists(st.sampled_from(PIECES), min_size=1, max_size=10))) + draw(st.sampled_from(["\n", ""]))
+
+
+@st.composite
+def fact_shaped(draw) -> str:
+    """A fact file of facts that have every required field, with random scalars in the others."""
+    lines = ["schema_version: 1", "facts:"]
+    for i in range(draw(st.integers(1, 3))):
+        lines += [f"  - id: f{i}", "    metric: m", "    claimant: c", "    source: s", "    as_of: 2025-01-09"]
+        keys = draw(st.lists(st.sampled_from(["quote", "note", "value", "tags", "via", "low", "high", "since", "stage"]),
+                             min_size=1, max_size=3, unique=True))
+        lines += [f"    {key}: {draw(st.sampled_from(FIGURES if key in ('value', 'low', 'high') else SCALARS))}"
+                  for key in keys]
+    return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
+
+
+FIGURES = ["5", "5.5", "'7'", '"1,234"', "0", "3.85e9", "$5", "'$500 million'", "12345678901234567890", "-0", "00", "0o7",
+           "1e-400", "1_000", ".inf", "~"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(yaml_pieces(), fact_shaped()))
+def test_what_the_fast_parser_reads_the_located_one_reads_alike(text):
+    """The fast way may decline a text, or find a problem (the located way then reads it again);
+    what it reads and finds clean, the located way reads and checks to the same result."""
+    fast = read_fast(text)
+    if fast is None:
+        return
+    if fast.facts is not None:  # a fact file: the two ways must check it to the same result
+        fast_and_located_agree(text)
+        return
+    try:
+        located, _, problems = parse_checked(text, "x.yaml")
+    except YamlProblems as err:
+        raise AssertionError(f"the fast parser read {text!r}, which the located one refuses: {err.problems}") from None
+    assert not problems and repr(fast.data) == repr(located), (text, fast.data, located)

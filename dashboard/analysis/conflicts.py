@@ -187,7 +187,7 @@ def conflicts_frame(conflicts: list[Conflict]) -> pd.DataFrame:
     """One row per member of every conflict, with its group's id, ratio, overlap and summary."""
     extra = ["group_id", "ratio", "overlap", "summary"]
     if not conflicts:
-        from dashboard.factbase.loader import FRAME_COLUMNS
+        from dashboard.factbase.frame import FRAME_COLUMNS
 
         return pd.DataFrame(columns=extra + FRAME_COLUMNS)
     sizes = [_size(c) for c in conflicts]

@@ -30,7 +30,7 @@ from dashboard.factbase.atomic import write_text_atomic
 from dashboard.factbase.errors import FactBaseError
 from dashboard.factbase.loader import load_factbase
 from dashboard.factbase.paths import REPO_ROOT, default_facts_path
-from dashboard.factbase.schema import SECTIONS, fields_of
+from dashboard.factbase.schema import SECTIONS, fields_of, suggest_fact_id
 from dashboard.factbase.values import ValueError_, parse_amount, parse_date
 from dashboard.factbase.yamltext import YamlProblems, decode, parse_checked, resolve_plain
 
@@ -283,16 +283,6 @@ def add(addition: Addition, *, target: Path, facts: Path, write: bool = True) ->
                             "the command again"])
         write_text_atomic(target, after)
     return Outcome(target, before, after, added, notes, ranges, write)
-
-
-def suggest_fact_id(fact: dict, taken: set[str]) -> str:
-    """metric-claimant-as_of as an id (`us-package-us-dod-2025-01-09`), with -2, -3... if taken."""
-    parts = [str(fact[k]) for k in ("metric", "claimant", "as_of") if fact.get(k) not in (None, "")]
-    stem = re.sub(r"[^a-z0-9._-]+", "-", "-".join(parts).lower()).strip("-._")[:180] or "fact"
-    candidate, n = stem, 2
-    while candidate in taken:
-        candidate, n = f"{stem}-{n}", n + 1
-    return candidate
 
 
 def duplicate_facts(new: list[dict], existing: pd.DataFrame) -> list[str]:

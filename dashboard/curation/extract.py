@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dashboard.curation.attribution import Attribution, ClaimantIndex, find_attributions, is_pronoun, normalise, slug
-from dashboard.factbase.values import _QUALIFIER_WORDS, parse_amount
+from dashboard.factbase.values import QUALIFIER_WORDS, parse_amount
 
 # ---- sentences ------------------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ _BEFORE_NOUN_OK = {"casualties", "dead", "deaths", "killed", "wounded", "losses"
                    "soldiers", "personnel"}
 # Extends values.py's qualifier words (one table for curators and for reading news).
 _QUALIFIER_PHRASES = {
-    **_QUALIFIER_WORDS, "just over": "more_than", "just under": "less_than", "in excess of": "more_than",
+    **QUALIFIER_WORDS, "just over": "more_than", "just under": "less_than", "in excess of": "more_than",
     "upwards of": "more_than", "well over": "more_than", "close to": "approximately", "an estimated": "approximately",
     "estimated": "approximately", "as many as": "at_most", "as much as": "at_most", "below": "less_than",
     "no more than": "at_most", "no fewer than": "at_least", "not less than": "at_least", "a total of": "exact",

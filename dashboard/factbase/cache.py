@@ -1,25 +1,38 @@
 """A small content-addressed cache: in memory for the running process, on disk across processes.
 
-Entries are keyed by content hashes, so a changed file can never be served stale; a corrupt or
-unreadable entry is treated as missing. Writes are atomic (temporary file, then rename).
+An entry on disk is a JSON file (what it holds, and the SHA-256 of each of its frames' files) and an
+Arrow IPC file per frame. Nothing is unpickled: a cache folder someone else could write to cannot
+make this process run code. Entries are keyed by content hashes, so a changed file is never served
+stale; an entry that is missing, torn, from another version or not what its hashes say is treated
+as missing. Writes are atomic (a temporary file, then a rename), the frames first and the JSON last,
+into a folder only its owner can read.
+
+What a value becomes on disk is said by its codec (`codec`): the loader registers one for its
+per-file results and one for whole fact bases; lists and dicts of JSON values need none.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
-import pickle
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
+import pyarrow as pa
 
 _MEMORY: OrderedDict[str, Any] = OrderedDict()
 _MEMORY_ENTRIES = 64
 _WRITERS: list[threading.Thread] = []
 _DEFERRING = threading.local()
+FORMAT = 1
 
 
 def digest(data: bytes) -> str:
@@ -38,6 +51,40 @@ def cache_dir() -> Path | None:
     return Path(base) / "factdash"
 
 
+# ---- what a value is on disk ------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """A value as the disk holds it: JSON data and named frames."""
+
+    data: Any
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Codec:
+    kind: str
+    type: type
+    encode: Callable[[Any], Entry]
+    decode: Callable[[Entry], Any]
+
+
+_CODECS: dict[str, Codec] = {}
+
+
+def codec(kind: str, value_type: type, encode: Callable[[Any], Entry], decode: Callable[[Entry], Any]) -> None:
+    """Say how values of `value_type` are written to the disk cache and read back."""
+    _CODECS[kind] = Codec(kind, value_type, encode, decode)
+
+
+def _codec_of(value: Any) -> Codec | None:
+    return next((c for c in _CODECS.values() if isinstance(value, c.type)), None)
+
+
+# ---- reading and writing ------------------------------------------------------------------------------
+
+
 def get(key: str) -> Any | None:
     if key in _MEMORY:
         _MEMORY.move_to_end(key)
@@ -45,13 +92,30 @@ def get(key: str) -> Any | None:
     folder = cache_dir()
     if folder is None:
         return None
-    try:
-        with open(folder / f"{key}.pickle", "rb") as handle:
-            value = pickle.load(handle)
-    except Exception:  # missing, truncated, from another version: rebuild
-        return None
-    _remember(key, value)
+    value = _read(folder, key)
+    if value is not None:
+        remember(key, value)
     return value
+
+
+def _read(folder: Path, key: str) -> Any | None:
+    try:
+        head = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        if head.get("format") != FORMAT:
+            return None
+        frames = {}
+        for name, expected in head["frames"].items():
+            # Mapped, not read: the frame's text columns are the file's own pages, hashed in place.
+            with pa.memory_map(str(folder / f"{key}.{name}.arrow")) as source:
+                data = source.read_buffer()
+            if digest(data) != expected:  # torn, or not what was written
+                return None
+            frames[name] = frame_of(pa.ipc.open_file(data).read_all())
+        entry = Entry(head["data"], frames)
+        kind = head.get("kind")
+        return _CODECS[kind].decode(entry) if kind else entry.data
+    except Exception:  # noqa: BLE001 - missing, truncated, from another version: rebuild
+        return None
 
 
 def put(key: str, value: Any, *, wait: bool = False) -> None:
@@ -60,7 +124,7 @@ def put(key: str, value: Any, *, wait: bool = False) -> None:
     The writer thread is not a daemon, so a command that exits right after a load still
     finishes the write; `wait=True` writes before returning.
     """
-    _remember(key, value)
+    remember(key, value)
     if cache_dir() is None:
         return
     if wait:
@@ -74,11 +138,8 @@ def put(key: str, value: Any, *, wait: bool = False) -> None:
 
 @contextlib.contextmanager
 def deferred_writes():
-    """Hold disk writes until the block ends, then write them all in one background thread.
-
-    A load parses files first and writes the cache after, so no cache writer runs while a
-    native parser does (yaml_rs has crashed next to other threads).
-    """
+    """Hold disk writes until the block ends, then write them all in one background thread: a
+    cold load parses at full speed, with no writer beside it."""
     _DEFERRING.pending = []
     try:
         yield
@@ -108,24 +169,77 @@ def _write(key: str, value: Any) -> None:
     folder = cache_dir()
     if folder is None:
         return
+    found = _codec_of(value)
+    entry = found.encode(value) if found else Entry(value)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        hashes = {}
+        for name, frame in entry.frames.items():
+            sink = pa.BufferOutputStream()
+            table = table_of(frame)
+            with pa.ipc.new_file(sink, table.schema) as out:
+                out.write_table(table)
+            data = sink.getvalue().to_pybytes()
+            hashes[name] = digest(data)
+            _replace(folder, f"{key}.{name}.arrow", data)
+        head = {"format": FORMAT, "kind": found.kind if found else None, "frames": hashes, "data": entry.data}
+        _replace(folder, f"{key}.json", json.dumps(head, ensure_ascii=False).encode("utf-8"))
+    except (OSError, TypeError, ValueError, RuntimeError, pa.ArrowException):  # a full disk only costs speed
+        pass
+
+
+def _replace(folder: Path, name: str, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / f"{key}.pickle")
-    except OSError:  # a read-only or full disk only costs speed
-        try:
+            out.write(data)
+        os.replace(temporary, folder / name)
+    except OSError:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except (OSError, UnboundLocalError):
-            pass
+        raise
+
+
+# ---- frames as Arrow tables, and back -------------------------------------------------------------------
+
+
+def table_of(frame: pd.DataFrame) -> pa.Table:
+    """A frame as an Arrow table: its columns only (the index is the caller's to keep)."""
+    # One thread: the writer runs beside a process that may be ending, when no pool may start.
+    return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1).replace_schema_metadata(None)
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as the frame the loader makes: text as Arrow-backed strings, lists as Arrow
+    lists, flags as nullable booleans, numbers and dates as numpy arrays."""
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            columns[name] = pd.array(column, dtype="str")
+        elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            columns[name] = pd.array(column, dtype=pd.ArrowDtype(kind))
+        elif pa.types.is_boolean(kind):
+            columns[name] = pd.array(column, dtype="boolean")
+        else:
+            columns[name] = column.to_numpy()
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
+
+
+# ---- the memory layer -------------------------------------------------------------------------------------
 
 
 def clear_memory() -> None:
     _MEMORY.clear()
 
 
-def _remember(key: str, value: Any) -> None:
+def remembered(key: str) -> Any | None:
+    """A value kept in memory only (never written to disk), or None."""
+    return _MEMORY.get(key)
+
+
+def remember(key: str, value: Any) -> None:
+    """Keep `value` in memory only, among the most recently used entries."""
     _MEMORY[key] = value
     _MEMORY.move_to_end(key)
     while len(_MEMORY) > _MEMORY_ENTRIES:

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import operator
 import re
 from typing import Annotated, Literal, Required
 
-import numpy as np
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter
 from typing_extensions import TypedDict
 
 from dashboard.factbase.values import QUALIFIERS
-
-try:
-    from pandas._libs.lib import dicts_to_array as _dicts_to_array  # private to pandas: checked by a test
-except ImportError:  # pragma: no cover - a pandas that moved it: the slower way below
-    _dicts_to_array = None
 
 SCHEMA_VERSION = 1
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -140,6 +132,7 @@ class FactFile(TypedDict, total=False):
 
 SECTIONS = {"sources": Source, "claimants": Claimant, "metrics": Metric, "facts": Fact, "events": Event}
 FILE_ADAPTER: TypeAdapter = TypeAdapter(FactFile)
+FACT_ADAPTER: TypeAdapter = TypeAdapter(Fact)
 FACT_FIELDS = tuple(Fact.__annotations__)
 
 
@@ -160,76 +153,11 @@ def json_schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-# ---- a column-wise gate for long fact lists -------------------------------------------------------
-
-_ID = re.compile(ID_PATTERN)
-_OPTIONAL = type(None)
-# Per fact field: the Python types the schema accepts, and whether the field is a string kept
-# to the id pattern. Kept beside `Fact`; tests check that the gate never passes what the schema rejects.
-_GATE = {
-    "id": ({str}, "id"), "metric": ({str}, "id"), "claimant": ({str}, "id"), "source": ({str}, "id"),
-    "via": ({str, _OPTIONAL}, "id"), "as_of": ({str, int}, None),
-    "value": ({int, float, str, _OPTIONAL}, None), "low": ({int, float, str, _OPTIONAL}, None),
-    "high": ({int, float, str, _OPTIONAL}, None), "since": ({str, int, _OPTIONAL}, None),
-    "stated": ({str, int, _OPTIONAL}, None), "quote": ({str, _OPTIONAL}, "text"),
-    "note": ({str, _OPTIONAL}, "text"), "qualifier": ({str, _OPTIONAL}, QUALIFIERS),
-    "stage": ({str, _OPTIONAL}, ("announced", "committed", "allocated", "delivered", "disbursed")),
-    "tags": ({list, _OPTIONAL}, "tags"),
-}
-
-
-def fact_columns(facts: list[dict]) -> dict[str, list]:
-    """The facts as one list per field (None where a fact leaves the field out)."""
-    if _dicts_to_array is None or not facts:
-        return {name: list(map(dict.get, facts, itertools.repeat(name))) for name in _GATE}
-    # pandas's table builder is five times faster than a dict.get per field; it marks a missing key
-    # with the np.nan object itself, which is told apart here from a NaN the file wrote (`.nan`).
-    table = _dicts_to_array(facts, list(_GATE))
-    columns = {}
-    for position, name in enumerate(_GATE):
-        column = table[:, position]
-        missing = np.flatnonzero(column != column)  # NaN is the only value not equal to itself
-        if len(missing):
-            found = column[missing].tolist()
-            if all(map(operator.is_, found, itertools.repeat(np.nan))):
-                column[missing] = None
-            else:
-                column[missing] = [None if value is np.nan else value for value in found]
-        columns[name] = column.tolist()
-    return columns
-
-
-def facts_pass_schema(facts: list, columns: dict[str, list] | None = None) -> bool:
-    """True only if every fact certainly passes `Fact`; False means "validate them one by one".
-
-    Checks whole columns with C-speed builtins (key sets, type sets, the id pattern on distinct
-    values) instead of walking 100k facts field by field.
-    """
-    if not all(type(f) is dict for f in facts):
-        return False
-    allowed = frozenset(_GATE)
-    if not all(map(allowed.issuperset, map(dict.keys, facts))):
-        return False
-    columns = columns if columns is not None else fact_columns(facts)
-    for name, (types, rule) in _GATE.items():
-        column = columns[name]
-        kinds = set(map(type, column))
-        if not kinds <= types:
-            return False  # includes a missing required key (None where None is not allowed)
-        if rule is None:
-            continue
-        present = [v for v in column if v is not None] if _OPTIONAL in kinds else column
-        if rule == "id":
-            distinct = set(present)
-            if distinct and (max(map(len, distinct)) > 200 or not all(map(_ID.fullmatch, distinct))):
-                return False
-        elif rule == "text":
-            if present and max(map(len, present)) > 100_000:
-                return False
-        elif rule == "tags":
-            flat = list(itertools.chain.from_iterable(present))
-            if flat and (set(map(type, flat)) != {str} or max(map(len, flat)) > 200):
-                return False
-        elif not set(present) <= set(rule):
-            return False
-    return True
+def suggest_fact_id(fact: dict, taken: set[str]) -> str:
+    """metric-claimant-as_of as an id (`us-package-us-dod-2025-01-09`), with -2, -3... if taken."""
+    parts = [str(fact[k]) for k in ("metric", "claimant", "as_of") if fact.get(k) not in (None, "")]
+    stem = re.sub(r"[^a-z0-9._-]+", "-", "-".join(parts).lower()).strip("-._")[:180] or "fact"
+    candidate, n = stem, 2
+    while candidate in taken:
+        candidate, n = f"{stem}-{n}", n + 1
+    return candidate

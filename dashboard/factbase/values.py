@@ -20,7 +20,7 @@ _SCALES = {
 }
 _CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "₴": "UAH", "₽": "RUB"}
 _CURRENCY_CODES = {"USD", "EUR", "GBP", "UAH", "RUB", "CAD", "JPY", "CHF", "SEK", "NOK", "DKK", "PLN", "AUD"}
-_QUALIFIER_WORDS = {
+QUALIFIER_WORDS = {
     "about": "approximately", "around": "approximately", "approximately": "approximately", "some": "approximately",
     "roughly": "approximately", "nearly": "approximately", "almost": "approximately", "~": "approximately",
     "over": "more_than", "more than": "more_than", "above": "more_than", "at least": "at_least",
@@ -36,6 +36,9 @@ _AMOUNT = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+# Texts that parse_amount reads as the decimal number they spell ("1200", "1,200", "3.85"): whole
+# columns of them are cast in one go (columns.amount_column); a test holds the two to the same numbers.
+PLAIN_NUMBER = r"^(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?$"
 
 
 class ValueError_(ValueError):
@@ -65,7 +68,7 @@ def parse_amount(raw: object) -> tuple[float, str | None]:
 
 def _parse_amount_text(text: str) -> tuple[float, str | None]:
     lowered = text.strip().lower()
-    for words, qualifier in _QUALIFIER_WORDS.items():
+    for words, qualifier in QUALIFIER_WORDS.items():
         if lowered.startswith(words + " ") or (words == "~" and lowered.startswith("~")):
             raise ValueError_(
                 f"'{text}' carries a qualifier in the value: write the number alone and qualifier: {qualifier}"

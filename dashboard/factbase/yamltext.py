@@ -1,23 +1,34 @@
 """Reading one YAML fact file: a fast parse for clean files, a located parse for everything else.
 
-The fast path (the Rust-based ``yaml_rs``) is used only when a cheap scan of the text shows none
-of the constructs it handles differently from what we promise (tags, anchors and aliases,
-several documents, deep nesting); any error it raises sends the file down the located path, which
-composes PyYAML nodes (libyaml when available) and walks them itself so that it can reject
-duplicate keys and tags, bound alias expansion, and remember the line and column of every node.
-Plain scalars are typed by the same function on both paths, so both give the same data.
+The fast path is rapidyaml (the C++ ryml): the text is parsed into its tree, written out as JSON and
+read back with `json.loads`. It is used only when a cheap scan of the text shows none of the
+constructs it reads differently from what we promise (tags, anchors and aliases, several documents,
+deep nesting, YAML 1.1 line breaks); anything it cannot vouch for (a syntax error, a duplicate key,
+a plain scalar whose type it cannot tell) sends the file down the located path, which composes
+PyYAML nodes (libyaml when available) and walks them itself so that it can reject duplicate keys
+and tags, bound alias expansion, and remember the line and column of every node. Plain scalars are
+typed by the same function on both paths (`resolve_plain`), so both give the same data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import math
+import os
 import re
+import sys
+import tempfile
 import threading
 from dataclasses import dataclass, field
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+import ryml
 import yaml
-import yaml_rs
 
 from dashboard.factbase.errors import Problem
 
@@ -29,37 +40,87 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 MAX_DEPTH = 64
 _IMPLICIT = "?implicit"
 
-# Anything that makes the fast parser's answer differ from the located one, or that could make
-# it work hard: tags (!), anchors (&) and aliases (*), directives and document markers,
-# flow mappings, nested flow sequences, very deep indentation.
-# A lone "!" (the non-specific tag) counts too: yaml_rs reads "key: !" as '', PyYAML as null.
-_TAG_ANCHOR_ALIAS = re.compile(r"(?:^|[\s\[\]{},])(?:[!&*]\S|!(?=\s|$))", re.MULTILINE)
-_NESTED_FLOW = re.compile(r"\[[^\]]*\[")
-_DOCUMENT_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
-_TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+# What the fast path reads differently from the located one, or could spend long on, as found by
+# fuzzing the two against each other: tags (!), anchors (&) and aliases (*), which its JSON drops or
+# keeps as text; directives and document markers; flow mappings, and mappings or collections inside
+# flow sequences ("[a:]"); explicit keys ("? [a, b]"); merge keys ("<<"); a scalar that starts with
+# a character YAML reserves (@, `, %) or a closing bracket, which rapidyaml reads as text, or with
+# | or > (block scalars, whose last line break at the end of a file the two keep differently); tabs,
+# which the two fold differently; NEL, LS and PS, line breaks to YAML 1.1 only; and very deep indentation (the
+# located path measures depth before composing).
+# A lone "!" (the non-specific tag) counts too.
+_FLOW_PAIR = re.compile(r"\[[^\]]*[\[{:?]")  # a collection, a "key:" or a "?" inside a flow sequence
+_DOCUMENT_MARKERS = re.compile(r"^(?:[ ]*(?:---|\.\.\.)|%)", re.MULTILINE)
 _EXPLICIT_KEY = re.compile(r"(?:^|[\[,])[ \t-]*\?(?:[ \t]|$)", re.MULTILINE)  # "? [a, b]": a key that is not text
 
 
-def _needs_located_parse(text: str) -> bool:
-    # Plain substring tests first (memchr speed); the regular expressions only run when one hits.
-    if any(c in text for c in "!&*") and _TAG_ANCHOR_ALIAS.search(text):
+def needs_located_parse(text: str) -> bool:
+    """Whether `text` holds anything the fast path does not read as the located one does."""
+    # Substring tests run at memchr speed; the regular expressions only where one of them hits.
+    if any(c in text for c in "\t\x85\u2028\u2029{") or "\n" + " " * (MAX_DEPTH + 1) in text:
         return True
-    if "{" in text or "\n" + " " * 128 in text:
-        return True
-    if "[" in text and _NESTED_FLOW.search(text):
+    if "[" in text and _FLOW_PAIR.search(text):
         return True
     if "?" in text and _EXPLICIT_KEY.search(text):
         return True
-    if any(c in text for c in "\x85\u2028\u2029"):  # line breaks to PyYAML (YAML 1.1), not to yaml_rs
+    if ("---" in text or "..." in text or "%" in text) and _DOCUMENT_MARKERS.search(text):
         return True
-    if "\t" in text and _TAB_INDENT.search(text):  # yaml_rs lets some pass; the located path names them
-        return True
-    if any(m in text for m in ("---", "...", "%")) and _DOCUMENT_MARKERS.search(text):
-        return True
-    # yaml_rs builds a long decimal integer in quadratic time (a million digits: 1 s; ten million: 100 s),
-    # and Python cannot print one past 4,300 digits: runs of digit-like characters go the located way,
-    # where a number that long reads as infinite. ~2 ms per MB.
-    return b"0" * (_MAX_DIGITS + 1) in text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
+    return _has_marked_token(text.encode("utf-8"))
+
+
+# Characters that change what follows them where a token starts: tags, anchors and aliases (! & *)
+# after a space, a line break, a bracket, a comma or a quote; what YAML reserves or reads as a block
+# scalar (@ ` ] } | > %) where a plain scalar would start; and the merge key "<<" anywhere. Marks
+# in a comment line (a generated file's header) or inside a quoted value that opens on their own
+# line (`title: "Post by @DefenceHQ"`) are text and do not count.
+_MARKS = np.zeros(256, dtype=bool)
+_MARKS[list(b"!&*@`]}|>%<")] = True
+_AFTER = {ord(c): set(b" \n[]{},'\"") for c in "!&*"} | {ord(c): set(b" \n[,") for c in "@`}|>%"} | {
+    ord("]"): set(b" \n,")}  # "[]" is an empty list
+_TOKEN_STARTS = np.zeros((256, 256), dtype=bool)  # [mark, the byte before it]
+for _mark, _before in _AFTER.items():
+    _TOKEN_STARTS[_mark, list(_before)] = True
+_COMMENT_LINE = re.compile(rb"[ ]*#")
+_IN_QUOTES = re.compile(rb"""[ ]*(?:- )*[^"'#:\s][^"'#:]*: (?:"(?:[^"\\]|\\.)*|'(?:[^']|'')*)""")
+
+
+def _has_marked_token(data: bytes) -> bool:
+    """Whether a marked character starts a token, or a key may be longer than PyYAML reads as a key.
+
+    Done on the bytes with numpy: one table lookup per byte finds the marked characters, and only
+    those few places are looked at."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero(_MARKS[raw])
+    if len(at):
+        marks = raw[at]
+        starts = (at == 0) | _TOKEN_STARTS[marks, raw[np.maximum(at - 1, 0)]]
+        merge = (marks == ord("<")) & (raw[np.minimum(at + 1, len(raw) - 1)] == ord("<")) & (at + 1 < len(raw))
+        for position in at[starts & (marks != ord("<")) | merge].tolist():
+            line_start = data.rfind(b"\n", 0, position) + 1
+            in_text = _COMMENT_LINE.match(data, line_start, position) or _IN_QUOTES.fullmatch(data, line_start,
+                                                                                              position)
+            if not in_text:
+                return True
+    return _has_long_key(data, raw)
+
+
+def _has_long_key(data: bytes, raw: np.ndarray) -> bool:
+    """Whether a line may hold a key of over 1,024 characters, which PyYAML does not read as a key
+    (rapidyaml does): a line longer than that whose first ": " comes later."""
+    if len(data) <= 1024:
+        return False
+    breaks = np.flatnonzero(raw == 10)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(data)]))
+    long = ends - starts > 1024
+    for start, end in zip(starts[long].tolist(), ends[long].tolist(), strict=True):
+        colon = _KEY_END.search(data, start, end)
+        if colon is not None and colon.start() - start > 1024:
+            return True
+    return False
+
+
+_KEY_END = re.compile(rb":(?:[ \t]|$)", re.MULTILINE)
 
 
 @dataclass
@@ -111,16 +172,202 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff
 _C1_BYTES = re.compile(b"\xc2[\x80-\x84\x86-\x9f]")  # C1 controls in UTF-8 (U+0085, NEL, is a line break)
 
 
-def parse_fast(text: str) -> object | None:
-    """The parsed data, or None when this text must go down the located path."""
-    if _needs_located_parse(text) or threading.current_thread() is not threading.main_thread():
-        # yaml_rs 0.1.6 crashed the process (SIGSEGV) now and then when called from Streamlit's
-        # script threads; off the main thread the located parser (libyaml) does the work.
+@dataclass
+class FastRead:
+    """A file as the fast path read it: everything but its facts as data ("facts" holding [] when
+    the file lists facts), and the facts as a table: one text column per field (a number as the
+    text JSON writes it, which reads as the same figure or date), tags as lists of text."""
+
+    data: dict
+    facts: pa.Table | None  # None: no list of facts in the file
+
+
+def read_fast(text: str) -> FastRead | None:
+    """The file read the fast way, or None when it must go down the located path.
+
+    None is never an answer about the data (an empty file is None on the located path too): the
+    caller reads the text the located way then. The facts are written out as JSON on their own and
+    read by pyarrow's JSON reader straight into columns, which refuses what the schema refuses
+    (a number or a list where text belongs, a key it does not know, a key given twice)."""
+    if needs_located_parse(text):
         return None
     try:
-        return yaml_rs.loads(text, parse_datetime=False)
-    except Exception:  # any complaint: the located path will say precisely what is wrong
+        with _without_ryml_messages():
+            tree = ryml.parse_in_arena(text.encode("utf-8"))
+            root = tree.root_id()
+            if not tree.is_map(root):  # empty, a list, a scalar: the located path says what is wrong
+                return None
+            pieces, facts = [], None
+            for child in ryml.children(tree, root):
+                key = tree.key(child) if tree.has_key(child) else None
+                if key is None:  # an empty key (": x"): the located path says what is wrong
+                    return None
+                if facts is None and tree.is_seq(child) and bytes(key) == b"facts":
+                    facts = _json_of(tree, child, len(text))
+                    pieces.append('"facts": []')
+                else:
+                    pieces.append(ryml.emit_json(tree, child).rstrip())
+        written = "{" + ",".join(pieces) + "}"
+        # YAML keeps the last of two equal keys silently; the JSON keeps both, and is refused here.
+        # Numbers are typed from their text by the same rules as on the located path.
+        data = json.loads(written, object_pairs_hook=_refuse_duplicates, parse_int=resolve_plain,
+                          parse_float=resolve_plain, parse_constant=_not_json)
+        if _holds_suspects(written):
+            data = _typed_like_plain(data, written, tree)
+            if data is None:
+                return None
+        if facts is None:
+            return FastRead(data, None)
+        table = _facts_table(facts)
+    # JSONDecodeError is a ValueError; a lone surrogate ("\ud800") cannot be Arrow text (UnicodeError).
+    except (ryml.ExceptionBasic, ValueError, RecursionError, UnicodeError):
         return None
+    return FastRead(data, table) if table is not None else None
+
+
+def _holds_suspects(written: str | pa.LargeStringArray) -> bool:
+    if isinstance(written, str):
+        written = pa.array([written], type=pa.large_string())
+    return pc.match_substring_regex(written, _MAYBE_TYPED.pattern)[0].as_py()
+
+
+FACT_TABLE_SCHEMA = pa.schema([(name, pa.large_string()) for name in (
+    "id", "metric", "value", "low", "high", "qualifier", "as_of", "since", "stated", "claimant", "source", "via",
+    "quote", "stage", "note")] + [("tags", pa.list_(pa.large_string()))])
+# Figures and dates may be numbers or text in YAML; they are read as text here (the JSON's number as
+# written), since a column must have one type.
+_NUMBER_VALUE = r'("(?:value|low|high|as_of|since|stated)": )(-?[0-9][^,\n]*)'
+
+
+def _json_of(tree: ryml.Tree, node: int, size_hint: int) -> pa.LargeStringArray:
+    """rapidyaml's JSON of one node, written into a buffer of our own (no Python string of it), as
+    one Arrow text value."""
+    buffer = bytearray(size_hint * 2 + 1024)  # JSON of block YAML: about 1.3 times its size
+    try:
+        written = ryml.emit_json_in_place(tree, buffer, node)
+    except IndexError:  # the buffer was too small; this is the size it needs
+        buffer = bytearray(ryml.compute_json_length(tree, node))
+        written = ryml.emit_json_in_place(tree, buffer, node)
+    offsets = pa.py_buffer(np.array([0, len(written)], dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(buffer))
+
+
+def _facts_table(written: pa.LargeStringArray) -> pa.Table | None:
+    """The facts list (rapidyaml's JSON of it, `"facts": [...]`) as a table; None when the located
+    path must read it: a suspect plain scalar, a key with no value, or anything pyarrow refuses."""
+    if pc.match_substring(written, '": null')[0].as_py() or _holds_suspects(written):
+        return None
+    # One object after another, as pyarrow reads JSON: the list's commas between its items go (its
+    # items are written at two spaces, each key on a line of its own; no text holds a line break).
+    quoted = pc.replace_substring_regex(written, _NUMBER_VALUE, r'\1"\2"')
+    objects = pc.replace_substring(quoted, "\n  },\n  {", "\n  }\n  {")[0].as_buffer()
+    # Without the list's brackets: `"facts": [` opens it, and `]` (then a line break) closes it.
+    start = objects.slice(0, min(64, objects.size)).to_pybytes().index(b"[") + 1
+    tail = objects.slice(max(0, objects.size - 64)).to_pybytes()
+    end = objects.size - (len(tail) - tail.rindex(b"]"))
+    body = objects.slice(start, end - start)
+    if body.size < 64 and not body.to_pybytes().strip():
+        return FACT_TABLE_SCHEMA.empty_table()
+    try:
+        return pa_json.read_json(pa.BufferReader(body), parse_options=pa_json.ParseOptions(
+            explicit_schema=FACT_TABLE_SCHEMA, newlines_in_values=True, unexpected_field_behavior="error"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def _not_json(constant: str) -> object:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise ValueError("duplicate key")
+    return mapping
+
+
+@contextlib.contextmanager
+def _without_ryml_messages():
+    """rapidyaml prints each parse error on stderr before raising it; a curator sees the located
+    path's message instead (with its file:line:column). Standard error is caught in a temporary file
+    for the call (the descriptor is the process's: one call at a time) and written back without
+    rapidyaml's lines, so what other threads wrote meanwhile is kept."""
+    with _STDERR_LOCK:
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            sys.stderr.flush()
+        saved = os.dup(2)
+        with tempfile.TemporaryFile() as caught:
+            os.dup2(caught.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                caught.seek(0)
+                kept = _RYML_MESSAGE.sub(b"", caught.read())
+                if kept:
+                    os.write(2, kept)
+
+
+_STDERR_LOCK = threading.Lock()
+_RYML_MESSAGE = re.compile(rb"line=\d+ col=\d+ \(\d+B\): ERROR: [^\n]*\n(?:[^\n]*\(detected here\)\n)?")
+
+# A JSON string that may have been a plain scalar of another type: what rapidyaml writes as text when
+# it is plain although `resolve_plain` types it (measured over every token of up to four number-like
+# characters): `~` and the capitalised words for null and the booleans, .inf and .nan, numbers with
+# "_", and numbers that start with 0 (0x1F, 0o17, 0b1, 007, 0e5). Keys are always written as text:
+# one that may be a number or a word for null or a boolean counts too. Found by RE2 in one pass over
+# the JSON; a match is rare, and only then is the tree asked which of them were plain.
+_MAYBE_TYPED = re.compile(r'"(?:~|Null|NULL|True|TRUE|False|FALSE|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)'
+                          r'|[-+]?0[0-9a-zA-Z._+-]+|[-+]?(?:_|[.0-9][0-9a-zA-Z.+-]*_)[0-9a-zA-Z._+-]*)"'
+                          r'|"(?:[-+]?[._0-9][^"\\]*|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|)": ')
+
+
+def _typed_like_plain(data: object, written: str, tree: ryml.Tree) -> object | None:
+    """`data` with each plain scalar that the JSON left as text typed as `resolve_plain` types it;
+    None (the located path decides) when such a scalar is a key (`1:`, `~:`)."""
+    suspects = {found.removesuffix(": ")[1:-1] for found in _MAYBE_TYPED.findall(written)}
+    suspects = {s for s in suspects if type(resolve_plain(s)) is not str}
+    found: list[tuple[tuple, str]] = []
+    if suspects and not _find_texts(data, (), suspects, found):
+        return None
+    for path, _ in found:
+        node = tree.root_id()
+        for step in path:
+            node = tree.child(node, step) if isinstance(step, int) else tree.find_child(node, step.encode("utf-8"))
+        if tree.is_val_plain(node):
+            data = _set(data, path, resolve_plain(bytes(tree.val(node)).decode("utf-8")))
+    return data
+
+
+def _find_texts(value: object, path: tuple, suspects: set[str], found: list) -> bool:
+    """Collect the paths of the suspect texts in `value`; False if one of them is a key."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in suspects:
+                return False
+            if (type(item) is str and item in suspects) or isinstance(item, (dict, list)):
+                if not _find_texts(item, path + (key,), suspects, found):
+                    return False
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if (type(item) is str and item in suspects) or isinstance(item, (dict, list)):
+                if not _find_texts(item, path + (i,), suspects, found):
+                    return False
+    elif type(value) is str and value in suspects:
+        found.append((path, value))
+    return True
+
+
+def _set(data: object, path: tuple, value: object) -> object:
+    """`data` with the value at `path` replaced (the whole of it for the empty path)."""
+    if not path:
+        return value
+    inner = data
+    for step in path[:-1]:
+        inner = inner[step]  # type: ignore[index]
+    inner[path[-1]] = value  # type: ignore[index]
+    return data
 
 
 def parse_located(text: str, file: str) -> tuple[object, Located]:
@@ -175,7 +422,7 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
         return None, located, []
     walker = _Walker(file, located, budget=100_000 + len(text))
     data = walker.construct(node, (), 0)
-    return data, located, walker.problems
+    return (None if data is _REFUSED else data), located, walker.problems
 
 
 _DEEP_INDENT = re.compile(rf"^ {{{MAX_DEPTH + 1}}}", re.M)
@@ -223,26 +470,29 @@ class _Walker:
         self.problems.append(Problem(self.file, node.start_mark.line + 1, node.start_mark.column + 1, message))
 
     def construct(self, node: yaml.Node, path: tuple, depth: int) -> object:
+        """The node's value; _REFUSED for a node reported here (an item keeps its place in a list as
+        None; a mapping leaves the key out, so that nothing else is said about a value not read)."""
         self.budget -= 1
         if self.budget < 0:
             if self.budget == -1:
                 self._problem(node, "aliases expand to more nodes than the file holds characters "
                                     "(an alias bomb?); write the values out instead")
-            return None
+            return _REFUSED
         if depth > MAX_DEPTH:
             self._problem(node, f"nested too deeply (more than {MAX_DEPTH} levels)")
-            return None
+            return _REFUSED
         self.located.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag != _IMPLICIT:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self._problem(node, f"YAML tags such as '{tag}' are not allowed in fact files; remove the tag")
-            return None
+            return _REFUSED
         if isinstance(node, yaml.ScalarNode):
             if node.style:  # quoted or block scalar: always text, even '2025-01-09' or '500'
                 return node.value
             return resolve_plain(node.value)
         if isinstance(node, yaml.SequenceNode):
-            return [self.construct(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+            items = [self.construct(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+            return [None if item is _REFUSED else item for item in items]
         assert isinstance(node, yaml.MappingNode)
         result: dict = {}
         first_seen: dict = {}
@@ -266,8 +516,13 @@ class _Walker:
                 continue
             first_seen[key] = key_node.start_mark.line + 1
             self.located.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.construct(value_node, path + (key,), depth + 1)
+            value = self.construct(value_node, path + (key,), depth + 1)
+            if value is not _REFUSED:
+                result[key] = value
         return result
+
+
+_REFUSED = object()
 
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -282,16 +537,15 @@ _SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, ".nan": math.n
 
 # No figure needs a thousand digits; Python refuses to turn over 4,300 into an int (or back).
 _MAX_DIGITS = 1_000
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789abcdefABCDEF_", b"0" * 22)
 
 
 @functools.lru_cache(maxsize=65536)
 def resolve_plain(value: str) -> object:
-    """Type a plain (unquoted) scalar exactly as the fast parser does: null, bool, int, float or text.
+    """Type a plain (unquoted) scalar: null, bool, int, float or text. Both paths type plain scalars here.
 
-    Dates stay text (both parsers are told not to build dates), so `as_of: 2025-01-09` and
+    Dates stay text (no date is ever built from YAML), so `as_of: 2025-01-09` and
     `as_of: '2025-01-09'` read the same, and a quoted value is never anything but text. The rules
-    copy yaml_rs's (YAML 1.2 core schema, with "_" ignored in numbers); tests hold the two equal.
+    follow YAML 1.2's core schema, with "_" ignored in numbers; tests hold both paths to them.
     """
     if value in _NULLS:
         return None
@@ -314,7 +568,7 @@ def resolve_plain(value: str) -> object:
             based_number = int(sign + number, radix)
         except ValueError:
             return value
-        if len(number) > _MAX_DIGITS:  # as for decimal numbers, and in step with `_needs_located_parse`
+        if len(number) > _MAX_DIGITS:  # as for decimal numbers
             return -math.inf if sign == "-" else math.inf
         return based_number
     if _FLOAT.fullmatch(digits):

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard.factbase.atomic import write_text_atomic
-from dashboard.factbase.schema import FILE_ADAPTER, facts_pass_schema
-from dashboard.factbase.yamltext import _needs_located_parse, resolve_plain
+from dashboard.factbase.columns import facts_pass_schema
+from dashboard.factbase.schema import FILE_ADAPTER
+from dashboard.factbase.yamltext import needs_located_parse, resolve_plain
 from dashboard.imports.spec import DateColumn, FromColumns, ImportSpec, QualifierColumn, SpecError, load_spec
 
 FIRST_FACTS = 5  # facts shown by --dry-run
@@ -473,7 +474,7 @@ def _check_output(result: ImportResult) -> None:
     except Exception as err:  # noqa: BLE001
         result.problems.append(ImportProblem(spec_file, 1, 0, f"the spec's sources, claimants or metrics do not "
                                                               f"pass the fact schema: {err}"))
-    if result.text is not None and _needs_located_parse(result.text):
+    if result.text is not None and needs_located_parse(result.text):
         result.problems.append(ImportProblem(
             spec_file, 1, 0, "the generated text has '{', a YAML tag, anchor or alias, or a document marker: the "
                              "loader would parse it slowly; reword the spec's texts (titles, notes, definitions)"))

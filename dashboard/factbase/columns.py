@@ -1,0 +1,389 @@
+"""Facts as columns: one typed column per fact field, the schema's rules checked on whole columns,
+and the figures and dates of every fact read and checked column by column.
+
+A YAML file's facts arrive as a list of mappings, a fact table's as an Arrow table of text; both end
+up here as one frame with a column per field of `schema.Fact`. Checking 100,000 facts one by one
+against the schema (pydantic) takes seconds; checking each field's column at once (its Arrow type,
+the id pattern, lengths, the allowed words) takes milliseconds. That check may say "not sure"
+(`record_columns` gives None), never "fine" for a fact the schema rejects: the facts are then
+validated one by one, and the schema's own messages say what is wrong.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.factbase.messages import short
+from dashboard.factbase.schema import FACT_ADAPTER, FACT_FIELDS
+from dashboard.factbase.values import PLAIN_NUMBER, PartialDate, ValueError_, parse_amount, parse_date
+
+TEXT = pa.large_string()  # what pandas keeps text as: built so, a column needs no cast (a copy)
+TAGS = pa.list_(pa.string())
+MAX_FIGURE = 1e18  # no real figure is larger; past this a float no longer holds whole numbers either
+
+
+# ---- the schema's rules for one fact, as whole-column checks --------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What `schema.Fact` allows in one field, read from its JSON Schema."""
+
+    types: frozenset[str]  # JSON Schema types: string, integer, number, array
+    required: bool
+    max_length: int | None = None
+    pattern: str | None = None
+    choices: tuple[str, ...] | None = None
+    item_max_length: int | None = None  # for arrays of text
+
+
+def _rules() -> dict[str, FieldRule]:
+    schema = FACT_ADAPTER.json_schema()
+    rules = {}
+    for name, prop in schema["properties"].items():
+        types = frozenset(p["type"] for p in prop.get("anyOf", [prop]))
+        rules[name] = FieldRule(types, name in schema.get("required", ()), prop.get("maxLength"),
+                                prop.get("pattern"), tuple(prop["enum"]) if "enum" in prop else None,
+                                prop.get("items", {}).get("maxLength"))
+    return rules
+
+
+RULES = _rules()
+_TEXT_FIELDS = [n for n, r in RULES.items() if r.types == {"string"}]
+_OTHER_FIELDS = [n for n in RULES if n not in _TEXT_FIELDS]
+_TEXT_STRUCT = pa.struct([(n, TEXT) for n in _TEXT_FIELDS])
+_PYTHON_TYPES = {"string": str, "integer": int, "number": float, "array": list}
+
+
+def record_columns(facts: list) -> pd.DataFrame | None:
+    """The facts (mappings, as parsed from YAML) as one typed column per field, indexed by their
+    position in the list, when every fact certainly passes the schema; None when one may not.
+
+    Text fields are Arrow text; a figure column is float64 when every figure is a number, Arrow text
+    when every one is text, Python objects when they mix (so are dates that mix text and years);
+    tags are Arrow lists.
+    """
+    if set(map(type, facts)) - {dict}:
+        return None
+    try:
+        texts = pa.array(facts, type=_TEXT_STRUCT)  # a number, a list or true where text belongs raises
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    columns: dict[str, pd.Series | pa.Array] = {n: texts.field(n) for n in _TEXT_FIELDS}
+    given = sum(len(a) - a.null_count for a in columns.values())
+    for name in _OTHER_FIELDS:
+        values = list(map(dict.get, facts, itertools.repeat(name)))
+        column = _typed(values, RULES[name])
+        if column is None:
+            return None
+        columns[name] = column
+        given += len(values) - values.count(None)
+    # More keys than values read means a key the schema does not know (no column reads it), or one
+    # written with no value (`via:` is None, which the schema refuses where a key may be left out
+    # but not left empty).
+    if sum(map(len, facts)) != given:
+        return None
+    return checked_frame(columns, len(facts))
+
+
+def checked_frame(columns: dict[str, pa.Array | list], length: int) -> pd.DataFrame | None:
+    """One column per fact field (a field without a column has no values), when every value passes
+    the schema's rules for its field; None when one may not."""
+    for name, rule in RULES.items():
+        column = columns.get(name)
+        if column is None:
+            if rule.required and length:
+                return None
+            columns[name] = pa.nulls(length, type=pa.list_(TEXT) if "array" in rule.types else TEXT)
+        elif not _passes(column, rule):
+            return None
+    index = pd.RangeIndex(length)
+    return pd.DataFrame({name: _series(columns[name], index) for name in FACT_FIELDS}, index=index)
+
+
+def _typed(values: list, rule: FieldRule) -> pa.Array | list | None:
+    """A non-text field's values as an Arrow array when they share a type (text, figures, tags), else
+    as they are: Python objects, read one by one later (figures that mix numbers and text, dates that
+    mix text and years, a figure that is NaN or absurd, which is then named). None when a value has a
+    type the field does not allow."""
+    kinds = set(map(type, values))
+    if kinds - {type(None)} - {_PYTHON_TYPES[t] for t in rule.types}:
+        return None
+    if "array" in rule.types:
+        try:
+            return pa.array(values, type=pa.list_(TEXT))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+    if kinds <= {str, type(None)}:
+        return pa.array(values, type=TEXT)
+    if kinds <= {int, float, type(None)} and "number" in rule.types:
+        try:
+            numbers = pa.array(values, type=pa.float64())
+        except (pa.ArrowInvalid, OverflowError):  # an int too large for a float
+            return values
+        given = numbers.drop_null().to_numpy()
+        if np.all(np.abs(given) <= MAX_FIGURE):  # False for NaN and infinity too
+            return numbers
+    return values
+
+
+def _passes(column: pa.Array | list, rule: FieldRule) -> bool:
+    if isinstance(column, list):
+        if rule.required and None in column:
+            return False
+        texts = [v for v in column if type(v) is str]
+        column = pa.array(texts, type=TEXT)
+    elif rule.required and column.null_count:
+        return False
+    if pa.types.is_list(column.type):
+        column = pc.list_flatten(column)
+        if column.null_count:  # `tags: [a, null]`
+            return False
+        limit = rule.item_max_length
+    else:
+        limit = rule.max_length
+    if not pa.types.is_large_string(column.type) or not len(column) - column.null_count:
+        return True
+    if limit is not None and pc.max(pc.utf8_length(column)).as_py() > limit:
+        return False
+    if rule.pattern is not None and not pc.all(pc.match_substring_regex(column, rule.pattern)).as_py():
+        return False
+    return rule.choices is None or pc.all(pc.is_in(column.drop_null(), pa.array(rule.choices, type=TEXT))).as_py()
+
+
+def _series(column: pa.Array | list, index: pd.RangeIndex) -> pd.Series:
+    if isinstance(column, list):
+        values = np.empty(len(column), dtype=object)
+        values[:] = column
+        return pd.Series(values, index=index, dtype=object)
+    if pa.types.is_list(column.type):
+        return tags_series(column, index)
+    if pa.types.is_floating(column.type):
+        return pd.Series(column.to_numpy(zero_copy_only=False), index=index, dtype="float64")
+    return pd.Series(pd.array(column, dtype="str"), index=index)
+
+
+def tags_series(column: pa.Array, index: pd.Index) -> pd.Series:
+    """Tags as Arrow lists of text; an empty list is no tags, as in a file that leaves them out."""
+    column = column.cast(TAGS)
+    empty = pc.equal(pc.list_value_length(column), 0)
+    return pd.Series(pd.array(pc.if_else(empty, pa.scalar(None, TAGS), column), dtype=pd.ArrowDtype(TAGS)),
+                     index=index)
+
+
+def facts_pass_schema(facts: list) -> bool:
+    """True only if every fact certainly passes `schema.Fact` (False: check them one by one)."""
+    return record_columns(facts) is not None
+
+
+def records_frame(records: list[dict], positions: list[int]) -> pd.DataFrame:
+    """Facts as a frame of plain Python objects, one column per schema field (no type inference:
+    the checks below decide what each column holds). For facts the schema has checked one by one."""
+    index = pd.Index(positions, dtype="int64")
+    frame = {}
+    for name in FACT_FIELDS:
+        values = np.empty(len(records), dtype=object)
+        values[:] = [record.get(name) for record in records]
+        frame[name] = pd.Series(values, index=index, dtype=object, copy=False)
+    return pd.DataFrame(frame, index=index, copy=False)
+
+
+TEXT_COLUMNS = ["fact_id", "metric", "metric_label", "unit", "category", "aggregation", "definition", "subject",
+                 "qualifier", "as_of_precision", "as_of_text", "claimant", "claimant_name", "claimant_kind",
+                 "claimant_affiliation", "source", "source_title", "publisher", "url", "source_kind", "license",
+                 "via", "quote", "stage", "note", "file"]
+
+
+def compact(frame: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
+    """Text as Arrow-backed strings and tags as Arrow lists: a cached fact base then loads in
+    milliseconds (no per-object unpickling) and filters faster. Without `copy`, `frame` (the
+    caller's own) is changed in place."""
+    frame = frame.copy() if copy else frame
+    for column in TEXT_COLUMNS:
+        if column in frame and frame[column].dtype == object:
+            frame[column] = frame[column].astype("str")
+    if "tags" in frame and frame["tags"].dtype == object:
+        tags = [list(t) if isinstance(t, (list, tuple)) and t else None for t in frame["tags"].tolist()]
+        frame["tags"] = pd.Series(pd.array(tags, dtype=pd.ArrowDtype(pa.list_(pa.string()))), index=frame.index)
+    return frame
+
+
+
+
+def empty_facts() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in FACT_FIELDS})
+
+
+# ---- figures and dates, read and checked column by column ------------------------------------------
+
+Problems = list[tuple[tuple, str, str]]  # (node path, message, "key"|"value")
+
+
+def normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, Problems]:
+    """Numbers, dates and qualifiers of every fact, checked column-wise; returns problems by node path."""
+    problems: Problems = []
+    ids = frame["id"]
+
+    def report(item: int, name: str, message: str) -> None:
+        fact_id = ids.get(item)
+        label = f"'{fact_id}'" if isinstance(fact_id, str) else f"#{int(item) + 1}"  # a bad id was left out
+        problems.append((("facts", int(item), name), f"fact {label}: {message}", "value"))
+
+    out = pd.DataFrame(index=frame.index)
+    out["fact_id"] = ids
+    for name in ("metric", "claimant", "source", "via", "quote", "stage", "note"):
+        out[name] = frame[name]
+    out["qualifier"] = frame["qualifier"].where(frame["qualifier"].notna(), "exact")
+    out["tags"] = frame["tags"]  # a list of strings, or None
+
+    currency = np.full(len(frame), None, dtype=object)  # the first currency written in value, low, high
+    unreadable: set = set()  # facts with a figure that could not be read: the rules below would only restate it
+    for name in ("value", "low", "high"):
+        numbers, currencies, errors = amount_column(frame[name])
+        out[name] = numbers
+        found = currencies.to_numpy(dtype=object)
+        take = pd.isna(currency) & pd.notna(found)
+        currency[take] = found[take]
+        for item, message in errors.items():
+            report(item, name, f"{name} {message}")
+        unreadable.update(errors)
+    out["value_currency"] = pd.Series(pd.array(currency, dtype="str"), index=frame.index)
+
+    value, low, high = out["value"], out["low"], out["high"]
+    qualifier = out["qualifier"]
+    rules = [
+        (frame["value"].isna() & frame["low"].isna() & frame["high"].isna(), "value",
+         "has no value: give value, or low and high for a range"),
+        (value < 0, "value", "is negative: figures are magnitudes (money, people, items)"),
+        (low < 0, "low", "low is negative: figures are magnitudes (money, people, items)"),
+        ((high < 0) & ~(low < 0), "high", "high is negative: figures are magnitudes (money, people, items)"),
+        (low > high, "low", "low is greater than high"),
+        ((value < low) | (value > high), "value", "value lies outside its range [low, high]"),
+        (qualifier.isin(["at_least", "more_than"]) & high.notna(), "high",
+         "qualifier says the figure is only a lower bound, but high is given; use low and high with exact "
+         "or approximately for a range"),
+        (qualifier.isin(["at_most", "less_than"]) & low.notna(), "low",
+         "qualifier says the figure is only an upper bound, but low is given; use low and high with exact "
+         "or approximately for a range"),
+        (qualifier.isin(["exact", "approximately"]) & value.isna() & (low.isna() != high.isna()), "low",
+         "a range needs both low and high (or say at_least / at_most for an open-ended figure)"),
+        (qualifier.isin(["at_least", "more_than"]) & value.notna() & low.notna() & (value != low), "low",
+         "qualifier makes value the lower bound, but low differs from it; give one of them"),
+        (qualifier.isin(["at_most", "less_than"]) & value.notna() & high.notna() & (value != high), "high",
+         "qualifier makes value the upper bound, but high differs from it; give one of them"),
+    ]
+    for mask, name, message in rules:
+        for item in frame.index[mask.fillna(False).to_numpy(dtype=bool)]:
+            if item not in unreadable:
+                report(item, name, message)
+
+    for name in ("as_of", "since", "stated"):
+        parsed, errors = date_column(frame[name])
+        for item, message in errors.items():
+            report(item, name, f"{name} {message}")
+        out[name + "_text"] = parsed["text"]
+        out[name] = parsed["start"]
+        if name == "as_of":
+            out["as_of_end"] = parsed["end"]
+            out["as_of_precision"] = parsed["precision"]
+    late_since = out["since"].notna() & out["as_of"].notna() & (out["since"] > out["as_of_end"])
+    for item in frame.index[late_since.to_numpy(dtype=bool)]:
+        report(item, "since", "since is after as_of: a running total cannot start after the date it refers to")
+    return out, problems
+
+
+def amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, str]]:
+    """Read a column of figures (numbers, curator strings, or both); returns values, currencies, and
+    errors by item. Every text is read by `values.parse_amount`, except plain decimals ("1200",
+    "1,200", "3.85"), which Arrow casts in one go to the same numbers."""
+    currencies = pd.Series(None, index=column.index, dtype=object)
+    numbers = pd.Series(math.nan, index=column.index, dtype="float64")
+    errors: dict[int, str] = {}
+    if column.dtype == np.float64:  # numbers only (checked finite and sane), NaN where none is given
+        return column.astype("float64"), currencies, errors
+    if isinstance(column.dtype, pd.StringDtype):  # text only
+        texts = column[column.notna().to_numpy(dtype=bool)]
+        arrow = pa.array(texts.array, type=TEXT)
+    else:  # Python objects: numbers, texts and None mixed
+        raw_values = column.tolist()
+        kinds = np.array(list(map(type, raw_values)), dtype=object)
+        numeric = np.isin(kinds, [int, float])
+        if numeric.any():
+            picked = [v for v, n in zip(raw_values, numeric, strict=True) if n]
+            try:
+                numbers[numeric] = np.array(picked, dtype="float64")
+            except OverflowError:
+                numbers[numeric] = [float(v) if abs(v) < 1e300 else math.inf for v in picked]
+            bad = numeric & ~(np.abs(numbers.to_numpy()) <= MAX_FIGURE)  # NaN, infinity and the absurd
+            for item in column.index[bad]:
+                errors[item] = _unusable_number(column[item])
+                numbers[item] = math.nan
+        texts = column[~numeric & column.notna().to_numpy(dtype=bool)]
+        arrow = pa.array(texts.tolist(), type=TEXT)
+    if not len(texts):
+        return numbers, currencies, errors
+    plain = pc.match_substring_regex(arrow, PLAIN_NUMBER).to_numpy(zero_copy_only=False)
+    if plain.any():
+        at = texts.index[plain]
+        digits = pc.replace_substring(arrow.filter(pa.array(plain)), ",", "")  # "1,200" is 1200
+        numbers[at] = pc.cast(digits, pa.float64()).to_numpy()
+        for item in at[~(numbers[at].abs() <= MAX_FIGURE).to_numpy()]:  # parse_amount refuses these: its words
+            try:
+                parse_amount(column[item])
+            except ValueError_ as err:
+                errors[item] = str(err)
+            numbers[item] = math.nan
+    rest = texts[~plain]
+    parsed: dict = {}
+    for raw in dict.fromkeys(rest.tolist()):
+        try:
+            parsed[raw] = parse_amount(raw)
+        except ValueError_ as err:
+            parsed[raw] = (math.nan, None)
+            for item in rest.index[(rest == raw).to_numpy(dtype=bool)]:
+                errors[item] = str(err)
+    if len(rest):
+        numbers[rest.index] = [parsed[v][0] for v in rest.tolist()]
+        currencies[rest.index] = [parsed[v][1] for v in rest.tolist()]
+    return numbers, currencies, errors
+
+
+def _unusable_number(raw: float | int) -> str:
+    if isinstance(raw, float) and math.isnan(raw):
+        return "is NaN (not a number); give the figure, or leave the key out"
+    if isinstance(raw, float) and math.isinf(raw):
+        return ("is infinite or far too large (.inf, 1e400 and numbers of over 1,000 digits read as infinity); "
+                "figures are finite")
+    return f"{short(raw)} is too large to be a real figure (over 10^18)"
+
+
+def date_column(column: pd.Series) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Parse a column of partial dates; each distinct value is parsed once (long series repeat dates)
+    and the parsed table is then spread over the rows by position."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)  # Arrow text factorizes without Python objects
+    errors: dict[int, str] = {}
+    parsed: list[PartialDate | None] = []
+    for code, raw in enumerate(uniques.tolist()):
+        try:
+            parsed.append(parse_date(raw))
+        except ValueError_ as err:
+            parsed.append(None)
+            for item in column.index[codes == code]:
+                errors[item] = str(err)
+    parsed.append(None)  # code -1: no date given
+    table = pd.DataFrame({
+        "text": pd.array([d.text if d else None for d in parsed], dtype="str"),
+        "start": pd.to_datetime(np.array([d.start if d else None for d in parsed], dtype=object)),
+        "end": pd.to_datetime(np.array([d.end if d else None for d in parsed], dtype=object)),
+        "precision": pd.array([d.precision if d else None for d in parsed], dtype="str"),
+    })
+    frame = table.take(np.where(codes < 0, len(parsed) - 1, codes))
+    frame.index = column.index
+    return frame, errors

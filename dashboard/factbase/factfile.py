@@ -1,0 +1,266 @@
+"""Checking one YAML fact file on its own: parse, schema, declarations, events, and its facts'
+figures and dates. The result (problems by node path, facts as a frame) is what the loader caches
+per file content; references between files are checked when the files are assembled (frame.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from dashboard.factbase.columns import (
+    checked_frame,
+    compact,
+    empty_facts,
+    normalise_facts,
+    record_columns,
+    records_frame,
+)
+from dashboard.factbase.errors import Problem
+from dashboard.factbase.messages import DECLARATIONS, KIND_OF, explain, short, type_name
+from dashboard.factbase.schema import FACT_FIELDS, FILE_ADAPTER, SECTIONS
+from dashboard.factbase.values import ValueError_, parse_date
+from dashboard.factbase.yamltext import FastRead, YamlProblems, decode, parse_checked, read_fast
+
+Problems = list[tuple[tuple, str, str]]  # (node path, message, "key"|"value"): located when reported
+
+
+@dataclass
+class FileResult:
+    """What one file holds after its own checks; picklable, cached by content hash."""
+
+    file: str
+    digest: str
+    header: dict
+    includes: list[tuple[str, tuple]]  # (path as written, node path for locating it)
+    declarations: dict[str, dict[str, dict]]
+    events: list[tuple[int, dict]]
+    facts: pd.DataFrame
+    problems: list[tuple[tuple, str, str]]  # (node path, message, "key"|"value")
+    fatal: list[Problem] = field(default_factory=list)  # problems already located (syntax, encoding)
+    keys: tuple[str, ...] = ()  # its top-level keys, as written
+
+
+def check_file(file: str, data: bytes, digest: str) -> FileResult:
+    """Check one YAML fact file's bytes (see tables.check_table for a CSV fact table)."""
+    try:
+        text = decode(data, file)
+    except YamlProblems as err:
+        return unreadable(file, digest, err.problems)
+    return check_text(file, digest, text)
+
+
+def unreadable(file: str, digest: str, problems: list[Problem]) -> FileResult:
+    return FileResult(file, digest, {}, [], {s: {} for s in DECLARATIONS}, [], empty_facts(), [], problems)
+
+
+def check_text(file: str, digest: str, text: str, *, fast: bool = True) -> FileResult:
+    """Check one file's text. The fast way (yamltext.read_fast) serves a file it can read that turns
+    out clean; every other file, and every file with a problem, is read the located way, so that
+    each message and its place come from there. `fast=False` reads it the located way only."""
+    if fast:
+        read = read_fast(text)
+        if read is not None:
+            result = _check_read(file, digest, text, read)
+            if result is not None:
+                return result
+    return _check_located(file, digest, text)
+
+
+def _check_read(file: str, digest: str, text: str, read: FastRead) -> FileResult | None:
+    """The checks on what the fast way read; None unless the file is clean."""
+    facts = read.facts
+    columns = {name: facts.column(name).combine_chunks() for name in facts.column_names} if facts is not None else {}
+    frame = checked_frame(columns, facts.num_rows if facts is not None else 0)
+    if frame is None:
+        return None
+    try:
+        FILE_ADAPTER.validate_python(read.data)  # "facts" holds [] here: the facts were checked as columns
+    except ValidationError:
+        return None
+    result = check_parsed(file, digest, read.data, [], {}, frame, _fact_lines(text, len(frame), frame.index.to_numpy(),
+                                                                               file))
+    return result if not result.problems else None
+
+
+def _check_located(file: str, digest: str, text: str) -> FileResult:
+    empty = unreadable(file, digest, [])
+    try:
+        parsed, _, found = parse_checked(text, file)
+        empty.fatal = found
+    except YamlProblems as err:
+        empty.fatal = err.problems
+        return empty
+    if parsed is None:
+        empty.fatal = [Problem(file, 1, 1, "the file is empty; a fact file needs at least 'schema_version: 1'")]
+        return empty
+    if not isinstance(parsed, dict):
+        empty.fatal = [Problem(file, 1, 1, f"the top level must be a mapping of keys (schema_version, sources, "
+                                           f"facts, ...), not {type_name(parsed)}")]
+        return empty
+
+    problems: Problems = []
+    bad_fields: dict[int, set] = {}  # fact position -> its keys that failed the schema
+    facts = parsed.get("facts") if isinstance(parsed.get("facts"), list) else []
+    # Facts that pass the column-wise checks are not validated one by one; when those checks are not
+    # sure (or the section is not a list at all), every fact is, so that the messages come from the schema.
+    frame = record_columns(facts) if isinstance(parsed.get("facts"), (list, type(None))) else None
+    try:
+        FILE_ADAPTER.validate_python({**parsed, "facts": []} if frame is not None else parsed)
+    except ValidationError as err:
+        for path, message, where in explain(err, parsed):
+            problems.append((path, message, where))
+            if len(path) >= 2 and path[0] == "facts" and isinstance(path[1], int):
+                bad_fields.setdefault(path[1], set()).add(path[2] if len(path) > 2 else None)
+    if frame is None:
+        # Facts that failed the schema are still checked, without their failing keys, so that one run
+        # reports every problem; a file with any problem never reaches a FactBase.
+        good = [(i, f if i not in bad_fields else {k: v for k, v in f.items()
+                                                   if k in FACT_FIELDS and k not in bad_fields[i]})
+                for i, f in enumerate(facts) if isinstance(f, dict) and None not in bad_fields.get(i, ())]
+        frame = records_frame([f for _, f in good], [i for i, _ in good])
+    lines = _fact_lines(text, len(facts), frame.index.to_numpy(), file)
+    return check_parsed(file, digest, parsed, found, bad_fields, frame, lines, problems)
+
+
+def check_parsed(file: str, digest: str, parsed: dict, found: list[Problem], bad_fields: dict[int, set],
+                  frame: pd.DataFrame, lines: np.ndarray,
+                  problems: list[tuple[tuple, str, str]] | None = None) -> FileResult:
+    """The checks after parsing, the same for both ways in: declarations, events, and the facts'
+    figures and dates (`frame`: one column per fact field, indexed by position in the list)."""
+    problems = problems if problems is not None else []
+    bad_events = {path[1] for path, _, _ in problems if len(path) >= 2 and path[0] == "events"}
+    sections = {name: parsed.get(name) for name in SECTIONS}
+
+    header = {k: parsed.get(k) for k in ("schema_version", "title", "description") if isinstance(parsed.get(k), str)}
+    includes = []
+    if isinstance(parsed.get("include"), list):
+        includes = [(p, ("include", i)) for i, p in enumerate(parsed["include"]) if isinstance(p, str)]
+
+    declarations: dict[str, dict[str, dict]] = {}
+    for name in DECLARATIONS:
+        section = sections[name] if isinstance(sections[name], dict) else {}
+        declarations[name] = {key: (value if isinstance(value, dict) else {}) for key, value in section.items()
+                              if isinstance(key, str)}
+        for key, value in declarations[name].items():
+            problems.extend(_check_declaration(name, key, value))
+
+    events = []
+    if isinstance(sections["events"], list):
+        for i, event in enumerate(sections["events"]):
+            if isinstance(event, dict) and i not in bad_events:
+                events.append((i, event))
+                if "date" in event:
+                    problems.extend(_date_problem(("events", i, "date"), event["date"]))
+
+    frame, fact_problems = normalise_facts(frame)
+    problems.extend(p for p in fact_problems if not _follows_from(p[0], bad_fields))
+    frame["file"] = file
+    frame["item"] = frame.index.to_numpy()
+    frame["line"] = lines
+    frame = frame.reset_index(drop=True)
+    frame = compact(frame)  # compact in the per-file cache, fast to factorize and merge
+    return FileResult(file, digest, header, includes, declarations, events, frame, problems, found,
+                      keys=tuple(k for k in parsed if isinstance(k, str)))
+
+
+_VALUE_FIELDS = {"value", "low", "high", "qualifier"}
+
+
+def _follows_from(path: tuple, bad_fields: dict[int, set]) -> bool:
+    """Whether a fact's problem only restates a schema error already reported for the same figure."""
+    bad = bad_fields.get(path[1], set())
+    name = path[2]
+    return bool(bad & (_VALUE_FIELDS if name in _VALUE_FIELDS else {name}))
+
+
+def _check_declaration(section: str, key: str, value: dict) -> list[tuple[tuple, str, str]]:
+    problems = []
+    for name in ("url", "archive_url"):
+        if isinstance(value.get(name), str) and not _is_web_address(value[name]):
+            problems.append(((section, key, name), f"{KIND_OF[section]} '{key}': {name} '{short(value[name])}' "
+                                                   "is not an http:// or https:// address", "value"))
+    for name in ("published", "accessed", "since"):
+        if name in value:
+            problems.extend(_date_problem((section, key, name), value[name], f"{KIND_OF[section]} '{key}': {name}"))
+    return problems
+
+
+def _date_problem(path: tuple, raw: object, what: str | None = None) -> list[tuple[tuple, str, str]]:
+    try:
+        parse_date(raw)
+    except ValueError_ as err:
+        return [(path, f"{what or path[-1]} {err}", "value")]
+    return []
+
+
+def _is_web_address(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url.strip())
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
+
+
+def _fact_lines(text: str, count: int, items: np.ndarray, file: str) -> np.ndarray:
+    """The line of each fact's list item, found by scanning the text rather than parsing it again."""
+    if not count:
+        return np.zeros(0, dtype="int64")
+    starts = _item_lines(text, "facts")
+    if starts is None or len(starts) != count:
+        try:
+            _, located, _ = parse_checked(text, file)
+        except YamlProblems:
+            return np.ones(len(items), dtype="int64")
+        return np.array([located.of_value(("facts", int(i)))[0] for i in items], dtype="int64")
+    return np.asarray(starts, dtype="int64")[items] if len(items) else np.zeros(0, dtype="int64")
+
+
+def _item_lines(text: str, section: str) -> np.ndarray | None:
+    """The line of each item of a top-level list, by looking at the first bytes of every line
+    (vectorised: a 100k-fact file has a million lines)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    data = np.frombuffer(raw + b"\n\n", dtype=np.uint8)  # padded: a line's next bytes can always be read
+    line_starts = np.concatenate(([0], np.flatnonzero(data[:len(raw)] == 10) + 1))
+    line_starts = line_starts[line_starts < len(raw)] if len(raw) else line_starts[:0]
+    first_bytes = data[line_starts]
+    # Top-level keys start with a letter or "_" in the first column; only those lines are read as text.
+    candidates = np.flatnonzero(((first_bytes | 32) >= 97) & ((first_bytes | 32) <= 122) | (first_bytes == 95))
+    keys = []
+    for line in candidates.tolist():
+        begin = int(line_starts[line])
+        match = _TOP_KEY.match(raw[begin:raw.find(b"\n", begin) % (len(raw) + 1)].decode("utf-8", "surrogatepass"))
+        if match:
+            keys.append((line, match.group(1)))
+    for n, (line, name) in enumerate(keys):
+        if name == section:
+            first_line, end_line = line, keys[n + 1][0] if n + 1 < len(keys) else len(line_starts)
+            break
+    else:
+        return None
+    # The list's own items are the "- " at the indentation of the first one (YAML requires it).
+    lines = np.arange(first_line + 1, end_line)
+    starts = line_starts[lines]
+    indent = np.zeros(len(lines), dtype=np.int64)
+    blank = np.ones(len(lines), dtype=bool)
+    for offset in range(129):  # deeper indentation goes the located way (see yamlfile)
+        blank &= data[np.minimum(starts + offset, len(data) - 1)] == 32
+        indent += blank
+        if not blank.any():
+            break
+    after = data[np.minimum(starts + indent, len(data) - 1)]
+    follows = data[np.minimum(starts + indent + 1, len(data) - 1)]
+    item = (after == 45) & ((follows == 32) | (follows == 10))  # "- " or a lone "-"
+    if not item.any():
+        return np.zeros(0, dtype=np.int64)
+    own = item & (indent == indent[np.argmax(item)])
+    return lines[own] + 1  # lines count from 1
+
+
