@@ -36,26 +36,47 @@ def generate(count: int, seed: int = 1) -> str:
     sources = [f"source-{i}" for i in range(1200)]  # one published a day from 1 March 2022
     lines = ["schema_version: 1", "title: Generated benchmark fact base", "sources:"]
     for i, source in enumerate(sources):
-        lines += [f"  {source}:", f"    title: Report {i}", "    kind: news",
-                  f"    published: {date(2022, 3, 1) + timedelta(days=i)}"]
+        lines += [
+            f"  {source}:",
+            f"    title: Report {i}",
+            "    kind: news",
+            f"    published: {date(2022, 3, 1) + timedelta(days=i)}",
+        ]
     lines.append("claimants:")
     for i, claimant in enumerate(claimants):
-        lines += [f"  {claimant}:", f"    name: Claimant {i}", "    kind: government",
-                  f"    party_to_conflict: {'true' if i % 5 == 0 else 'false'}"]
+        lines += [
+            f"  {claimant}:",
+            f"    name: Claimant {i}",
+            "    kind: government",
+            f"    party_to_conflict: {'true' if i % 5 == 0 else 'false'}",
+        ]
     lines.append("metrics:")
     metrics = []
     for i in range(40):
         metric = f"{CATEGORIES[i % 3]}-{i}"
         metrics.append(("cumulative", metric, "people"))
-        lines += [f"  {metric}:", f"    label: {CATEGORIES[i % 3].title()} on front {i}", "    unit: people",
-                  f"    category: {CATEGORIES[i % 3]}", "    aggregation: cumulative", "    since: 2022-02-24",
-                  f"    subject: Front {i}"]
+        lines += [
+            f"  {metric}:",
+            f"    label: {CATEGORIES[i % 3].title()} on front {i}",
+            "    unit: people",
+            f"    category: {CATEGORIES[i % 3]}",
+            "    aggregation: cumulative",
+            "    since: 2022-02-24",
+            f"    subject: Front {i}",
+        ]
     for i in range(20):
         for kind, aggregation in (("packages", "increment"), ("total", "cumulative"), ("left", "level")):
             metric = f"aid-{kind}-{i}"
             metrics.append((aggregation, metric, "USD"))
-            lines += [f"  {metric}:", f"    label: Aid {kind} from donor {i}", "    unit: USD", "    category: aid",
-                      f"    aggregation: {aggregation}", "    since: 2022-02", f"    subject: Donor {i}"]
+            lines += [
+                f"  {metric}:",
+                f"    label: Aid {kind} from donor {i}",
+                "    unit: USD",
+                "    category: aid",
+                f"    aggregation: {aggregation}",
+                "    since: 2022-02",
+                f"    subject: Donor {i}",
+            ]
     lines.append("facts:")
 
     start = date(2022, 3, 1)
@@ -96,15 +117,31 @@ def generate(count: int, seed: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fact(rng: random.Random, fact_id: str, metric: str, unit: str, value: float, day: date, claimant: str,
-          source: str, stage: str | None) -> list[str]:
+def _fact(
+    rng: random.Random,
+    fact_id: str,
+    metric: str,
+    unit: str,
+    value: float,
+    day: date,
+    claimant: str,
+    source: str,
+    stage: str | None,
+) -> list[str]:
     qualifier = rng.choices(("exact", "approximately", "at_least", "more_than"), (70, 20, 5, 5))[0]
     written = _written(rng, value, unit)
-    lines = [f"  - id: {fact_id}", f"    metric: {metric}", f"    value: {value}", f"    qualifier: {qualifier}",
-             f"    as_of: {day.isoformat()}", f"    claimant: {claimant}", f"    source: {source}"]
+    lines = [
+        f"  - id: {fact_id}",
+        f"    metric: {metric}",
+        f"    value: {value}",
+        f"    qualifier: {qualifier}",
+        f"    as_of: {day.isoformat()}",
+        f"    claimant: {claimant}",
+        f"    source: {source}",
+    ]
     if rng.random() < 0.9:
         words = rng.choice(("reported", "estimated", "put the figure at", "said"))
-        lines.append(f"    quote: \"The claimant {words} {written} on the day\"")
+        lines.append(f'    quote: "The claimant {words} {written} on the day"')
     if stage:
         lines.append(f"    stage: {stage}")
     return lines
@@ -114,8 +151,14 @@ def _written(rng: random.Random, value: float, unit: str) -> str:
     if rng.random() < 0.002:
         value += 1  # a quote that does not match its figure: the quote check should catch it
     if unit == "USD":
-        return rng.choice((f"${value / 1e9:g} billion", f"${value / 1e6:,.0f} million", f"{value / 1e9:g}bn dollars",
-                           f"US$ {value:,.0f}"))
+        return rng.choice(
+            (
+                f"${value / 1e9:g} billion",
+                f"${value / 1e6:,.0f} million",
+                f"{value / 1e9:g}bn dollars",
+                f"US$ {value:,.0f}",
+            )
+        )
     return rng.choice((f"{value:,.0f}", f"{value:.0f}", f"{value:,.0f} people", f"{value:,.0f}."))
 
 
@@ -175,12 +218,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load, warm (disk cache):          {warm:8.3f} s")
     print(f"find_conflicts:                   {conflicts_time:8.3f} s  ({len(conflicts)} groups)")
     print(f"run_checks:                       {checks_time:8.3f} s  ({len(findings)} findings)")
-    print(f"conflicts + checks:               {both_time:8.3f} s  (target < 1 s; "
-          f"{both_time / warm:.2f}x the warm load, {both_time / cold:.3f}x the cold load)")
-    print(f"conflicts + checks, CPU time:     {both_cpu:8.3f} s  (this process only; load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs during the run)")
-    print(f"conflicts as JSON-ready dicts:    {export_time:8.3f} s  (every member and sentence of the "
-          f"{len(conflicts)} groups: `factdash conflicts --format json`)")
+    print(
+        f"conflicts + checks:               {both_time:8.3f} s  (target < 1 s; "
+        f"{both_time / warm:.2f}x the warm load, {both_time / cold:.3f}x the cold load)"
+    )
+    print(
+        f"conflicts + checks, CPU time:     {both_cpu:8.3f} s  (this process only; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs during the run)"
+    )
+    print(
+        f"conflicts as JSON-ready dicts:    {export_time:8.3f} s  (every member and sentence of the "
+        f"{len(conflicts)} groups: `factdash conflicts --format json`)"
+    )
     return 0 if both_time < 1.0 else 1
 
 

@@ -57,8 +57,14 @@ from tests.serving import browser, free_port, serve  # noqa: E402
 
 APP = ROOT / "dashboard" / "app" / "main.py"
 MINIMAL = ROOT / "benchmarks" / "minimal_app.py"
-PAGES = ["views/overview.py", "views/compare.py", "views/timelines.py", "views/aid.py", "views/sources.py",
-         "views/quality.py"]
+PAGES = [
+    "views/overview.py",
+    "views/compare.py",
+    "views/timelines.py",
+    "views/aid.py",
+    "views/sources.py",
+    "views/quality.py",
+]
 RATIO_TARGET = 1.3
 RERUN_TARGET = 0.5
 TIMEOUT_MS = 120_000
@@ -100,6 +106,7 @@ MARK_ENTER = """() => document.addEventListener('keydown', event => {
 
 # ---- servers -----------------------------------------------------------------------------------
 
+
 def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -118,12 +125,33 @@ def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: 
 def minimal_server() -> Iterator[tuple[str, int]]:
     """`streamlit run benchmarks/minimal_app.py` with the flags `factdash serve` uses; yields (url, pid)."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(MINIMAL),
-               "--server.address", "127.0.0.1", "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
-               "--server.fileWatcherType", "none", "--global.developmentMode", "false",
-               "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(MINIMAL),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.enableXsrfProtection",
+        "true",
+        "--server.enableCORS",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--client.showErrorDetails",
+        "none",
+    ]
     log_path = Path(tempfile.gettempdir()) / f"factdash-minimal-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -151,8 +179,11 @@ def server_pid(url: str) -> int:
             arguments = (entry / "cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue
-        if parent == os.getpid() and b"--server.port" in arguments and \
-                arguments[arguments.index(b"--server.port") + 1] == port.encode():
+        if (
+            parent == os.getpid()
+            and b"--server.port" in arguments
+            and arguments[arguments.index(b"--server.port") + 1] == port.encode()
+        ):
             return int(entry.name)
     raise RuntimeError(f"no child process of this benchmark serves {url}")
 
@@ -164,6 +195,7 @@ def memory_mib(pid: int) -> tuple[float, float]:
 
 
 # ---- browser measurements ----------------------------------------------------------------------
+
 
 @contextmanager
 def fresh_page(chromium) -> Iterator:
@@ -240,10 +272,12 @@ def browser_part(repeat: int, scratch: Path) -> tuple[list[tuple], dict]:
             "overview": lambda: time_to(chromium, dash + "/", CARD_READY),
             "compare": lambda: time_to(chromium, dash + "/compare", CHART_READY),
             "minimal": lambda: time_to(chromium, mini + "/", CHART_READY),
-            "compare filter": lambda: time_filter_change(chromium, f"{dash}/compare?{compare_query}",
-                                                         "Claimant (who", COMPARE_ADD[1], labels[COMPARE_ADD[0]]),
-            "timelines filter": lambda: time_filter_change(chromium, dash + "/timelines", "Claimant (who",
-                                                           TIMELINES_ADD[1], labels[TIMELINES_ADD[0]]),
+            "compare filter": lambda: time_filter_change(
+                chromium, f"{dash}/compare?{compare_query}", "Claimant (who", COMPARE_ADD[1], labels[COMPARE_ADD[0]]
+            ),
+            "timelines filter": lambda: time_filter_change(
+                chromium, dash + "/timelines", "Claimant (who", TIMELINES_ADD[1], labels[TIMELINES_ADD[0]]
+            ),
             "minimal filter": lambda: time_filter_change(chromium, mini + "/", "Claimant", MINIMAL_ADD, MINIMAL_ADD),
         }
         # The first visit after a server starts pays for imports and the first load: not a median's business.
@@ -258,11 +292,21 @@ def browser_part(repeat: int, scratch: Path) -> tuple[list[tuple], dict]:
         memory["minimal app"] = memory_mib(mini_pid)
     medians = {name: statistics.median(times) for name, times in results.items()}
     rows = [
-        ("first content, Overview (no chart there:", medians["overview"], medians["minimal"], first_visit["overview"],
-         first_visit["minimal"]),
+        (
+            "first content, Overview (no chart there:",
+            medians["overview"],
+            medians["minimal"],
+            first_visit["overview"],
+            first_visit["minimal"],
+        ),
         ("  first disagreement card)", None, None, None, None),
-        ("first chart, Compare", medians["compare"], medians["minimal"], first_visit["compare"],
-         first_visit["minimal"]),
+        (
+            "first chart, Compare",
+            medians["compare"],
+            medians["minimal"],
+            first_visit["compare"],
+            first_visit["minimal"],
+        ),
         ("filter change -> new chart, Compare", medians["compare filter"], medians["minimal filter"], None, None),
         ("filter change -> new chart, Timelines", medians["timelines filter"], medians["minimal filter"], None, None),
     ]
@@ -271,11 +315,15 @@ def browser_part(repeat: int, scratch: Path) -> tuple[list[tuple], dict]:
 
 
 def print_browser(rows: list[tuple], extra: dict, repeat: int) -> None:
-    print(f"\nBrowser: default facts.yaml ({extra['summary']}) against benchmarks/minimal_app.py; headless Chromium,"
-          f" fresh context per run, HTTP cache off; median of {repeat} runs, ms from navigation start (or from the "
-          "Enter that picks a claimant)")
-    print(f"{'measurement':<42} {'dashboard':>10} {'minimal':>9} {'ratio':>7} {'target':>8}  "
-          f"{'1st visit: dash / minimal':>26}")
+    print(
+        f"\nBrowser: default facts.yaml ({extra['summary']}) against benchmarks/minimal_app.py; headless Chromium,"
+        f" fresh context per run, HTTP cache off; median of {repeat} runs, ms from navigation start (or from the "
+        "Enter that picks a claimant)"
+    )
+    print(
+        f"{'measurement':<42} {'dashboard':>10} {'minimal':>9} {'ratio':>7} {'target':>8}  "
+        f"{'1st visit: dash / minimal':>26}"
+    )
     for name, dash, mini, dash_first, mini_first in rows:
         if dash is None:
             print(name)
@@ -283,18 +331,27 @@ def print_browser(rows: list[tuple], extra: dict, repeat: int) -> None:
         ratio = dash / mini
         verdict = "ok" if ratio <= RATIO_TARGET else "MISSED"
         first = f"{dash_first:>12.0f} / {mini_first:>7.0f}" if dash_first is not None else ""
-        print(f"{name:<42} {dash:>10.0f} {mini:>9.0f} {ratio:>6.2f}x {'<=' + str(RATIO_TARGET) + 'x':>7} "
-              f"{verdict:<6} {first}")
-    print("  filter changes: Compare starts at ?claimant=" + "&claimant=".join(COMPARE_START) + f" (labels) and gains"
-          f" '{COMPARE_ADD[0]}'; Timelines starts unfiltered and gains '{TIMELINES_ADD[0]}'; the minimal app starts "
-          f"with all 5 series and gains '{MINIMAL_ADD}'")
-    print("  range (min-max) per measurement: " + ", ".join(f"{n} {lo:.0f}-{hi:.0f}" for n, (lo, hi)
-                                                           in extra["spread"].items()))
-    print("  server memory after the runs: " + ", ".join(f"{n} VmRSS {rss:.0f} MiB (peak {hwm:.0f})"
-                                                          for n, (rss, hwm) in extra["memory"].items()))
+        print(
+            f"{name:<42} {dash:>10.0f} {mini:>9.0f} {ratio:>6.2f}x {'<=' + str(RATIO_TARGET) + 'x':>7} "
+            f"{verdict:<6} {first}"
+        )
+    print(
+        "  filter changes: Compare starts at ?claimant=" + "&claimant=".join(COMPARE_START) + f" (labels) and gains"
+        f" '{COMPARE_ADD[0]}'; Timelines starts unfiltered and gains '{TIMELINES_ADD[0]}'; the minimal app starts "
+        f"with all 5 series and gains '{MINIMAL_ADD}'"
+    )
+    print(
+        "  range (min-max) per measurement: "
+        + ", ".join(f"{n} {lo:.0f}-{hi:.0f}" for n, (lo, hi) in extra["spread"].items())
+    )
+    print(
+        "  server memory after the runs: "
+        + ", ".join(f"{n} VmRSS {rss:.0f} MiB (peak {hwm:.0f})" for n, (rss, hwm) in extra["memory"].items())
+    )
 
 
 # ---- server-side reruns ------------------------------------------------------------------------
+
 
 def timed(function: Callable[[], object]) -> float:
     started = time.perf_counter()
@@ -346,8 +403,11 @@ def top_costs(stats: pstats.Stats, limit: int = 14) -> str:
     stats.stream = out
     stats.sort_stats("cumulative").print_stats(rf"{ROOT}/(dashboard|charts)/", limit)
     stats.sort_stats("tottime").print_stats(limit)
-    lines = [line for line in out.getvalue().splitlines()
-             if line.strip() and not line.lstrip().startswith(("Ordered by", "List reduced"))]
+    lines = [
+        line
+        for line in out.getvalue().splitlines()
+        if line.strip() and not line.lstrip().startswith(("Ordered by", "List reduced"))
+    ]
     return "\n".join(line.replace(str(ROOT) + "/", "").replace(sys.prefix + "/", "") for line in lines)
 
 
@@ -366,10 +426,12 @@ def server_part(size: int, repeat: int, scratch: Path) -> tuple[list[str], list[
         first_load = timed(at.run)
         check(at, "first run")
         facts = at.sidebar.caption[0].value.split(" of ")[1].split()[0]
-        lines.append(f"first run (Overview; {facts} facts loaded in the script thread, empty disk cache): "
-                     f"{first_load:.2f} s")
-        lines.append(f"{'page':<12} {'first view':>11} {'rerun':>8} {'(CPU)':>8} {'after filter':>13} {'(CPU)':>8}"
-                     f" {'target':>8}")
+        lines.append(
+            f"first run (Overview; {facts} facts loaded in the script thread, empty disk cache): {first_load:.2f} s"
+        )
+        lines.append(
+            f"{'page':<12} {'first view':>11} {'rerun':>8} {'(CPU)':>8} {'after filter':>13} {'(CPU)':>8} {'target':>8}"
+        )
         for page in PAGES:
             at.switch_page(page)
             first = timed(at.run)
@@ -387,17 +449,22 @@ def server_part(size: int, repeat: int, scratch: Path) -> tuple[list[str], list[
             worst = max(rerun, change)
             name = page.removeprefix("views/").removesuffix(".py")
             verdict = "ok" if worst < RERUN_TARGET else "MISSED"
-            lines.append(f"{name:<12} {first:>10.3f}s {rerun:>7.3f}s {rerun_cpu:>7.3f}s {change:>12.3f}s "
-                         f"{change_cpu:>7.3f}s {'<' + str(RERUN_TARGET):>7}s {verdict}")
+            lines.append(
+                f"{name:<12} {first:>10.3f}s {rerun:>7.3f}s {rerun_cpu:>7.3f}s {change:>12.3f}s "
+                f"{change_cpu:>7.3f}s {'<' + str(RERUN_TARGET):>7}s {verdict}"
+            )
             if worst >= RERUN_TARGET:
                 stats = profile_threads(at.run)
-                profiles.append(f"--- {page}: one rerun under cProfile (times inflated by profiling) ---\n"
-                                + top_costs(stats))
+                profiles.append(
+                    f"--- {page}: one rerun under cProfile (times inflated by profiling) ---\n" + top_costs(stats)
+                )
         baseline = AppTest.from_file(str(MINIMAL), default_timeout=60)
         baseline.run()
         minimal = [timed_cpu(baseline.run) for _ in range(repeat)]
-        lines.append(f"{'minimal app':<12} {'':>11} {statistics.median(w for w, _ in minimal):>7.3f}s "
-                     f"{statistics.median(c for _, c in minimal):>7.3f}s   (what AppTest itself costs per rerun)")
+        lines.append(
+            f"{'minimal app':<12} {'':>11} {statistics.median(w for w, _ in minimal):>7.3f}s "
+            f"{statistics.median(c for _, c in minimal):>7.3f}s   (what AppTest itself costs per rerun)"
+        )
     finally:
         for name, value in previous.items():
             if value is None:
@@ -412,8 +479,10 @@ def large_in_browser(top: Path, scratch: Path) -> list[str]:
     once with a disk-cache folder of its own, empty at start (`factdash serve` fills it before Streamlit
     starts), once with the one the AppTest runs filled."""
     lines = []
-    caches = ((scratch / "serve-large-cache", "own empty disk-cache folder"),
-              (scratch / "apptest-cache", "disk cache the AppTest runs filled"))
+    caches = (
+        (scratch / "serve-large-cache", "own empty disk-cache folder"),
+        (scratch / "apptest-cache", "disk cache the AppTest runs filled"),
+    )
     for cache, how in caches:
         started = time.perf_counter()
         with serve(top, env={"FACTDASH_CACHE_DIR": str(cache)}, timeout=300) as url:
@@ -424,10 +493,12 @@ def large_in_browser(top: Path, scratch: Path) -> list[str]:
                 overview = time_to(chromium, url + "/", CARD_READY, quiet=True)
                 compare = time_to(chromium, url + "/compare", CHART_READY, quiet=True)
             rss, peak = memory_mib(pid)
-        lines.append(f"real server, {how}: starts in {startup:.1f} s (until /_stcore/health "
-                     f"answers), first visit Overview {overview / 1000:.2f} s, then Compare "
-                     f"{compare / 1000:.2f} s to the first chart; VmRSS {idle:.0f} MiB at start, {rss:.0f} MiB after "
-                     f"(peak VmHWM {peak:.0f} MiB since the exec into Streamlit)")
+        lines.append(
+            f"real server, {how}: starts in {startup:.1f} s (until /_stcore/health "
+            f"answers), first visit Overview {overview / 1000:.2f} s, then Compare "
+            f"{compare / 1000:.2f} s to the first chart; VmRSS {idle:.0f} MiB at start, {rss:.0f} MiB after "
+            f"(peak VmHWM {peak:.0f} MiB since the exec into Streamlit)"
+        )
     return lines
 
 
@@ -444,18 +515,25 @@ def main() -> None:
         print_browser(rows, extra, args.repeat)
         print(f"  machine after the browser runs: {load_average()}", flush=True)
         if args.large:
-            print(f"\nServer side: dashboard/app/main.py under streamlit.testing.v1.AppTest, generated fact base of "
-                  f"{args.large:,} facts; median of {args.repeat} reruns per page; after filter = rerun after "
-                  "switching the Claimants radio (everyone <-> third parties)", flush=True)
+            print(
+                f"\nServer side: dashboard/app/main.py under streamlit.testing.v1.AppTest, generated fact base of "
+                f"{args.large:,} facts; median of {args.repeat} reruns per page; after filter = rerun after "
+                "switching the Claimants radio (everyone <-> third parties)",
+                flush=True,
+            )
             lines, profiles = server_part(args.large, args.repeat, scratch)
             print("\n".join(lines), flush=True)
-            print(f"  machine after the reruns: {load_average()}; wall times above 1x CPU mean waiting for a core",
-                  flush=True)
+            print(
+                f"  machine after the reruns: {load_average()}; wall times above 1x CPU mean waiting for a core",
+                flush=True,
+            )
             print("\n".join(large_in_browser(scratch / "large" / "facts.yaml", scratch)), flush=True)
             for profile in profiles:
                 print("\n" + profile)
-    print(f"\ntargets: dashboard <= {RATIO_TARGET}x the minimal app in the browser (default fact base); "
-          f"reruns < {RERUN_TARGET} s with {args.large:,} facts. Total time {time.perf_counter() - started:.0f} s")
+    print(
+        f"\ntargets: dashboard <= {RATIO_TARGET}x the minimal app in the browser (default fact base); "
+        f"reruns < {RERUN_TARGET} s with {args.large:,} facts. Total time {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

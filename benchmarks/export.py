@@ -62,8 +62,11 @@ def main() -> int:
     building = (time.perf_counter() - started) / len(charts)
     jobs = [(spec, fmt) for spec in specs for fmt in formats]
     size = {"width": WIDTH, "scale": SCALE}
-    print(f"{args.facts}: {len(base.facts):,} facts, {len(charts)} charts, {len(jobs)} images "
-          f"({', '.join(formats)}); building a chart's figure: {building:.3f} s", flush=True)
+    print(
+        f"{args.facts}: {len(base.facts):,} facts, {len(charts)} charts, {len(jobs)} images "
+        f"({', '.join(formats)}); building a chart's figure: {building:.3f} s",
+        flush=True,
+    )
 
     plain = []
     # A one-shot Chromium says "{bye}" as it closes, which choreographer logs as a JSON error: noise.
@@ -87,7 +90,7 @@ def main() -> int:
 
     began = time.perf_counter()
     for start in range(0, len(jobs), BATCH):
-        images.render_many([(spec, fmt, size) for spec, fmt in jobs[start:start + BATCH]])
+        images.render_many([(spec, fmt, size) for spec, fmt in jobs[start : start + BATCH]])
     batched = (time.perf_counter() - began) / len(jobs)
 
     began = time.perf_counter()
@@ -97,16 +100,20 @@ def main() -> int:
 
     session, session_mean = statistics.median(one_by_one), statistics.fmean(one_by_one)
     baseline = statistics.median(plain) if plain else float("nan")
-    print(f"first image (starts Chromium, {images.TABS} tab{'s' if images.TABS > 1 else ''}): {first:.3f} s; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"first image (starts Chromium, {images.TABS} tab{'s' if images.TABS > 1 else ''}): {first:.3f} s; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     print(f"{'per image':<38} {'median':>8} {'mean':>8}")
     print(f"{'session, one by one':<38} {session:>7.3f}s {session_mean:>7.3f}s")
     print(f"{'session, batches of ' + str(BATCH):<38} {'':>8} {batched:>7.3f}s")
     print(f"{'export end to end (figures included)':<38} {'':>8} {end_to_end:>7.3f}s")
     print(f"{'plain write_image (' + str(len(plain)) + ' images)':<38} {baseline:>7.3f}s")
     print(f"ratio plain / session (medians): {baseline / session:.1f}x")
-    print(f"target: at most {TARGET} s per image after the first (median, one by one): "
-          f"{'met' if session <= TARGET else 'NOT met'} ({session:.3f} s)")
+    print(
+        f"target: at most {TARGET} s per image after the first (median, one by one): "
+        f"{'met' if session <= TARGET else 'NOT met'} ({session:.3f} s)"
+    )
     return 0
 
 

@@ -11,11 +11,13 @@ import streamlit as st
 SERIES = [f"Claimant {letter}" for letter in "ABCDE"]
 POINTS = 20
 
-frame = pd.DataFrame({
-    "claimant": [name for name in SERIES for _ in range(POINTS)],
-    "as_of": list(pd.date_range("2024-01-01", periods=POINTS, freq="MS")) * len(SERIES),
-    "value": [100 * (s + 1) + 10 * p for s in range(len(SERIES)) for p in range(POINTS)],
-})
+frame = pd.DataFrame(
+    {
+        "claimant": [name for name in SERIES for _ in range(POINTS)],
+        "as_of": list(pd.date_range("2024-01-01", periods=POINTS, freq="MS")) * len(SERIES),
+        "value": [100 * (s + 1) + 10 * p for s in range(len(SERIES)) for p in range(POINTS)],
+    }
+)
 
 st.title("Minimal app")
 with st.sidebar:

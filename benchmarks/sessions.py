@@ -51,14 +51,21 @@ def main() -> int:
     print(line(f"{args.sessions} readers: the {many['browsers']} in Chromium", report.latencies))
     print(line(f"{args.sessions} readers: the {many['readers']} protocol readers", report.reader_latencies))
     runs = report.reader_runs + report.actions
-    print(f"server CPU per run with {args.sessions} readers: {many['server_cpu'] / max(1, runs / 2):.3f} s "
-          f"(round 1: {many['server_cpu']:.0f} s for about {runs // 2} runs)")
+    print(
+        f"server CPU per run with {args.sessions} readers: {many['server_cpu'] / max(1, runs / 2):.3f} s "
+        f"(round 1: {many['server_cpu']:.0f} s for about {runs // 2} runs)"
+    )
     measured = report.latencies or report.reader_latencies
     p95 = percentile(measured, 0.95)
-    print(f"ratio p95, {args.sessions} readers / 1 reader (Chromium): "
-          f"{p95 / percentile(base, 0.95):.1f}x" if report.latencies else "")
-    print(f"target: p95 under {P95_LIMIT} s with {args.sessions} readers, in Chromium: "
-          f"{'met' if p95 < P95_LIMIT else 'MISSED'}")
+    print(
+        f"ratio p95, {args.sessions} readers / 1 reader (Chromium): {p95 / percentile(base, 0.95):.1f}x"
+        if report.latencies
+        else ""
+    )
+    print(
+        f"target: p95 under {P95_LIMIT} s with {args.sessions} readers, in Chromium: "
+        f"{'met' if p95 < P95_LIMIT else 'MISSED'}"
+    )
     problems = report.problems + alone["report"].problems
     for problem in problems[:10]:
         print("problem:", problem)

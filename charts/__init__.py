@@ -6,7 +6,6 @@ everything taken from the data, and has transparent backgrounds for light and da
 
 from charts.aid import aid_figure
 from charts.compare import compare_figure
-from charts.format import format_date, format_value
 from charts.palette import PALETTE, STAGE_COLORS, claimant_colors, color_for
 from charts.provenance import add_caption, hover_text, hover_texts, sources_caption
 from charts.timeline import downsample, timeline_figure, timeline_panels
@@ -18,7 +17,18 @@ CHARTS = {
 }
 
 __all__ = [
-    "CHARTS", "PALETTE", "STAGE_COLORS", "add_caption", "aid_figure", "claimant_colors", "color_for",
-    "compare_figure", "downsample", "format_date", "format_value", "hover_text", "hover_texts",
-    "sources_caption", "timeline_figure", "timeline_panels",
+    "CHARTS",
+    "PALETTE",
+    "STAGE_COLORS",
+    "add_caption",
+    "aid_figure",
+    "claimant_colors",
+    "color_for",
+    "compare_figure",
+    "downsample",
+    "hover_text",
+    "hover_texts",
+    "sources_caption",
+    "timeline_figure",
+    "timeline_panels",
 ]

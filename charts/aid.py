@@ -10,22 +10,37 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.arguments import distinct, require_frame
-from charts.format import axis_title, format_value, is_money, present, shorten, tick_prefix
-from charts.layout import finish
+from charts.layout import axis_title, finish, shorten, tick_prefix
 from charts.marks import key_traces, series_traces, value_span
 from charts.palette import STAGE_COLORS, STAGE_PATTERNS, STAGES, check_colors, color_for
 from charts.provenance import escape, hover_text
+from dashboard.factbase.wording import format_value, is_money, present
 
-COLUMNS = ("fact_id", "metric", "metric_label", "unit", "aggregation", "claimant", "claimant_name",
-           "party_to_conflict", "as_of", "value", "low", "high", "central", "qualifier", "interval_low",
-           "interval_high", "stage")
+COLUMNS = (
+    "fact_id",
+    "metric",
+    "metric_label",
+    "unit",
+    "aggregation",
+    "claimant",
+    "claimant_name",
+    "party_to_conflict",
+    "as_of",
+    "value",
+    "low",
+    "high",
+    "central",
+    "qualifier",
+    "interval_low",
+    "interval_high",
+    "stage",
+)
 AGGREGATIONS = ("increment", "cumulative", "level")
 LEGEND_NAME = 48  # characters of a legend entry; the hover has the names whole
 GROUPS = {"increment": "Packages (by stage)", "cumulative": "Running totals", "level": "Levels"}
 
 
-def aid_figure(facts: pd.DataFrame, *, title: str | None = None,
-               colors: Mapping[str, str] | None = None) -> go.Figure:
+def aid_figure(facts: pd.DataFrame, *, title: str | None = None, colors: Mapping[str, str] | None = None) -> go.Figure:
     """Each package (aggregation increment) becomes a bar at its as_of date, coloured and hatched by
     stage; each claimant's running total (cumulative) of a metric becomes a step line, and each
     level (such as drawdown authority left) a dotted line of markers.
@@ -38,22 +53,30 @@ def aid_figure(facts: pd.DataFrame, *, title: str | None = None,
     colors = check_colors(colors, "aid_figure")
     units = distinct(facts, "unit")
     if len(units) != 1:
-        raise ValueError(f"aid_figure draws one currency; the facts mix {', '.join(units)}: filter them to one "
-                         f"unit first (e.g. facts[facts['unit'] == '{units[0]}'])" if units else
-                         "aid_figure: the facts have no unit; expected one currency such as USD")
+        raise ValueError(
+            f"aid_figure draws one currency; the facts mix {', '.join(units)}: filter them to one "
+            f"unit first (e.g. facts[facts['unit'] == '{units[0]}'])"
+            if units
+            else "aid_figure: the facts have no unit; expected one currency such as USD"
+        )
     unit = units[0]
     if not is_money(unit):
         raise ValueError(f"aid_figure draws money; unit '{unit}' is not a currency (expected e.g. USD, EUR, GBP)")
     unknown = sorted({str(a) for a in facts["aggregation"]} - set(AGGREGATIONS))
     if unknown:
         metrics = distinct(facts[~facts["aggregation"].isin(AGGREGATIONS)], "metric")
-        raise ValueError(f"aid_figure: aggregation must be one of {', '.join(AGGREGATIONS)}; got "
-                         f"{', '.join(unknown)} (metrics: {', '.join(metrics)})")
+        raise ValueError(
+            f"aid_figure: aggregation must be one of {', '.join(AGGREGATIONS)}; got "
+            f"{', '.join(unknown)} (metrics: {', '.join(metrics)})"
+        )
     flows = facts[facts["aggregation"] == "increment"]
     stocks = facts[facts["aggregation"] != "increment"]
     panels = [p for p in (stocks, flows) if len(p)]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.55, 0.45]) \
-        if len(panels) == 2 else go.Figure()
+    fig = (
+        make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.55, 0.45])
+        if len(panels) == 2
+        else go.Figure()
+    )
     stock_row, flow_row = (1, 2) if len(panels) == 2 else (None, None)
     fact_ids = _add_stocks(fig, stocks, stock_row, colors) + _add_flows(fig, flows, flow_row, unit)
     for trace in key_traces(stocks) if len(stocks) else []:  # the shapes of the markers; bars say it in words
@@ -62,9 +85,14 @@ def aid_figure(facts: pd.DataFrame, *, title: str | None = None,
     fig.update_xaxes(type="date")
     fig.update_layout(barmode="group", height=620 if len(panels) == 2 else 460)
     labels = distinct(facts, "metric_label")
-    return finish(fig, chart="aid", fact_ids=fact_ids, legend_title="",
-                  title=title if title is not None else (" / ".join(labels) if len(labels) <= 2 else "Military aid"),
-                  unit=unit)
+    return finish(
+        fig,
+        chart="aid",
+        fact_ids=fact_ids,
+        legend_title="",
+        title=title if title is not None else (" / ".join(labels) if len(labels) <= 2 else "Military aid"),
+        unit=unit,
+    )
 
 
 def _add_stocks(fig: go.Figure, stocks: pd.DataFrame, row: int | None, colors: Mapping[str, str] | None) -> list[str]:
@@ -79,9 +107,17 @@ def _add_stocks(fig: go.Figure, stocks: pd.DataFrame, row: int | None, colors: M
         who = shorten(str(first["claimant_name"]) if present(first["claimant_name"]) else claimant, 24)
         name = shorten(f"{who} — {first['metric_label']}", LEGEND_NAME)
         cumulative = aggregation == "cumulative"
-        traces = series_traces(points, name=escape(name), color=color_for(claimant, colors), group=aggregation,
-                               showlegend=True, log=False, span=span, line_shape="hv" if cumulative else "linear",
-                               dash="solid" if cumulative else "dot")
+        traces = series_traces(
+            points,
+            name=escape(name),
+            color=color_for(claimant, colors),
+            group=aggregation,
+            showlegend=True,
+            log=False,
+            span=span,
+            line_shape="hv" if cumulative else "linear",
+            dash="solid" if cumulative else "dot",
+        )
         if aggregation not in titled:
             traces[0].legendgrouptitle = {"text": GROUPS[aggregation]}
             titled.add(aggregation)
@@ -108,15 +144,34 @@ def _add_flows(fig: go.Figure, flows: pd.DataFrame, row: int | None, unit: str) 
         metric, name = str(key[0]), str(key[1])
         bars = [_bar(group, unit) for _, group in reports.groupby("as_of", sort=True)]
         label = name if len(metrics) == 1 else shorten(f"{name} · {reports['metric_label'].iloc[0]}", LEGEND_NAME)
-        fig.add_trace(go.Bar(
-            x=[b["x"] for b in bars], y=[b["y"] for b in bars], name=escape(label), legendgroup="increment",
-            offsetgroup=str(metric), showlegend=True, width=width, text=[b["text"] for b in bars],
-            textposition="outside", constraintext="none", cliponaxis=False,
-            marker={"color": STAGE_COLORS[name], "pattern": {"shape": STAGE_PATTERNS[name]}},
-            error_y={"type": "data", "symmetric": False, "array": [b["plus"] for b in bars],
-                     "arrayminus": [b["minus"] for b in bars], "visible": any(b["plus"] or b["minus"] for b in bars)},
-            hovertext=[b["hover"] for b in bars], hoverinfo="text", customdata=[b["ids"] for b in bars],
-        ), row=row, col=1 if row else None)
+        fig.add_trace(
+            go.Bar(
+                x=[b["x"] for b in bars],
+                y=[b["y"] for b in bars],
+                name=escape(label),
+                legendgroup="increment",
+                offsetgroup=str(metric),
+                showlegend=True,
+                width=width,
+                text=[b["text"] for b in bars],
+                textposition="outside",
+                constraintext="none",
+                cliponaxis=False,
+                marker={"color": STAGE_COLORS[name], "pattern": {"shape": STAGE_PATTERNS[name]}},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [b["plus"] for b in bars],
+                    "arrayminus": [b["minus"] for b in bars],
+                    "visible": any(b["plus"] or b["minus"] for b in bars),
+                },
+                hovertext=[b["hover"] for b in bars],
+                hoverinfo="text",
+                customdata=[b["ids"] for b in bars],
+            ),
+            row=row,
+            col=1 if row else None,
+        )
         fact_ids += reports["fact_id"].astype(str).tolist()
     first = next((t for t in fig.data if t.type == "bar"), None)
     if first is not None:
@@ -147,11 +202,17 @@ def _bar(reports: pd.DataFrame, unit: str) -> dict:
         text += f" ({len(reports)} reports)"
         hover += f"<br><br><b>Also reported ({len(others)}):</b><br>" + "<br>".join(
             escape(f"{_outlet(r)}: {format_value(r['value'], unit, r['qualifier'], r['low'], r['high'])}")
-            for r in others.to_dict("records"))
-    return {"x": top["as_of"], "y": y, "text": escape(text), "hover": hover,
-            "plus": float(highs.max() - y) if len(highs) and highs.max() > y else 0.0,
-            "minus": float(y - np.nanmin(lows)) if np.isfinite(lows).any() and np.nanmin(lows) < y else 0.0,
-            "ids": ",".join(reports["fact_id"].astype(str))}
+            for r in others.to_dict("records")
+        )
+    return {
+        "x": top["as_of"],
+        "y": y,
+        "text": escape(text),
+        "hover": hover,
+        "plus": float(highs.max() - y) if len(highs) and highs.max() > y else 0.0,
+        "minus": float(y - np.nanmin(lows)) if np.isfinite(lows).any() and np.nanmin(lows) < y else 0.0,
+        "ids": ",".join(reports["fact_id"].astype(str)),
+    }
 
 
 def _outlet(report: Mapping) -> str:

@@ -10,12 +10,15 @@ import pandas as pd
 def require_frame(frame: object, columns: Iterable[str], who: str, *, empty_ok: bool = False) -> pd.DataFrame:
     """`frame` itself, once it is a DataFrame holding `columns` (and rows, unless `empty_ok`)."""
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{who} expects a pandas DataFrame of facts (rows of FactBase.facts), "
-                        f"got {type(frame).__name__}")
+        raise TypeError(
+            f"{who} expects a pandas DataFrame of facts (rows of FactBase.facts), got {type(frame).__name__}"
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{who} needs the column(s) {', '.join(missing)}; the frame has: "
-                         f"{', '.join(map(str, frame.columns)) or 'no columns'}")
+        raise ValueError(
+            f"{who} needs the column(s) {', '.join(missing)}; the frame has: "
+            f"{', '.join(map(str, frame.columns)) or 'no columns'}"
+        )
     if frame.empty and not empty_ok:
         raise ValueError(f"{who} needs at least one fact; got an empty frame")
     return frame

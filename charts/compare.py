@@ -11,19 +11,37 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.arguments import require_frame, require_one
-from charts.format import axis_title, format_date, format_number, format_ratio, format_value, present, tick_prefix
-from charts.layout import finish
+from charts.layout import axis_title, finish, tick_prefix
 from charts.marks import bounds, key_traces, parties, symbols
 from charts.palette import check_colors, color_for
 from charts.provenance import escape, hover_text
+from dashboard.factbase.wording import format_date, format_number, format_ratio, format_value, present
 
-COLUMNS = ("fact_id", "claimant", "claimant_name", "party_to_conflict", "unit", "value", "low", "high", "central",
-           "qualifier", "interval_low", "interval_high")
+COLUMNS = (
+    "fact_id",
+    "claimant",
+    "claimant_name",
+    "party_to_conflict",
+    "unit",
+    "value",
+    "low",
+    "high",
+    "central",
+    "qualifier",
+    "interval_low",
+    "interval_high",
+)
 LABEL_WRAP = 28
 
 
-def compare_figure(members: pd.DataFrame, *, title: str | None = None, ratio: float | None = None,
-                   colors: Mapping[str, str] | None = None, log: bool = False) -> go.Figure:
+def compare_figure(
+    members: pd.DataFrame,
+    *,
+    title: str | None = None,
+    ratio: float | None = None,
+    colors: Mapping[str, str] | None = None,
+    log: bool = False,
+) -> go.Figure:
     """Each fact becomes one row (its claimant on the y axis) with its figure on a shared x axis.
 
     An exact value is a solid marker; a range is a bar from low to high with markers at both
@@ -49,32 +67,53 @@ def compare_figure(members: pd.DataFrame, *, title: str | None = None, ratio: fl
         group = str(row["claimant"])
         ranged = present(row["low"]) and present(row["high"])
         if row["qualifier"] == "approximately":
-            fig.add_trace(_bar(row["interval_low"], row["interval_high"], labels[i], color, 0.18, 0.6,
-                               "about ±10%", group, hover))
+            fig.add_trace(
+                _bar(row["interval_low"], row["interval_high"], labels[i], color, 0.18, 0.6, "about ±10%", group, hover)
+            )
         if ranged:
             fig.add_trace(_bar(row["low"], row["high"], labels[i], color, 0.45, 0.3, "range", group, hover))
         xs = [row["low"], row["high"]] if ranged and not present(row["value"]) else [row["central"]]
         text = format_value(row["value"], unit, row["qualifier"], row["low"], row["high"])
-        fig.add_trace(go.Scatter(
-            x=xs, y=[labels[i]] * len(xs), mode="markers+text", name=escape(_name(row)),
-            legendgroup=group, showlegend=False, text=[""] * (len(xs) - 1) + [escape(text)],
-            textposition="top center", hovertext=[hover] * len(xs), hoverinfo="text",
-            customdata=[row["fact_id"]] * len(xs), cliponaxis=False,
-            marker={"symbol": symbol[i], "color": color, "size": 14, "line": {"color": color, "width": 2}},
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[labels[i]] * len(xs),
+                mode="markers+text",
+                name=escape(_name(row)),
+                legendgroup=group,
+                showlegend=False,
+                text=[""] * (len(xs) - 1) + [escape(text)],
+                textposition="top center",
+                hovertext=[hover] * len(xs),
+                hoverinfo="text",
+                customdata=[row["fact_id"]] * len(xs),
+                cliponaxis=False,
+                marker={"symbol": symbol[i], "color": color, "size": 14, "line": {"color": color, "width": 2}},
+            )
+        )
         if up[i] or down[i]:
             _open_end(fig, row["central"], labels[i], right if up[i] else left, color, up[i], log, hover)
     for trace in key_traces(rows, open_ended=False, title=None):  # arrows and "or more" explain themselves
         fig.add_trace(trace)
     _annotate_ratio(fig, rows, unit, ratio)
-    fig.update_xaxes(title={"text": escape(axis_title(unit))}, type="log" if log else "linear",
-                     range=[_axis(left, log), _axis(right, log)], tickprefix=tick_prefix(unit))
+    fig.update_xaxes(
+        title={"text": escape(axis_title(unit))},
+        type="log" if log else "linear",
+        range=[_axis(left, log), _axis(right, log)],
+        tickprefix=tick_prefix(unit),
+    )
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
     fig.update_layout(barmode="overlay", height=max(320, 150 + 80 * len(rows)))
     label = rows["metric_label"].dropna() if "metric_label" in rows else pd.Series(dtype=object)
-    return finish(fig, chart="compare", fact_ids=rows["fact_id"], legend_title="Key",
-                  title=title if title is not None else (label.iloc[0] if len(label) else "Compared figures"),
-                  unit=unit, parties=int(parties(rows).sum()))
+    return finish(
+        fig,
+        chart="compare",
+        fact_ids=rows["fact_id"],
+        legend_title="Key",
+        title=title if title is not None else (label.iloc[0] if len(label) else "Compared figures"),
+        unit=unit,
+        parties=int(parties(rows).sum()),
+    )
 
 
 def row_labels(rows: pd.DataFrame) -> list[str]:
@@ -116,27 +155,65 @@ def _axis(x: float, log: bool) -> float:
     return math.log10(x) if log else x
 
 
-def _bar(low: float, high: float, label: str, color: str, opacity: float, width: float, name: str, group: str,
-         hover: str) -> go.Bar:
-    return go.Bar(x=[high - low], base=[low], y=[label], orientation="h", width=width, name=name,
-                  legendgroup=group, showlegend=False, opacity=opacity, marker={"color": color, "line": {"width": 0}},
-                  hovertext=[hover], hoverinfo="text")
+def _bar(
+    low: float, high: float, label: str, color: str, opacity: float, width: float, name: str, group: str, hover: str
+) -> go.Bar:
+    return go.Bar(
+        x=[high - low],
+        base=[low],
+        y=[label],
+        orientation="h",
+        width=width,
+        name=name,
+        legendgroup=group,
+        showlegend=False,
+        opacity=opacity,
+        marker={"color": color, "line": {"width": 0}},
+        hovertext=[hover],
+        hoverinfo="text",
+    )
 
 
-def _open_end(fig: go.Figure, bound: float, label: str, edge: float, color: str, up: bool, log: bool,
-              hover: str) -> None:
+def _open_end(
+    fig: go.Figure, bound: float, label: str, edge: float, color: str, up: bool, log: bool, hover: str
+) -> None:
     """An arrow from the bound to the edge of the axis, and the words "or more" / "or less" at its head."""
     if log and bound <= 0:
         return
-    fig.add_annotation(x=_axis(edge, log), y=label, ax=_axis(bound, log), ay=label, xref="x", yref="y",
-                       axref="x", ayref="y", text="", showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2,
-                       arrowcolor=color, standoff=2, startstandoff=9, hovertext=hover)
-    fig.add_annotation(x=_axis(edge, log), y=label, xref="x", yref="y", text="or more" if up else "or less",
-                       showarrow=False, xanchor="right" if up else "left", yshift=-14, font={"size": 11})
+    fig.add_annotation(
+        x=_axis(edge, log),
+        y=label,
+        ax=_axis(bound, log),
+        ay=label,
+        xref="x",
+        yref="y",
+        axref="x",
+        ayref="y",
+        text="",
+        showarrow=True,
+        arrowhead=2,
+        arrowsize=1.2,
+        arrowwidth=2,
+        arrowcolor=color,
+        standoff=2,
+        startstandoff=9,
+        hovertext=hover,
+    )
+    fig.add_annotation(
+        x=_axis(edge, log),
+        y=label,
+        xref="x",
+        yref="y",
+        text="or more" if up else "or less",
+        showarrow=False,
+        xanchor="right" if up else "left",
+        yshift=-14,
+        font={"size": 11},
+    )
 
 
 def _annotate_ratio(fig: go.Figure, rows: pd.DataFrame, unit: str | None, ratio: float | None) -> None:
-    """"4,000 is 3.3× 1,200" above the plot: the largest central figure against the smallest."""
+    """ "4,000 is 3.3× 1,200" above the plot: the largest central figure against the smallest."""
     central = rows["central"].to_numpy(dtype="float64")
     usable = np.isfinite(central) & (central > 0)
     if usable.sum() < 2:
@@ -146,6 +223,16 @@ def _annotate_ratio(fig: go.Figure, rows: pd.DataFrame, unit: str | None, ratio:
         ratio = high / low
     if not math.isfinite(ratio) or ratio <= 1:
         return  # nothing to say: equal figures, or a smallest figure of zero
-    fig.add_annotation(text=escape(f"{format_number(high, unit)} is {format_ratio(ratio)} {format_number(low, unit)}"),
-                       xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", yshift=8,
-                       showarrow=False, font={"size": 13}, name="ratio")
+    fig.add_annotation(
+        text=escape(f"{format_number(high, unit)} is {format_ratio(ratio)} {format_number(low, unit)}"),
+        xref="paper",
+        yref="paper",
+        x=1,
+        y=1,
+        xanchor="right",
+        yanchor="bottom",
+        yshift=8,
+        showarrow=False,
+        font={"size": 13},
+        name="ratio",
+    )

@@ -6,17 +6,22 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.format import LOWER_BOUNDS, UPPER_BOUNDS
 from charts.palette import NEUTRAL, marker_symbol
 from charts.provenance import hover_texts
+from dashboard.factbase.wording import LOWER_BOUNDS, UPPER_BOUNDS
 
 KEY_GROUP = "key"
 
 
 def parties(frame: pd.DataFrame) -> np.ndarray:
     """party_to_conflict as plain booleans (unknown counts as not a party)."""
-    return frame["party_to_conflict"].astype(object).where(frame["party_to_conflict"].notna(), False) \
-        .astype(bool).to_numpy()
+    return (
+        frame["party_to_conflict"]
+        .astype(object)
+        .where(frame["party_to_conflict"].notna(), False)
+        .astype(bool)
+        .to_numpy()
+    )
 
 
 def symbols(frame: pd.DataFrame) -> list[str]:
@@ -50,9 +55,20 @@ def arrow_tips(y: np.ndarray, up: np.ndarray, span: tuple[float, float], log: bo
     return np.where(up, y + step, np.maximum(y - step, 0.0))
 
 
-def series_traces(points: pd.DataFrame, *, name: str, color: str, group: str, showlegend: bool, log: bool,
-                  span: tuple[float, float], marked: np.ndarray | None = None, line_shape: str = "linear",
-                  dash: str = "solid", mode: str = "lines+markers") -> list[go.Scatter]:
+def series_traces(
+    points: pd.DataFrame,
+    *,
+    name: str,
+    color: str,
+    group: str,
+    showlegend: bool,
+    log: bool,
+    span: tuple[float, float],
+    marked: np.ndarray | None = None,
+    line_shape: str = "linear",
+    dash: str = "solid",
+    mode: str = "lines+markers",
+) -> list[go.Scatter]:
     """One series' points (sorted by as_of) become a line whose markers carry error bars for their
     intervals (ranges and the ±10% of "about"), plus an overlay of arrows for open-ended points.
 
@@ -74,38 +90,105 @@ def series_traces(points: pd.DataFrame, *, name: str, color: str, group: str, sh
     hover = hover_texts(points)
     ids = points["fact_id"].astype(str).to_numpy()
     marker = {"symbol": symbols(points), "color": color, "size": 8, "line": {"color": color, "width": 1.5}}
-    error_y = {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus, "color": color,
-               "thickness": 1.2, "width": 3, "visible": bool((plus > 0).any() or (minus > 0).any())}
+    error_y = {
+        "type": "data",
+        "symmetric": False,
+        "array": plus,
+        "arrayminus": minus,
+        "color": color,
+        "thickness": 1.2,
+        "width": 3,
+        "visible": bool((plus > 0).any() or (minus > 0).any()),
+    }
     line = {"color": color, "dash": dash, "shape": line_shape, "width": 1.5}
     if marked is None:
-        traces = [go.Scatter(x=x, y=y, mode=mode, name=name, legendgroup=group, showlegend=showlegend, line=line,
-                             marker=marker, error_y=error_y, hovertext=hover, hoverinfo="text", customdata=ids,
-                             connectgaps=True)]
+        traces = [
+            go.Scatter(
+                x=x,
+                y=y,
+                mode=mode,
+                name=name,
+                legendgroup=group,
+                showlegend=showlegend,
+                line=line,
+                marker=marker,
+                error_y=error_y,
+                hovertext=hover,
+                hoverinfo="text",
+                customdata=ids,
+                connectgaps=True,
+            )
+        ]
     else:
         marked = np.asarray(marked, dtype=bool)
-        traces = [go.Scatter(x=x, y=y, mode="lines", name=name, legendgroup=group, showlegend=showlegend, line=line,
-                             hovertext=hover, hoverinfo="text", customdata=ids, connectgaps=True)]
+        traces = [
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                name=name,
+                legendgroup=group,
+                showlegend=showlegend,
+                line=line,
+                hovertext=hover,
+                hoverinfo="text",
+                customdata=ids,
+                connectgaps=True,
+            )
+        ]
         if marked.any():
             at = np.flatnonzero(marked)
-            traces.append(go.Scatter(
-                x=x[at], y=y[at], mode="markers", name=f"{name} (marked points)", legendgroup=group,
-                showlegend=False, marker={**marker, "symbol": [marker["symbol"][i] for i in at]},
-                error_y={**error_y, "array": plus[at], "arrayminus": minus[at],
-                         "visible": bool((plus[at] > 0).any() or (minus[at] > 0).any())},
-                hovertext=[hover[i] for i in at], hoverinfo="text",
-                customdata=ids[at]))
+            traces.append(
+                go.Scatter(
+                    x=x[at],
+                    y=y[at],
+                    mode="markers",
+                    name=f"{name} (marked points)",
+                    legendgroup=group,
+                    showlegend=False,
+                    marker={**marker, "symbol": [marker["symbol"][i] for i in at]},
+                    error_y={
+                        **error_y,
+                        "array": plus[at],
+                        "arrayminus": minus[at],
+                        "visible": bool((plus[at] > 0).any() or (minus[at] > 0).any()),
+                    },
+                    hovertext=[hover[i] for i in at],
+                    hoverinfo="text",
+                    customdata=ids[at],
+                )
+            )
     is_open = (up | down) & np.isfinite(y)
     if is_open.any():
         tips = arrow_tips(y[is_open], up[is_open], span, log)
         stick = np.abs(tips - y[is_open])
-        traces.append(go.Scatter(
-            x=x[is_open], y=tips, mode="markers", name=f"{name} (open-ended)", legendgroup=group, showlegend=False,
-            marker={"symbol": np.where(up[is_open], "triangle-up", "triangle-down").tolist(), "color": color,
-                    "size": 9},
-            error_y={"type": "data", "symmetric": False, "array": np.where(up[is_open], 0.0, stick),
-                     "arrayminus": np.where(up[is_open], stick, 0.0), "color": color, "thickness": 1.5, "width": 0},
-            hovertext=[h for h, o in zip(hover, is_open, strict=True) if o], hoverinfo="text", customdata=ids[is_open],
-        ))
+        traces.append(
+            go.Scatter(
+                x=x[is_open],
+                y=tips,
+                mode="markers",
+                name=f"{name} (open-ended)",
+                legendgroup=group,
+                showlegend=False,
+                marker={
+                    "symbol": np.where(up[is_open], "triangle-up", "triangle-down").tolist(),
+                    "color": color,
+                    "size": 9,
+                },
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": np.where(up[is_open], 0.0, stick),
+                    "arrayminus": np.where(up[is_open], stick, 0.0),
+                    "color": color,
+                    "thickness": 1.5,
+                    "width": 0,
+                },
+                hovertext=[h for h, o in zip(hover, is_open, strict=True) if o],
+                hoverinfo="text",
+                customdata=ids[is_open],
+            )
+        )
     return traces
 
 
@@ -124,9 +207,17 @@ def key_traces(frame: pd.DataFrame, *, open_ended: bool = True, title: str | Non
     traces: list[go.Scatter] = []
     for shown, label, symbol in entries:
         if shown:
-            traces.append(go.Scatter(
-                x=[None], y=[None], mode="markers", name=label, legendgroup=KEY_GROUP, showlegend=True,
-                legendgrouptitle={"text": title} if title and not traces else None, hoverinfo="skip",
-                marker={"symbol": symbol, "color": NEUTRAL, "size": 10, "line": {"color": NEUTRAL, "width": 1.5}},
-            ))
+            traces.append(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    name=label,
+                    legendgroup=KEY_GROUP,
+                    showlegend=True,
+                    legendgrouptitle={"text": title} if title and not traces else None,
+                    hoverinfo="skip",
+                    marker={"symbol": symbol, "color": NEUTRAL, "size": 10, "line": {"color": NEUTRAL, "width": 1.5}},
+                )
+            )
     return traces

@@ -25,10 +25,22 @@ GRID = "rgba(128, 128, 128, 0.25)"
 # Aid stages, from promise to payment. Hatching marks the stages that are not yet money moved,
 # so the stages differ by pattern as well as by colour.
 STAGES = ("announced", "committed", "allocated", "delivered", "disbursed")
-STAGE_COLORS = {"announced": "#33BBEE", "committed": "#009988", "allocated": "#EE7733",
-                "delivered": "#0077BB", "disbursed": "#EE3377", "unspecified": NEUTRAL}
-STAGE_PATTERNS = {"announced": "/", "committed": "\\", "allocated": ".", "delivered": "", "disbursed": "",
-                  "unspecified": "x"}
+STAGE_COLORS = {
+    "announced": "#33BBEE",
+    "committed": "#009988",
+    "allocated": "#EE7733",
+    "delivered": "#0077BB",
+    "disbursed": "#EE3377",
+    "unspecified": NEUTRAL,
+}
+STAGE_PATTERNS = {
+    "announced": "/",
+    "committed": "\\",
+    "allocated": ".",
+    "delivered": "",
+    "disbursed": "",
+    "unspecified": "x",
+}
 
 # Parties to the conflict and third parties differ by marker shape (never by colour alone);
 # "about" figures use the hollow variant of the same shape.
@@ -36,7 +48,7 @@ PARTY_SYMBOL, THIRD_PARTY_SYMBOL = "diamond", "circle"
 
 
 def relative_luminance(color: str) -> float:
-    channels = [int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -49,7 +61,7 @@ def contrast(a: str, b: str) -> float:
 
 def lab(color: str) -> tuple[float, float, float]:
     """CIE L*a*b* (D65) of a #RRGGBB colour."""
-    channels = [int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
     y = 0.2126 * r + 0.7152 * g + 0.0722 * b
@@ -105,6 +117,7 @@ def marker_symbol(party: bool, about: bool = False) -> str:
 
 def check_colors(colors: object, who: str) -> Mapping[str, str] | None:
     if colors is not None and not isinstance(colors, Mapping):
-        raise TypeError(f"{who}: colors must be a dict of claimant id -> colour (see claimant_colors), "
-                        f"got {type(colors).__name__}")
+        raise TypeError(
+            f"{who}: colors must be a dict of claimant id -> colour (see claimant_colors), got {type(colors).__name__}"
+        )
     return colors

@@ -15,12 +15,13 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.format import format_date, format_value, present
+from dashboard.factbase.wording import format_date, format_value, present
 
 
 def _inert(text: str) -> str:
     """<, > and & escaped so Plotly renders data as text; quotes need no escaping outside attributes."""
     return html.escape(text, quote=False)
+
 
 QUOTE_LIMIT = 300
 WRAP = 60
@@ -51,8 +52,9 @@ def _wrap(text: str, width: int) -> str:
 
 def hover_text(row: Mapping) -> str:
     """Hover text of one fact: the figure in words, who claims it, where, as of when, and the quote."""
-    value = format_value(row.get("value"), row.get("unit"), row.get("qualifier"), row.get("low"), row.get("high"),
-                         words=True)
+    value = format_value(
+        row.get("value"), row.get("unit"), row.get("qualifier"), row.get("low"), row.get("high"), words=True
+    )
     lines = [f"<b>{_inert(value)}</b>"]
     if present(row.get("metric_label")):
         lines.append(wrap(row.get("metric_label")))
@@ -75,14 +77,29 @@ def hover_text(row: Mapping) -> str:
     if present(quote):
         text = " ".join(str(quote).split())
         if len(text) > QUOTE_LIMIT:
-            text = text[:QUOTE_LIMIT - 1].rstrip() + "…"
+            text = text[: QUOTE_LIMIT - 1].rstrip() + "…"
         lines.append(wrap(f"“{text}”"))
     return "<br>".join(lines)
 
 
-HOVER_COLUMNS = ("value", "unit", "qualifier", "low", "high", "metric_label", "claimant", "claimant_name",
-                 "party_to_conflict", "source_title", "publisher", "as_of", "as_of_precision", "stated", "stage",
-                 "quote")
+HOVER_COLUMNS = (
+    "value",
+    "unit",
+    "qualifier",
+    "low",
+    "high",
+    "metric_label",
+    "claimant",
+    "claimant_name",
+    "party_to_conflict",
+    "source_title",
+    "publisher",
+    "as_of",
+    "as_of_precision",
+    "stated",
+    "stage",
+    "quote",
+)
 
 
 def hover_texts(frame: pd.DataFrame) -> list[str]:
@@ -134,9 +151,18 @@ def add_caption(fig: go.Figure, text: str) -> go.Figure:
     if not lines:
         return fig
     fig.add_annotation(
-        name=CAPTION_NAME, text="<br>".join(_inert(line) for line in lines),
-        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", yshift=-CAPTION_OFFSET,
-        showarrow=False, align="left", font={"size": 11},
+        name=CAPTION_NAME,
+        text="<br>".join(_inert(line) for line in lines),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="top",
+        yshift=-CAPTION_OFFSET,
+        showarrow=False,
+        align="left",
+        font={"size": 11},
     )
     needed = CAPTION_OFFSET + 16 * len(lines) + 12
     bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 0

@@ -19,7 +19,6 @@ import plotly.graph_objects as go
 
 from charts.aid import aid_figure
 from charts.compare import compare_figure
-from charts.format import is_money
 from charts.palette import claimant_colors
 from charts.provenance import sources_caption
 from charts.timeline import timeline_figure, timeline_panels
@@ -27,6 +26,7 @@ from dashboard.analysis.conflicts import Conflict, find_conflicts
 from dashboard.analysis.filters import Filters, apply_filters
 from dashboard.analysis.series import metrics_with_series, timeline
 from dashboard.factbase.model import FactBase
+from dashboard.factbase.wording import is_money
 
 
 def slug(text: str, limit: int = 80) -> str:
@@ -101,18 +101,29 @@ def base_colors(base: FactBase) -> dict[str, str]:
 
 
 def _spec(base: FactBase | None, filters: Filters, **kwargs: object) -> ChartSpec:
-    return ChartSpec(filters=filters, base_title=base.title if base is not None else "",
-                     content_hash=base.content_hash if base is not None else "", **kwargs)  # type: ignore[arg-type]
+    return ChartSpec(
+        filters=filters,
+        base_title=base.title if base is not None else "",
+        content_hash=base.content_hash if base is not None else "",
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
-def compare_chart(base: FactBase | None, filters: Filters, conflict: Conflict, *,
-                  colors: Mapping[str, str] | None = None) -> ChartSpec:
+def compare_chart(
+    base: FactBase | None, filters: Filters, conflict: Conflict, *, colors: Mapping[str, str] | None = None
+) -> ChartSpec:
     """The compare chart of one conflict group: its members (one figure per claimant) on one axis."""
     title = f"{conflict.metric_label}, {conflict.as_of_from:%B %Y}"
     colors = colors if colors is not None else (base_colors(base) if base is not None else None)
     members = conflict.members
-    return _spec(base, filters, chart_id=f"compare:{conflict.group_id}", title=title, rows=members,
-                 draw=lambda: compare_figure(members, title=title, ratio=conflict.ratio, colors=colors))
+    return _spec(
+        base,
+        filters,
+        chart_id=f"compare:{conflict.group_id}",
+        title=title,
+        rows=members,
+        draw=lambda: compare_figure(members, title=title, ratio=conflict.ratio, colors=colors),
+    )
 
 
 # Daily series are thinned for drawing (first, last, qualified and conflicting points always kept):
@@ -120,8 +131,15 @@ def compare_chart(base: FactBase | None, filters: Filters, conflict: Conflict, *
 TIMELINE_POINTS = 600
 
 
-def timeline_chart(base: FactBase, filters: Filters, facts: pd.DataFrame, metrics: Sequence[str], *,
-                   log: bool = False, colors: Mapping[str, str] | None = None) -> ChartSpec:
+def timeline_chart(
+    base: FactBase,
+    filters: Filters,
+    facts: pd.DataFrame,
+    metrics: Sequence[str],
+    *,
+    log: bool = False,
+    colors: Mapping[str, str] | None = None,
+) -> ChartSpec:
     """The timeline of one metric, or stacked panels of several (`facts` are the filtered facts)."""
     if not metrics:
         raise ValueError("timeline_chart needs at least one metric")
@@ -136,24 +154,50 @@ def timeline_chart(base: FactBase, filters: Filters, facts: pd.DataFrame, metric
 
     def draw() -> go.Figure:
         if len(metrics) > 1:
-            return timeline_panels({m: t.series for m, t in series.items()}, events, log=log, title=title,
-                                   colors=colors, keep=keep, max_points=TIMELINE_POINTS)
-        return timeline_figure(series[metrics[0]].series, events, log=log, title=title, colors=colors, keep=keep,
-                               max_points=TIMELINE_POINTS)
+            return timeline_panels(
+                {m: t.series for m, t in series.items()},
+                events,
+                log=log,
+                title=title,
+                colors=colors,
+                keep=keep,
+                max_points=TIMELINE_POINTS,
+            )
+        return timeline_figure(
+            series[metrics[0]].series,
+            events,
+            log=log,
+            title=title,
+            colors=colors,
+            keep=keep,
+            max_points=TIMELINE_POINTS,
+        )
 
     return _spec(base, filters, chart_id="timeline:" + "+".join(metrics), title=title, rows=shown, draw=draw)
 
 
-def aid_chart(base: FactBase | None, filters: Filters, facts: pd.DataFrame, currency: str, *,
-              colors: Mapping[str, str] | None = None) -> ChartSpec:
+def aid_chart(
+    base: FactBase | None,
+    filters: Filters,
+    facts: pd.DataFrame,
+    currency: str,
+    *,
+    colors: Mapping[str, str] | None = None,
+) -> ChartSpec:
     """Aid in one currency: packages, running totals and levels of the filtered facts."""
     shown = facts[(facts["category"] == "aid") & (facts["unit"] == currency)]
     if shown.empty:
         raise ValueError(f"no aid figures in {currency!r} under the current filters")
     title = f"Military aid to Ukraine ({currency})"
     colors = colors if colors is not None else (base_colors(base) if base is not None else None)
-    return _spec(base, filters, chart_id=f"aid:{currency}", title=title, rows=shown,
-                 draw=lambda: aid_figure(shown, title=title, colors=colors))
+    return _spec(
+        base,
+        filters,
+        chart_id=f"aid:{currency}",
+        title=title,
+        rows=shown,
+        draw=lambda: aid_figure(shown, title=title, colors=colors),
+    )
 
 
 def aid_currencies(facts: pd.DataFrame) -> list[str]:
@@ -202,6 +246,7 @@ def find_chart(base: FactBase, filters: Filters | None, chart_id: str) -> ChartS
     elif kind == "aid" and rest in aid_currencies(facts):
         return aid_chart(base, filters, facts, rest)
     known = [c.chart_id for c in view_charts(base, filters, agreeing=True)]
-    shown = ", ".join(known[:12]) + (f", … ({len(known)} in all; `factdash charts` lists them)" if len(known) > 12
-                                     else "")
+    shown = ", ".join(known[:12]) + (
+        f", … ({len(known)} in all; `factdash charts` lists them)" if len(known) > 12 else ""
+    )
     raise ValueError(f"no chart '{chart_id}' under the filter ({filters.describe()}); known: {shown or 'none'}")

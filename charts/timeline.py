@@ -10,14 +10,29 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.arguments import distinct, require_frame
-from charts.format import axis_title, format_date, present, shorten, tick_prefix
-from charts.layout import finish
+from charts.layout import axis_title, finish, shorten, tick_prefix
 from charts.marks import key_traces, series_traces, value_span
 from charts.palette import NEUTRAL, check_colors, color_for
 from charts.provenance import escape, wrap
+from dashboard.factbase.wording import format_date, present
 
-COLUMNS = ("fact_id", "metric", "unit", "category", "claimant", "claimant_name", "party_to_conflict", "as_of",
-           "value", "low", "high", "central", "qualifier", "interval_low", "interval_high")
+COLUMNS = (
+    "fact_id",
+    "metric",
+    "unit",
+    "category",
+    "claimant",
+    "claimant_name",
+    "party_to_conflict",
+    "as_of",
+    "value",
+    "low",
+    "high",
+    "central",
+    "qualifier",
+    "interval_low",
+    "interval_high",
+)
 EVENT_COLUMNS = ("date", "label")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 EVENT_LABEL = 40
@@ -26,9 +41,16 @@ LEGEND_NAME = 36  # characters of a claimant's name in the legend; the hover has
 EVENT_PADDING = pd.Timedelta(days=31)
 
 
-def timeline_figure(series: pd.DataFrame, events: pd.DataFrame | None = None, *, log: bool = False,
-                    title: str | None = None, colors: Mapping[str, str] | None = None, max_points: int = 2000,
-                    keep: Iterable[str] = ()) -> go.Figure:
+def timeline_figure(
+    series: pd.DataFrame,
+    events: pd.DataFrame | None = None,
+    *,
+    log: bool = False,
+    title: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    max_points: int = 2000,
+    keep: Iterable[str] = (),
+) -> go.Figure:
     """Each claimant's facts become one line over as_of (one per claimant and metric when several
     metrics of one category are drawn), with error bars for ranges and the ±10% of "about", and
     arrows at open-ended figures; each event becomes a dotted vertical line with its label.
@@ -47,44 +69,74 @@ def timeline_figure(series: pd.DataFrame, events: pd.DataFrame | None = None, *,
         fig.add_trace(trace)
     event_ids = add_events(fig, events, frame["as_of"])
     unit = frame["unit"].dropna().iloc[0] if frame["unit"].notna().any() else None
-    fig.update_yaxes(title={"text": escape(axis_title(unit))}, type="log" if log else "linear",
-                     tickprefix=tick_prefix(unit))
+    fig.update_yaxes(
+        title={"text": escape(axis_title(unit))}, type="log" if log else "linear", tickprefix=tick_prefix(unit)
+    )
     fig.update_xaxes(type="date")
     fig.update_layout(height=_height(fig, 500))
     _note_hidden(fig, drawn["hidden_on_log"])
-    return finish(fig, chart="timeline", fact_ids=drawn["fact_ids"], title=_title(title, frame),
-                  legend_title="Claimant", top=80, event_ids=event_ids, unit=unit,
-                  downsampled=drawn["downsampled"], hidden_on_log=drawn["hidden_on_log"])
+    return finish(
+        fig,
+        chart="timeline",
+        fact_ids=drawn["fact_ids"],
+        title=_title(title, frame),
+        legend_title="Claimant",
+        top=80,
+        event_ids=event_ids,
+        unit=unit,
+        downsampled=drawn["downsampled"],
+        hidden_on_log=drawn["hidden_on_log"],
+    )
 
 
-def timeline_panels(series_by_metric: Mapping[str, pd.DataFrame], events: pd.DataFrame | None = None, *,
-                    log: bool = False, title: str | None = None, colors: Mapping[str, str] | None = None,
-                    max_points: int = 2000, keep: Iterable[str] = ()) -> go.Figure:
+def timeline_panels(
+    series_by_metric: Mapping[str, pd.DataFrame],
+    events: pd.DataFrame | None = None,
+    *,
+    log: bool = False,
+    title: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    max_points: int = 2000,
+    keep: Iterable[str] = (),
+) -> go.Figure:
     """Each frame of `series_by_metric` becomes one panel (stacked, sharing the time axis) drawn as
     timeline_figure draws it: deaths and casualties side by side, never on one axis."""
     if not isinstance(series_by_metric, Mapping) or not series_by_metric:
-        raise ValueError("timeline_panels expects a non-empty dict of panel name -> facts frame, "
-                         f"got {type(series_by_metric).__name__}"
-                         f"{' (empty)' if isinstance(series_by_metric, Mapping) else ''}")
+        raise ValueError(
+            "timeline_panels expects a non-empty dict of panel name -> facts frame, "
+            f"got {type(series_by_metric).__name__}"
+            f"{' (empty)' if isinstance(series_by_metric, Mapping) else ''}"
+        )
     frames = {str(k): check_series(v, f"timeline_panels (panel {k!r})") for k, v in series_by_metric.items()}
     colors = check_colors(colors, "timeline_panels")
     keep = _check_budget(max_points, keep, "timeline_panels")
     names = [_title(None, f) if f["metric"].nunique() == 1 else k for k, f in frames.items()]
-    fig = make_subplots(rows=len(frames), cols=1, shared_xaxes=True, vertical_spacing=0.12 / len(frames) + 0.04,
-                        subplot_titles=[escape(n) for n in names])
+    fig = make_subplots(
+        rows=len(frames),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12 / len(frames) + 0.04,
+        subplot_titles=[escape(n) for n in names],
+    )
     legend: set[str] = set()
     fact_ids: list[str] = []
     downsampled: dict[str, list[int]] = {}
     hidden = 0
     for row, frame in enumerate(frames.values(), start=1):
-        drawn = _add_series(fig, frame, row=row, log=log, colors=colors, max_points=max_points, keep=keep,
-                            legend=legend)
+        drawn = _add_series(
+            fig, frame, row=row, log=log, colors=colors, max_points=max_points, keep=keep, legend=legend
+        )
         fact_ids += drawn["fact_ids"]
         downsampled.update(drawn["downsampled"])
         hidden += drawn["hidden_on_log"]
         unit = frame["unit"].dropna().iloc[0] if frame["unit"].notna().any() else None
-        fig.update_yaxes(title={"text": escape(axis_title(unit))}, type="log" if log else "linear",
-                         tickprefix=tick_prefix(unit), row=row, col=1)
+        fig.update_yaxes(
+            title={"text": escape(axis_title(unit))},
+            type="log" if log else "linear",
+            tickprefix=tick_prefix(unit),
+            row=row,
+            col=1,
+        )
     everything = pd.concat(frames.values(), ignore_index=True)
     for trace in key_traces(everything):
         fig.add_trace(trace, row=1, col=1)
@@ -92,8 +144,18 @@ def timeline_panels(series_by_metric: Mapping[str, pd.DataFrame], events: pd.Dat
     fig.update_xaxes(type="date")
     fig.update_layout(height=_height(fig, 120 + 300 * len(frames)))
     _note_hidden(fig, hidden)
-    return finish(fig, chart="timeline", fact_ids=fact_ids, title=title, legend_title="Claimant", top=90,
-                  panels=list(frames), event_ids=event_ids, downsampled=downsampled, hidden_on_log=hidden)
+    return finish(
+        fig,
+        chart="timeline",
+        fact_ids=fact_ids,
+        title=title,
+        legend_title="Claimant",
+        top=90,
+        panels=list(frames),
+        event_ids=event_ids,
+        downsampled=downsampled,
+        hidden_on_log=hidden,
+    )
 
 
 def check_series(series: pd.DataFrame, who: str) -> pd.DataFrame:
@@ -101,15 +163,18 @@ def check_series(series: pd.DataFrame, who: str) -> pd.DataFrame:
     frame = require_frame(series, COLUMNS, who)
     units = distinct(frame, "unit")
     if len(units) > 1:
-        raise ValueError(f"{who}: the series mixes units ({', '.join(units)}); one value axis shows one unit. "
-                         "Split the frame by unit and draw each with timeline_panels.")
+        raise ValueError(
+            f"{who}: the series mixes units ({', '.join(units)}); one value axis shows one unit. "
+            "Split the frame by unit and draw each with timeline_panels."
+        )
     categories = distinct(frame, "category")
     if len(categories) > 1:
-        metrics = "; ".join(f"{c}: {', '.join(distinct(frame[frame['category'] == c], 'metric'))}"
-                            for c in categories)
-        raise ValueError(f"{who}: the series mixes categories ({metrics}); figures of different categories, "
-                         "such as deaths and casualties, never share an axis. Split the frame by category and "
-                         "draw them as separate panels with timeline_panels.")
+        metrics = "; ".join(f"{c}: {', '.join(distinct(frame[frame['category'] == c], 'metric'))}" for c in categories)
+        raise ValueError(
+            f"{who}: the series mixes categories ({metrics}); figures of different categories, "
+            "such as deaths and casualties, never share an axis. Split the frame by category and "
+            "draw them as separate panels with timeline_panels."
+        )
     undated = frame.loc[frame["as_of"].isna(), "fact_id"].tolist()
     if undated:
         raise ValueError(f"{who}: facts without an as_of date cannot be placed in time: {', '.join(map(str, undated))}")
@@ -162,23 +227,54 @@ def add_events(fig: go.Figure, events: pd.DataFrame | None, dates: pd.Series) ->
     shown = events[events["date"].notna() & (events["date"] >= start) & (events["date"] <= end)]
     for date, group in shown.groupby("date", sort=True):
         labels = [str(label) for label in group["label"] if present(label)] or ["event"]
-        text = labels[0] if len(labels[0]) <= EVENT_LABEL else labels[0][:EVENT_LABEL - 1].rstrip() + "…"
+        text = labels[0] if len(labels[0]) <= EVENT_LABEL else labels[0][: EVENT_LABEL - 1].rstrip() + "…"
         if len(labels) > 1:
             text += f" (+{len(labels) - 1} more)"
         notes = group["note"] if "note" in group else pd.Series(None, index=group.index)
         hover = "<br>".join(
             f"<b>{escape(format_date(date))}</b>: {wrap(label)}" + (f"<br>{wrap(note)}" if present(note) else "")
-            for label, note in zip(group["label"], notes, strict=True))
-        fig.add_shape(type="line", xref="x", yref="paper", x0=date, x1=date, y0=0, y1=1, layer="below",
-                      line={"color": NEUTRAL, "width": 1, "dash": "dot"})
-        fig.add_annotation(x=date, y=1, xref="x", yref="paper", text=escape(text), textangle=-90, xanchor="right",
-                           yanchor="top", showarrow=False, font={"size": 10}, hovertext=hover, name="event")
+            for label, note in zip(group["label"], notes, strict=True)
+        )
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=date,
+            x1=date,
+            y0=0,
+            y1=1,
+            layer="below",
+            line={"color": NEUTRAL, "width": 1, "dash": "dot"},
+        )
+        fig.add_annotation(
+            x=date,
+            y=1,
+            xref="x",
+            yref="paper",
+            text=escape(text),
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            showarrow=False,
+            font={"size": 10},
+            hovertext=hover,
+            name="event",
+        )
     ids = shown["event_id"] if "event_id" in shown else pd.Series(dtype=object)
     return [str(i) for i in ids if present(i)]
 
 
-def _add_series(fig: go.Figure, frame: pd.DataFrame, *, row: int | None, log: bool,
-                colors: Mapping[str, str] | None, max_points: int, keep: set[str], legend: set[str]) -> dict:
+def _add_series(
+    fig: go.Figure,
+    frame: pd.DataFrame,
+    *,
+    row: int | None,
+    log: bool,
+    colors: Mapping[str, str] | None,
+    max_points: int,
+    keep: set[str],
+    legend: set[str],
+) -> dict:
     """Add one line (and its arrows) per claimant, or per claimant and metric, to `fig`."""
     metrics = distinct(frame, "metric")
     several = len(metrics) > 1
@@ -200,10 +296,17 @@ def _add_series(fig: go.Figure, frame: pd.DataFrame, *, row: int | None, log: bo
             downsampled[group] = [0, len(points)]
             points = downsample(points, max_points, keep)
             downsampled[group][0] = len(points)
-        traces = series_traces(points, name=escape(shorten(name, LEGEND_NAME)), color=color_for(claimant, colors),
-                               group=group, showlegend=group not in legend, log=log, span=span,
-                               marked=notable(points, keep) if dense else None,
-                               dash=DASHES[metrics.index(str(key[1])) % len(DASHES)] if several else "solid")
+        traces = series_traces(
+            points,
+            name=escape(shorten(name, LEGEND_NAME)),
+            color=color_for(claimant, colors),
+            group=group,
+            showlegend=group not in legend,
+            log=log,
+            span=span,
+            marked=notable(points, keep) if dense else None,
+            dash=DASHES[metrics.index(str(key[1])) % len(DASHES)] if several else "solid",
+        )
         legend.add(group)
         for trace in traces:
             fig.add_trace(trace, row=row, col=1 if row else None)
@@ -237,6 +340,14 @@ def _height(fig: go.Figure, least: int) -> int:
 
 def _note_hidden(fig: go.Figure, hidden: int) -> None:
     if hidden:
-        fig.add_annotation(text=f"{hidden} zero value{'s' if hidden > 1 else ''} not shown on the log scale",
-                           xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
-                           showarrow=False, font={"size": 10})
+        fig.add_annotation(
+            text=f"{hidden} zero value{'s' if hidden > 1 else ''} not shown on the log scale",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=0,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 10},
+        )

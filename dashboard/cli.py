@@ -61,23 +61,52 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(json.dumps(conflicts_to_dicts(conflicts), indent=2, ensure_ascii=False) + "\n")
     elif args.format == "csv":
-        columns = ["group_id", "ratio", "overlap", "summary", "fact_id", "metric", "claimant", "claimant_name",
-                   "party_to_conflict", "value", "low", "high", "central", "qualifier", "interval_low",
-                   "interval_high", "as_of", "stated", "stage", "source", "url", "quote", "file", "line"]
+        columns = [
+            "group_id",
+            "ratio",
+            "overlap",
+            "summary",
+            "fact_id",
+            "metric",
+            "claimant",
+            "claimant_name",
+            "party_to_conflict",
+            "value",
+            "low",
+            "high",
+            "central",
+            "qualifier",
+            "interval_low",
+            "interval_high",
+            "as_of",
+            "stated",
+            "stage",
+            "source",
+            "url",
+            "quote",
+            "file",
+            "line",
+        ]
         # An open bound is "no limit": an empty cell, as it is null in the JSON, rather than "inf".
         frame = conflicts_frame(conflicts)[columns].replace([float("inf"), float("-inf")], float("nan"))
         _emit(frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n"))
     else:
         apart = sum(c.conflicting for c in conflicts)
-        lines = [f"{len(conflicts)} group{'s' if len(conflicts) != 1 else ''} of comparable figures disagree: "
-                 f"{apart} with no value in common, {len(conflicts) - apart} compatible as stated "
-                 f"(as_of within {args.window} days)"]
+        lines = [
+            f"{len(conflicts)} group{'s' if len(conflicts) != 1 else ''} of comparable figures disagree: "
+            f"{apart} with no value in common, {len(conflicts) - apart} compatible as stated "
+            f"(as_of within {args.window} days)"
+        ]
         for c in conflicts:
             ratio = "inf" if c.ratio == float("inf") else f"{c.ratio:.1f}x"
             ids = [f + (" (party to the conflict)" if f in c.party_members else "") for f in c.members["fact_id"]]
             kind = "conflict" if c.conflicting else "overlap "
-            lines += ["", f"{ratio:>7}  {kind}  {c.group_id}  ({c.metric_label})",
-                      f"         {c.summary}", f"         {', '.join(ids)}"]
+            lines += [
+                "",
+                f"{ratio:>7}  {kind}  {c.group_id}  ({c.metric_label})",
+                f"         {c.summary}",
+                f"         {', '.join(ids)}",
+            ]
         _emit("\n".join(lines) + "\n")
     return 0
 
@@ -95,8 +124,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         _emit(json.dumps([vars(f) for f in findings], indent=2, ensure_ascii=False) + "\n")
     else:
         lines = [str(f) for f in findings]
-        lines.append(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''} "
-                     f"in {base.summary()}")
+        lines.append(
+            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''} "
+            f"in {base.summary()}"
+        )
         _emit("\n".join(lines) + "\n")
     return 1 if errors or (args.strict and warnings) else 0
 
@@ -128,22 +159,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     facts = Path(args.facts).resolve() if args.facts else default_facts_path().resolve()
     app = Path(__file__).resolve().parent / "app" / "main.py"
     command = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.address", args.host, "--server.port", str(args.port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
-        "--server.fileWatcherType", "none", "--global.developmentMode", "false",
-        "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.address",
+        args.host,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.enableXsrfProtection",
+        "true",
+        "--server.enableCORS",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--client.showErrorDetails",
+        "none",
         # No page takes a file, and Streamlit 1.67 cannot switch its upload route off: a limit of
         # 0 MB makes that route refuse every non-empty file.
-        "--server.maxUploadSize", "0",
+        "--server.maxUploadSize",
+        "0",
         # Streamlit collects every generation after every run. Under load that full pass over what the
         # sessions hold (figures, tables) was a third of the server's time with the GIL held; Python's
         # own collector still runs as objects accumulate (tests/test_load.py bounds memory per session).
-        "--runner.postScriptGC", "false",
+        "--runner.postScriptGC",
+        "false",
     ]
-    # Warm the content-hash cache here, on the main thread (the fast parser's only safe place), so
-    # that the server's first page reads it instead of parsing tens of thousands of facts slowly.
+    # Warm the content-hash cache here, before the server starts, so that its first page reads the
+    # cache instead of checking tens of thousands of facts while a reader waits.
     try:
         load_factbase(facts)
     except FactBaseError:
@@ -161,12 +213,22 @@ def _filter_arguments(command: argparse.ArgumentParser) -> None:
     from dashboard.analysis.filters import PARTY_CHOICES
 
     group = command.add_argument_group("filters (those of the dashboard's sidebar; ids as in the fact files)")
-    for flag, what in (("--source", "source"), ("--claimant", "claimant"), ("--publisher", "publisher name"),
-                       ("--kind", "claimant kind"), ("--category", "metric category")):
-        group.add_argument(flag, nargs="+", action="extend", default=[], metavar="ID",
-                           help=f"only facts of this {what} (or these)")
-    group.add_argument("--party", choices=PARTY_CHOICES, default="all",
-                       help="claimants who are parties to the conflict, third parties, or all (default)")
+    for flag, what in (
+        ("--source", "source"),
+        ("--claimant", "claimant"),
+        ("--publisher", "publisher name"),
+        ("--kind", "claimant kind"),
+        ("--category", "metric category"),
+    ):
+        group.add_argument(
+            flag, nargs="+", action="extend", default=[], metavar="ID", help=f"only facts of this {what} (or these)"
+        )
+    group.add_argument(
+        "--party",
+        choices=PARTY_CHOICES,
+        default="all",
+        help="claimants who are parties to the conflict, third parties, or all (default)",
+    )
     group.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="figures as of this day or later")
     group.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="figures as of this day or earlier")
 
@@ -174,9 +236,16 @@ def _filter_arguments(command: argparse.ArgumentParser) -> None:
 def _filters(args: argparse.Namespace):  # -> Filters
     from dashboard.analysis.filters import Filters
 
-    return Filters(sources=tuple(args.source), claimants=tuple(args.claimant), publishers=tuple(args.publisher),
-                   claimant_kinds=tuple(args.kind), categories=tuple(args.category), party=args.party,
-                   date_from=args.date_from, date_to=args.date_to)
+    return Filters(
+        sources=tuple(args.source),
+        claimants=tuple(args.claimant),
+        publishers=tuple(args.publisher),
+        claimant_kinds=tuple(args.kind),
+        categories=tuple(args.category),
+        party=args.party,
+        date_from=args.date_from,
+        date_to=args.date_to,
+    )
 
 
 def _date(text: str):  # -> datetime.date
@@ -239,8 +308,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"factdash export: {err}", file=sys.stderr)
         return 2
-    export = Export(base, filters, charts, formats, width=args.width or WIDTH, height=args.height,
-                    scale=args.scale or SCALE, facts_path=args.facts or "")
+    export = Export(
+        base,
+        filters,
+        charts,
+        formats,
+        width=args.width or WIDTH,
+        height=args.height,
+        scale=args.scale or SCALE,
+        facts_path=args.facts or "",
+    )
     started = time.perf_counter()
     try:
         written = export.write(Path(args.out), as_zip=args.zip, progress=_progress_bar(sys.stderr))
@@ -250,8 +327,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     except (RuntimeError, OSError, ValueError) as err:
         print(f"factdash export: {err}", file=sys.stderr)
         return 1
-    print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''} for {len(charts)} "
-          f"chart{'s' if len(charts) != 1 else ''} to {args.out} in {time.perf_counter() - started:.1f} s")
+    print(
+        f"wrote {len(written)} file{'s' if len(written) != 1 else ''} for {len(charts)} "
+        f"chart{'s' if len(charts) != 1 else ''} to {args.out} in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
@@ -274,13 +353,17 @@ def cmd_add(args: argparse.Namespace) -> int:
         resolve_paths,
     )
 
-    fields = {k[len("field_"):]: v for k, v in vars(args).items() if k.startswith("field_") and v is not None}
+    fields = {k[len("field_") :]: v for k, v in vars(args).items() if k.startswith("field_") and v is not None}
     try:
         if args.what in KINDS:
             addition = addition_from_flags(args.what, args.id, fields)
         elif fields or args.id:
-            raise AddError([f"'{args.what}' is not a kind ({', '.join(KINDS)}); flags and an id go with a kind, "
-                            "a YAML file of additions takes neither"])
+            raise AddError(
+                [
+                    f"'{args.what}' is not a kind ({', '.join(KINDS)}); flags and an id go with a kind, "
+                    "a YAML file of additions takes neither"
+                ]
+            )
         else:
             addition = read_addition(args.what)
         target, facts = resolve_paths(args.to, args.facts)
@@ -306,8 +389,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     base = _load_or_report(args.facts)
     if base is None:
         return 1
-    _emit(propose(text, Catalog.from_factbase(base), source_url=args.source_url,
-                  published=args.published.isoformat() if args.published else None))
+    _emit(
+        propose(
+            text,
+            Catalog.from_factbase(base),
+            source_url=args.source_url,
+            published=args.published.isoformat() if args.published else None,
+        )
+    )
     return 0
 
 
@@ -338,10 +427,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     conflicts = commands.add_parser("conflicts", help="list groups of comparable figures whose claimants disagree")
     conflicts.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
-    conflicts.add_argument("--window", metavar="DAYS", type=_days, default=31,
-                           help="as_of dates this many days apart or less are compared (default: 31)")
-    conflicts.add_argument("--format", choices=["table", "json", "csv"], default="table",
-                           help="table (default), json (one object per group) or csv (one row per member)")
+    conflicts.add_argument(
+        "--window",
+        metavar="DAYS",
+        type=_days,
+        default=31,
+        help="as_of dates this many days apart or less are compared (default: 31)",
+    )
+    conflicts.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="table (default), json (one object per group) or csv (one row per member)",
+    )
     conflicts.set_defaults(run=cmd_conflicts)
 
     check = commands.add_parser("check", help="consistency checks over a fact base; exit 1 on errors")
@@ -358,67 +456,118 @@ def build_parser() -> argparse.ArgumentParser:
 
     charts = commands.add_parser("charts", help="list the ids of the dashboard's charts (under the filters given)")
     charts.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
-    charts.add_argument("--agreeing", action="store_true",
-                        help="also list comparisons whose figures agree within their stated precision")
+    charts.add_argument(
+        "--agreeing",
+        action="store_true",
+        help="also list comparisons whose figures agree within their stated precision",
+    )
     _filter_arguments(charts)
     charts.set_defaults(run=cmd_charts)
 
-    export = commands.add_parser("export", help="write charts (png, svg, pdf, html) and their data (csv, json), "
-                                                "with their sources, into a folder or a ZIP")
+    export = commands.add_parser(
+        "export",
+        help="write charts (png, svg, pdf, html) and their data (csv, json), "
+        "with their sources, into a folder or a ZIP",
+    )
     export.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--chart", nargs="+", action="extend", metavar="ID", help="chart ids (see `factdash charts`)")
     which.add_argument("--all", action="store_true", help="every chart under the filters")
-    export.add_argument("--format", default="png,svg,csv", metavar="LIST",
-                        help="comma-separated: png, svg, pdf, html, csv, json (default: png,svg,csv)")
-    export.add_argument("--out", default="factdash-export", metavar="DIR",
-                        help="folder to write into (default: ./factdash-export); nothing is written elsewhere")
+    export.add_argument(
+        "--format",
+        default="png,svg,csv",
+        metavar="LIST",
+        help="comma-separated: png, svg, pdf, html, csv, json (default: png,svg,csv)",
+    )
+    export.add_argument(
+        "--out",
+        default="factdash-export",
+        metavar="DIR",
+        help="folder to write into (default: ./factdash-export); nothing is written elsewhere",
+    )
     export.add_argument("--zip", action="store_true", help="write one ZIP file into the folder instead")
     export.add_argument("--width", type=_positive(int), metavar="PX", help="image width in px (default 1000)")
-    export.add_argument("--height", type=_positive(int), metavar="PX",
-                        help="image height in px (default: the chart's own, which fits its legend)")
+    export.add_argument(
+        "--height",
+        type=_positive(int),
+        metavar="PX",
+        help="image height in px (default: the chart's own, which fits its legend)",
+    )
     export.add_argument("--scale", type=_positive(float), metavar="N", help="PNG pixels per px (default 2)")
     _filter_arguments(export)
     export.set_defaults(run=cmd_export)
 
-    imports = commands.add_parser("import", help="make a generated fact file from a CSV or JSON file, as an import "
-                                                 "spec says (see imports/)")
+    imports = commands.add_parser(
+        "import", help="make a generated fact file from a CSV or JSON file, as an import spec says (see imports/)"
+    )
     imports.add_argument("specs", nargs="+", metavar="SPEC", help="import spec(s), e.g. imports/oryx.yaml")
     what = imports.add_mutually_exclusive_group()
-    what.add_argument("--dry-run", action="store_true",
-                      help="write nothing; print counts, the first facts and every problem with its input row")
-    what.add_argument("--check", action="store_true",
-                      help="write nothing; exit 1 if a generated file differs from what its spec makes now")
+    what.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="write nothing; print counts, the first facts and every problem with its input row",
+    )
+    what.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a generated file differs from what its spec makes now",
+    )
     imports.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     imports.set_defaults(run=cmd_import)
 
-    extract = commands.add_parser("extract", help="print the figures, claimants and dated events of a news text "
-                                                  "as candidate facts (YAML) to review; writes nothing")
+    extract = commands.add_parser(
+        "extract",
+        help="print the figures, claimants and dated events of a news text "
+        "as candidate facts (YAML) to review; writes nothing",
+    )
     extract.add_argument("article", metavar="ARTICLE.txt", help="the text (- reads standard input)")
     extract.add_argument("--source-url", metavar="URL", help="where the text was published")
-    extract.add_argument("--published", type=_date, metavar="DATE", help="publication day, YYYY-MM-DD: as_of of "
-                                                                          "the figures and base of relative dates")
-    extract.add_argument("--facts", metavar="PATH", help="fact base whose claimants and metrics are matched "
-                                                         "(default: the bundled facts.yaml)")
+    extract.add_argument(
+        "--published",
+        type=_date,
+        metavar="DATE",
+        help="publication day, YYYY-MM-DD: as_of of the figures and base of relative dates",
+    )
+    extract.add_argument(
+        "--facts",
+        metavar="PATH",
+        help="fact base whose claimants and metrics are matched (default: the bundled facts.yaml)",
+    )
     extract.set_defaults(run=cmd_extract)
 
     from dashboard.curation.additions import FLAG_FIELDS, LIST_FIELDS
 
-    adds = commands.add_parser("add", help="add a source, claimant, metric, fact or event to a fact file, from flags "
-                                           "or from the YAML `extract` printed; the fact base is checked first")
-    adds.add_argument("what", metavar="KIND|FILE", help="fact, source, claimant, metric or event (with flags), or a "
-                                                        "YAML file of additions ('-' reads standard input)")
+    adds = commands.add_parser(
+        "add",
+        help="add a source, claimant, metric, fact or event to a fact file, from flags "
+        "or from the YAML `extract` printed; the fact base is checked first",
+    )
+    adds.add_argument(
+        "what",
+        metavar="KIND|FILE",
+        help="fact, source, claimant, metric or event (with flags), or a "
+        "YAML file of additions ('-' reads standard input)",
+    )
     adds.add_argument("id", nargs="?", help="the new entry's id (a fact's is suggested when not given)")
     adds.add_argument("--to", metavar="FILE", help="fact file to write into (default: the --facts file)")
-    adds.add_argument("--facts", metavar="PATH", help="top-level fact file whose whole base is checked (default: the "
-                                                      "nearest facts.yaml in the --to file's folder or above it)")
+    adds.add_argument(
+        "--facts",
+        metavar="PATH",
+        help="top-level fact file whose whole base is checked (default: the "
+        "nearest facts.yaml in the --to file's folder or above it)",
+    )
     adds.add_argument("--dry-run", action="store_true", help="write nothing; print the lines that would be added")
-    entry = adds.add_argument_group("fields of the entry (flags form; each kind takes the fields of its section "
-                                    "in the schema)")
+    entry = adds.add_argument_group(
+        "fields of the entry (flags form; each kind takes the fields of its section in the schema)"
+    )
     for name in FLAG_FIELDS:
-        entry.add_argument("--" + name.replace("_", "-"), dest="field_" + name, metavar="TEXT",
-                           action="append" if name in LIST_FIELDS else "store",
-                           help="repeat for more" if name in LIST_FIELDS else None)
+        entry.add_argument(
+            "--" + name.replace("_", "-"),
+            dest="field_" + name,
+            metavar="TEXT",
+            action="append" if name in LIST_FIELDS else "store",
+            help="repeat for more" if name in LIST_FIELDS else None,
+        )
     adds.set_defaults(run=cmd_add)
     return parser
 

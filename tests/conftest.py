@@ -13,8 +13,12 @@ SHARED = ROOT.parent / "shared"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--long", action="store_true", default=False,
-                     help="run the long forms of the hardening tests (nightly): more fuzzing, a longer load test")
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="run the long forms of the hardening tests (nightly): more fuzzing, a longer load test",
+    )
 
 
 def long_mode(config) -> bool:

@@ -61,8 +61,15 @@ metrics:
 
 def fact(fact_id: str, metric: str, value: object, as_of: str, claimant: str, **more: object) -> dict:
     """One fact as a mapping; `source` defaults to conftest's "rep"."""
-    return {"id": fact_id, "metric": metric, "value": value, "as_of": as_of, "claimant": claimant,
-            "source": "rep", **more}
+    return {
+        "id": fact_id,
+        "metric": metric,
+        "value": value,
+        "as_of": as_of,
+        "claimant": claimant,
+        "source": "rep",
+        **more,
+    }
 
 
 def load_facts(write, minimal: str, *facts: dict):  # noqa: ANN001, ANN201 - conftest's `write`; a FactBase

@@ -18,7 +18,8 @@ def fast_and_located_agree(text: str, file: str = "facts.yaml") -> bool:
         return False
     located = factfile.check_text(file, "d", text, fast=False)
     assert not located.fatal and not located.problems, (
-        f"the fast way found clean what the located way refuses: {located.fatal or located.problems}")
+        f"the fast way found clean what the located way refuses: {located.fatal or located.problems}"
+    )
     pd.testing.assert_frame_equal(served.facts, located.facts)
     for name in ("header", "includes", "declarations", "events", "keys"):
         assert repr(getattr(served, name)) == repr(getattr(located, name)), name  # repr: NaN is NaN

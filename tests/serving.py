@@ -40,18 +40,31 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(facts: Path | None = None, *, env: dict | None = None, timeout: float = 90, host: str | None = None):
+def serve(
+    facts: Path | None = None,
+    *,
+    env: dict | None = None,
+    timeout: float = 90,
+    host: str | None = None,
+    factdash: list[str] | None = None,
+    cwd: Path | None = None,
+    log: Path | None = None,
+):
     """Start `factdash serve` on a free loopback port; yield its base URL; stop it afterwards.
-    `host` is given to `--host` (left out by default, so the server's own default is tested)."""
+    `host` is given to `--host` (left out by default, so the server's own default is tested).
+    `factdash` is the command to run (default: this checkout's, `python -m dashboard.cli`; e.g. an
+    installed `<venv>/bin/factdash`), `cwd` the folder it starts in (default: this one), `log` the
+    file its output goes to (default: $TMPDIR/factdash-serve-PORT.log). `env` is laid over
+    os.environ; a value of None there removes that variable."""
     port = free_port()
-    command = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
+    command = [*(factdash or [sys.executable, "-m", "dashboard.cli"]), "serve", "--port", str(port)]
     if facts is not None:
         command += ["--facts", str(facts)]
     if host is not None:
         command += ["--host", host]
-    environment = {**os.environ, **(env or {})}
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"factdash-serve-{port}.log", "w+")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
+    environment = {key: value for key, value in {**os.environ, **(env or {})}.items() if value is not None}
+    log = open(log or Path(os.environ.get("TMPDIR", "/tmp")) / f"factdash-serve-{port}.log", "w+")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment, cwd=cwd)
     url = f"http://{host or '127.0.0.1'}:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -84,9 +97,18 @@ def browser():
     executable = require_chromium()
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
-            executable_path=executable, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             yield instance
         finally:

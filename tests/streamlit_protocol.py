@@ -110,8 +110,15 @@ class ProtocolReader:
                 return Run(time.perf_counter() - started, elements, exceptions, headings, status)
 
 
-async def read_for(url: str, number: int, seconds: float, chart_pages: dict[str, str], parties: list[str],
-                   other_pages: dict[str, str], record) -> None:  # noqa: ANN001 - record(kind, run, where)
+async def read_for(
+    url: str,
+    number: int,
+    seconds: float,
+    chart_pages: dict[str, str],
+    parties: list[str],
+    other_pages: dict[str, str],
+    record,
+) -> None:  # noqa: ANN001 - record(kind, run, where)
     """One protocol reader: change the party filter (70%) or switch pages, as the browser sessions do,
     for `seconds`; every run is handed to `record`."""
     rng = random.Random(1000 + number)

@@ -117,7 +117,9 @@ def _add(*argv: str) -> int:
 
 def test_add_round_trips_a_commented_file_apart_from_the_addition(write, capsys):
     path = write("facts.yaml", COMMENTED)
-    addition = write("new.yaml", """\
+    addition = write(
+        "new.yaml",
+        """\
         # extract's confidence notes: not copied
         sources:
           new-src:
@@ -138,7 +140,8 @@ def test_add_round_trips_a_commented_file_apart_from_the_addition(write, capsys)
           - date: 2025-01-09
             label: "Ramstein meeting"
             source: new-src
-        """)
+        """,
+    )
     assert _add(str(addition), "--to", str(path), "--facts", str(path)) == 0, capsys.readouterr()
     after = path.read_text(encoding="utf-8")
     inserted = _lines_added(COMMENTED, after)
@@ -147,10 +150,12 @@ def test_add_round_trips_a_commented_file_apart_from_the_addition(write, capsys)
     # that belong to what follows, and follows the file's own style (a blank line between entries).
     assert [(old[i - 1].strip(), "".join(lines)) for i, lines in inserted] == [
         ("kind: report", '\n  new-src:\n    title: "A new report"\n    kind: news\n    published: 2025-01-10\n'),
-        ("# not a comment: part of the note",
-         '\n  - id: us-package-us-officials-2025-01-09\n    metric: us-package\n    value: "$500 million"\n'
-         '    qualifier: exact\n    as_of: 2025-01-09\n    claimant: us-officials\n    source: new-src\n'
-         '    quote: "an additional $500 million"\n    tags: [aid]\n'),
+        (
+            "# not a comment: part of the note",
+            '\n  - id: us-package-us-officials-2025-01-09\n    metric: us-package\n    value: "$500 million"\n'
+            "    qualifier: exact\n    as_of: 2025-01-09\n    claimant: us-officials\n    source: new-src\n"
+            '    quote: "an additional $500 million"\n    tags: [aid]\n',
+        ),
         ("source: rep", '\n  - date: 2025-01-09\n    label: "Ramstein meeting"\n    source: new-src\n'),
     ]
     assert "confidence" not in after
@@ -162,28 +167,71 @@ def test_add_round_trips_a_commented_file_apart_from_the_addition(write, capsys)
 
 def test_add_keeps_a_file_without_blank_lines_compact_and_creates_missing_sections(write, minimal, capsys):
     path = write("facts.yaml", minimal)  # declarations only, no blank lines, no facts: section
-    assert _add("fact", "--metric", "us-package", "--claimant", "us-officials", "--source", "rep",
-                "--value", "500000000", "--as-of", "2025-01-09", "--to", str(path)) == 0, capsys.readouterr()
+    assert (
+        _add(
+            "fact",
+            "--metric",
+            "us-package",
+            "--claimant",
+            "us-officials",
+            "--source",
+            "rep",
+            "--value",
+            "500000000",
+            "--as-of",
+            "2025-01-09",
+            "--to",
+            str(path),
+        )
+        == 0
+    ), capsys.readouterr()
     after = path.read_text(encoding="utf-8")
-    assert _lines_added(minimal, after) == [(len(minimal.splitlines()), [
-        "facts:\n", "  - id: us-package-us-officials-2025-01-09\n", "    metric: us-package\n",
-        "    value: 500000000\n", "    as_of: 2025-01-09\n", "    claimant: us-officials\n", "    source: rep\n"])]
+    assert _lines_added(minimal, after) == [
+        (
+            len(minimal.splitlines()),
+            [
+                "facts:\n",
+                "  - id: us-package-us-officials-2025-01-09\n",
+                "    metric: us-package\n",
+                "    value: 500000000\n",
+                "    as_of: 2025-01-09\n",
+                "    claimant: us-officials\n",
+                "    source: rep\n",
+            ],
+        )
+    ]
     assert load_factbase(path).facts["value"].tolist() == [500000000.0]
 
 
 def test_a_fact_that_does_not_validate_writes_nothing_and_says_where(write, capsys):
     path = write("facts.yaml", COMMENTED)
     before, stat = path.read_bytes(), path.stat()
-    code = _add("fact", "--metric", "us-packag", "--claimant", "us-officials", "--source", "rep",
-                "--value", "500", "--as-of", "2025-13-01", "--to", str(path))
+    code = _add(
+        "fact",
+        "--metric",
+        "us-packag",
+        "--claimant",
+        "us-officials",
+        "--source",
+        "rep",
+        "--value",
+        "500",
+        "--as-of",
+        "2025-13-01",
+        "--to",
+        str(path),
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert path.read_bytes() == before and path.stat().st_mtime_ns == stat.st_mtime_ns
     # Located in the file as it would have been: after the last fact's last line, a blank line, the
     # id, then the metric.
     last = COMMENTED.splitlines().index("      # not a comment: part of the note") + 1
-    assert re.search(rf"{re.escape(str(path))}:{last + 3}:13: .*unknown metric 'us-packag' "
-                     r"\(did you mean 'us-package'\?\)", err), err
+    assert re.search(
+        rf"{re.escape(str(path))}:{last + 3}:13: .*unknown metric 'us-packag' "
+        r"\(did you mean 'us-package'\?\)",
+        err,
+    ), err
     assert re.search(rf"{re.escape(str(path))}:\d+:\d+: .*as_of '2025-13-01' is not a date", err), err
     assert "nothing was written" in err and "with the addition" in err
     assert "Traceback" not in err
@@ -193,8 +241,21 @@ def test_a_duplicate_fact_is_refused_with_the_existing_id(write, capsys):
     path = write("facts.yaml", COMMENTED)
     before = path.read_bytes()
     # The same figure written differently: a string amount and a quoted date.
-    code = _add("fact", "--metric", "nk-casualties", "--claimant", "us-officials", "--source", "rep",
-                "--value", "1,200", "--as-of", "2025-01-09", "--to", str(path))
+    code = _add(
+        "fact",
+        "--metric",
+        "nk-casualties",
+        "--claimant",
+        "us-officials",
+        "--source",
+        "rep",
+        "--value",
+        "1,200",
+        "--as-of",
+        "2025-01-09",
+        "--to",
+        str(path),
+    )
     err = capsys.readouterr().err
     assert code == 1 and path.read_bytes() == before
     line = COMMENTED.splitlines().index("  - id: nk-us") + 1
@@ -203,12 +264,15 @@ def test_a_duplicate_fact_is_refused_with_the_existing_id(write, capsys):
 
 def test_ids_are_suggested_from_metric_claimant_and_date_and_made_unique(write, capsys):
     path = write("facts.yaml", COMMENTED)
-    addition = write("new.yaml", """\
+    addition = write(
+        "new.yaml",
+        """\
         facts:
           - {metric: nk-casualties, value: 1500, as_of: 2025-01-09, claimant: us-officials, source: rep}
           - {metric: nk-casualties, value: 1600, as_of: 2025-01-09, claimant: us-officials, source: rep}
           - {id: chosen-id, metric: nk-casualties, value: 1700, as_of: 2025-01, claimant: zelenskyy, source: rep}
-        """)
+        """,
+    )
     assert _add(str(addition), "--to", str(path)) == 0, capsys.readouterr()
     out = capsys.readouterr().out
     ids = ["nk-casualties-us-officials-2025-01-09", "nk-casualties-us-officials-2025-01-09-2", "chosen-id"]
@@ -220,15 +284,67 @@ def test_ids_are_suggested_from_metric_claimant_and_date_and_made_unique(write, 
 def test_the_flags_form_adds_each_kind(write, minimal, capsys):
     path = write("facts.yaml", minimal + "facts:\n")
     runs = [
-        ["source", "new-src", "--title", "New source", "--kind", "government", "--url", "https://example.org/n",
-         "--published", "2025-02"],
-        ["claimant", "uk-mod", "--name", "UK Ministry of Defence", "--kind", "government",
-         "--party-to-conflict", "false", "--aliases", "MoD", "--aliases", "UK MoD"],
-        ["metric", "nk-deaths", "--label", "North Korean soldiers killed", "--unit", "people", "--category",
-         "deaths", "--aggregation", "cumulative", "--since", "2024-10"],
-        ["fact", "--id", "nk-deaths-uk", "--metric", "nk-deaths", "--claimant", "uk-mod", "--source", "new-src",
-         "--value", "300", "--qualifier", "approximately", "--as-of", "2025-02", "--quote", "some 300 killed",
-         "--tags", "kursk"],
+        [
+            "source",
+            "new-src",
+            "--title",
+            "New source",
+            "--kind",
+            "government",
+            "--url",
+            "https://example.org/n",
+            "--published",
+            "2025-02",
+        ],
+        [
+            "claimant",
+            "uk-mod",
+            "--name",
+            "UK Ministry of Defence",
+            "--kind",
+            "government",
+            "--party-to-conflict",
+            "false",
+            "--aliases",
+            "MoD",
+            "--aliases",
+            "UK MoD",
+        ],
+        [
+            "metric",
+            "nk-deaths",
+            "--label",
+            "North Korean soldiers killed",
+            "--unit",
+            "people",
+            "--category",
+            "deaths",
+            "--aggregation",
+            "cumulative",
+            "--since",
+            "2024-10",
+        ],
+        [
+            "fact",
+            "--id",
+            "nk-deaths-uk",
+            "--metric",
+            "nk-deaths",
+            "--claimant",
+            "uk-mod",
+            "--source",
+            "new-src",
+            "--value",
+            "300",
+            "--qualifier",
+            "approximately",
+            "--as-of",
+            "2025-02",
+            "--quote",
+            "some 300 killed",
+            "--tags",
+            "kursk",
+        ],
         ["event", "--date", "2025-02-01", "--label", "An event", "--source", "new-src"],
     ]
     for argv in runs:
@@ -245,13 +361,16 @@ def test_the_flags_form_adds_each_kind(write, minimal, capsys):
     assert _lines_added(minimal + "facts:\n", path.read_text(encoding="utf-8"))  # insertions only
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["fact", "--title", "x"], "--title: not a field of a fact"),
-    (["source", "--title", "x", "--kind", "news"], "a source needs an id"),
-    (["claimant", "c", "--name", "C", "--kind", "media", "--party-to-conflict", "maybe"], "expected true or false"),
-    (["nonsense-kind"], "no such file"),
-    (["nonsense.yaml", "--metric", "m"], "is not a kind"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["fact", "--title", "x"], "--title: not a field of a fact"),
+        (["source", "--title", "x", "--kind", "news"], "a source needs an id"),
+        (["claimant", "c", "--name", "C", "--kind", "media", "--party-to-conflict", "maybe"], "expected true or false"),
+        (["nonsense-kind"], "no such file"),
+        (["nonsense.yaml", "--metric", "m"], "is not a kind"),
+    ],
+)
 def test_bad_flags_are_messages_not_tracebacks(write, minimal, capsys, argv, message):
     path = write("facts.yaml", minimal)
     before = path.read_bytes()
@@ -296,7 +415,9 @@ def test_adding_an_extract_document_into_an_included_file(write, minimal, capsys
     top = write("facts.yaml", "schema_version: 1\ninclude:\n  - parts/base.yaml\n  - parts/new.yaml\n")
     write("parts/base.yaml", minimal)
     target = write("parts/new.yaml", "# yaml-language-server: $schema=../facts.schema.json\nschema_version: 1\n")
-    document = write("extracted.yaml", """\
+    document = write(
+        "extracted.yaml",
+        """\
         sources:
           ri-2025-01-10:
             title: "Radio report, 10 January 2025"
@@ -334,13 +455,20 @@ def test_adding_an_extract_document_into_an_included_file(write, minimal, capsys
             date: "2025-01"
             label: "Fighting in Kursk"
             source: ri-2025-01-10
-        """)
+        """,
+    )
     assert _add(str(document), "--to", str(target), "--facts", str(top)) == 0, capsys.readouterr()
     text = target.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../facts.schema.json\nschema_version: 1\n")
     assert [line for line in text.splitlines() if line and not line.startswith(" ")] == [
-        "# yaml-language-server: $schema=../facts.schema.json", "schema_version: 1",
-        "sources:", "claimants:", "metrics:", "facts:", "events:"]
+        "# yaml-language-server: $schema=../facts.schema.json",
+        "schema_version: 1",
+        "sources:",
+        "claimants:",
+        "metrics:",
+        "facts:",
+        "events:",
+    ]
     base = load_factbase(top)
     added = base.facts[base.facts["file"] == str(target)]
     assert sorted(added["fact_id"]) == ["nk-casualties-zelenskyy-2025-01-10", "nk-deaths-uk-mod-2025-01-10"]
@@ -388,27 +516,53 @@ def test_factdash_add_as_a_real_command_then_validate(tmp_path):
     for name in ("claimants.yaml", "ramstein-2025-01.yaml"):
         shutil.copy(ROOT / "facts" / name, tmp_path / "facts" / name)
     shutil.copy(ROOT / "facts.schema.json", tmp_path / "facts.schema.json")
-    (tmp_path / "facts.yaml").write_text(textwrap.dedent("""\
+    (tmp_path / "facts.yaml").write_text(
+        textwrap.dedent("""\
         # yaml-language-server: $schema=facts.schema.json
         schema_version: 1
         include:
           - facts/claimants.yaml
           - facts/ramstein-2025-01.yaml
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     target = tmp_path / "facts" / "ramstein-2025-01.yaml"
     before = target.read_text(encoding="utf-8")
     env = {**os.environ, "FACTDASH_FACTS": str(tmp_path / "facts.yaml")}
     command = [sys.executable, "-m", "dashboard.cli"]
-    added = subprocess.run([*command, "add", "fact", "--metric", "us-pda-package", "--claimant", "us-dod",
-                            "--source", "ramstein-report", "--value", "$600 million", "--qualifier", "exact",
-                            "--as-of", "2025-01-09", "--quote", "a further $600 million", "--to", str(target)],
-                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    added = subprocess.run(
+        [
+            *command,
+            "add",
+            "fact",
+            "--metric",
+            "us-pda-package",
+            "--claimant",
+            "us-dod",
+            "--source",
+            "ramstein-report",
+            "--value",
+            "$600 million",
+            "--qualifier",
+            "exact",
+            "--as-of",
+            "2025-01-09",
+            "--quote",
+            "a further $600 million",
+            "--to",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert added.returncode == 0, added.stderr
     assert "us-pda-package-us-dod-2025-01-09 (id suggested)" in added.stdout
     [(_, lines)] = _lines_added(before, target.read_text(encoding="utf-8"))
     assert "  - id: us-pda-package-us-dod-2025-01-09\n" in lines
-    checked = subprocess.run([*command, "validate"], capture_output=True, text=True, cwd=tmp_path, env=env,
-                             timeout=120)
+    checked = subprocess.run([*command, "validate"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert checked.returncode == 0, checked.stdout
     again = subprocess.run(added.args, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert again.returncode == 1 and "repeats fact 'us-pda-package-us-dod-2025-01-09'" in again.stderr
@@ -417,8 +571,24 @@ def test_factdash_add_as_a_real_command_then_validate(tmp_path):
 
 def test_an_empty_flow_section_becomes_a_block_and_a_full_one_is_refused(write, minimal, capsys):
     path = write("facts.yaml", minimal + "facts: []  # none yet\n")
-    assert _add("fact", "--metric", "us-package", "--claimant", "us-officials", "--source", "rep",
-                "--value", "5", "--as-of", "2025-01", "--to", str(path)) == 0, capsys.readouterr()
+    assert (
+        _add(
+            "fact",
+            "--metric",
+            "us-package",
+            "--claimant",
+            "us-officials",
+            "--source",
+            "rep",
+            "--value",
+            "5",
+            "--as-of",
+            "2025-01",
+            "--to",
+            str(path),
+        )
+        == 0
+    ), capsys.readouterr()
     text = path.read_text(encoding="utf-8")
     assert text.startswith(minimal) and "facts:  # none yet\n  - id: us-package-us-officials-2025-01\n" in text
     flow = write("flow/facts.yaml", minimal + "events: [{date: 2025-01, label: x}]\n")
@@ -439,8 +609,10 @@ def test_an_addition_can_come_from_standard_input(write, minimal, monkeypatch, c
 
 
 def test_a_fact_base_with_problems_already_is_not_added_to(write, minimal, capsys):
-    path = write("facts.yaml", minimal + "facts:\n  - {id: bad, metric: nope, value: 1, as_of: 2025-01, "
-                                         "claimant: zelenskyy, source: rep}\n")
+    path = write(
+        "facts.yaml",
+        minimal + "facts:\n  - {id: bad, metric: nope, value: 1, as_of: 2025-01, claimant: zelenskyy, source: rep}\n",
+    )
     before = path.read_bytes()
     assert _add("event", "--date", "2025-01", "--label", "x", "--to", str(path)) == 1
     err = capsys.readouterr().err

@@ -12,8 +12,14 @@ from streamlit.testing.v1 import AppTest
 from .conftest import ROOT
 
 APP = str(ROOT / "dashboard" / "app" / "main.py")
-PAGES = ["views/overview.py", "views/compare.py", "views/timelines.py", "views/aid.py", "views/sources.py",
-         "views/quality.py"]
+PAGES = [
+    "views/overview.py",
+    "views/compare.py",
+    "views/timelines.py",
+    "views/aid.py",
+    "views/sources.py",
+    "views/quality.py",
+]
 
 
 def run(page: str | None = None, params: dict | None = None, facts: str | None = None, monkeypatch=None) -> AppTest:
@@ -63,8 +69,11 @@ def test_compare_chart_for_the_north_korean_casualties(monkeypatch):
     from dashboard.analysis.conflicts import find_conflicts
 
     monkeypatch.delenv("FACTDASH_FACTS", raising=False)
-    groups = [c.group_id for c in find_conflicts(load_factbase(ROOT / "facts.yaml").facts)
-              if c.metric == "soldier-casualties-north-korea"]
+    groups = [
+        c.group_id
+        for c in find_conflicts(load_factbase(ROOT / "facts.yaml").facts)
+        if c.metric == "soldier-casualties-north-korea"
+    ]
     at = run("views/compare.py")
     at.selectbox(key="group").set_value(groups[0]).run()
     assert not at.exception
@@ -86,8 +95,11 @@ def test_choosing_a_claimant_changes_the_timeline(monkeypatch):
 
 
 def test_broken_fact_base_shows_problems_not_a_traceback(write, minimal, monkeypatch):
-    path = write("facts.yaml", minimal + "facts:\n  - id: a\n    metric: nope\n    value: 1\n    as_of: 2025-13-01\n"
-                                         "    claimant: zelenskyy\n    source: rep\n")
+    path = write(
+        "facts.yaml",
+        minimal + "facts:\n  - id: a\n    metric: nope\n    value: 1\n    as_of: 2025-13-01\n"
+        "    claimant: zelenskyy\n    source: rep\n",
+    )
     at = run(facts=str(path), monkeypatch=monkeypatch)
     assert not at.exception
     shown = " ".join(c.value for c in at.code) + " ".join(e.value for e in at.error)
@@ -112,6 +124,7 @@ def test_charts_are_sent_as_their_figures_would_be_and_stay_unchanged_by_reruns(
     assert first == again and len(first) == 1
     base = load_factbase(ROOT / "facts.yaml")
     fresh = timeline_chart(base, Filters(), base.facts, ["tanks-lost-russia"]).figure
-    expected = plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(fresh, validate_figure=True),
-                                 validate=False)
+    expected = plotly.io.to_json(
+        plotly.tools.return_figure_from_figure_or_data(fresh, validate_figure=True), validate=False
+    )
     assert json.loads(first[0]) == json.loads(expected)

@@ -58,8 +58,18 @@ def test_a_writer_killed_at_random_moments_leaves_the_old_or_the_new_file(tmp_pa
     seen = {old: 0, new: 0}
     leftovers = 0
     for _ in range(kills):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ROOT / "dashboard" / "factbase" / "atomic.py"), str(target),
-                                   str(tmp_path / "a"), str(tmp_path / "b")], stdout=subprocess.PIPE)
+        writer = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WRITER,
+                str(ROOT / "dashboard" / "factbase" / "atomic.py"),
+                str(target),
+                str(tmp_path / "a"),
+                str(tmp_path / "b"),
+            ],
+            stdout=subprocess.PIPE,
+        )
         assert writer.stdout.readline() == b"ready\n"
         kill_at(writer, rng.uniform(0, 0.25))
         content = target.read_bytes()
@@ -158,14 +168,19 @@ def daily_rows(days: int, step: int) -> str:
     import datetime as dt
 
     start = dt.date(2000, 1, 2)
-    return json.dumps([{"date": (start + dt.timedelta(days=i)).isoformat(), "tank": i * step, "plane": i}
-                       for i in range(days)])
+    return json.dumps(
+        [{"date": (start + dt.timedelta(days=i)).isoformat(), "tank": i * step, "plane": i} for i in range(days)]
+    )
 
 
 def run_import(spec: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "dashboard.cli", "import", str(spec), "--no-progress"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "FACTDASH_CACHE_DIR": "off"})
+    return subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", "import", str(spec), "--no-progress"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "FACTDASH_CACHE_DIR": "off"},
+    )
 
 
 def wait_for_temporary(target: Path, process: subprocess.Popen, *, timeout: float) -> float:
@@ -225,13 +240,38 @@ def test_factdash_import_killed_at_random_moments_leaves_the_old_or_the_new_file
 
 
 def run_add(folder: Path, fact_id: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "dashboard.cli", "add", "fact", fact_id, "--metric", "us-package",
-                             "--claimant", "us-officials", "--source", "rep", "--value", "$500 million",
-                             "--qualifier", "exact", "--as-of", f"2025-01-{int(fact_id[1:]) % 28 + 1:02d}",
-                             "--quote", "Austin announced an additional $500 million.", "--to", "facts.yaml",
-                             "--facts", "facts.yaml"],
-                            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "FACTDASH_CACHE_DIR": "off"})
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dashboard.cli",
+            "add",
+            "fact",
+            fact_id,
+            "--metric",
+            "us-package",
+            "--claimant",
+            "us-officials",
+            "--source",
+            "rep",
+            "--value",
+            "$500 million",
+            "--qualifier",
+            "exact",
+            "--as-of",
+            f"2025-01-{int(fact_id[1:]) % 28 + 1:02d}",
+            "--quote",
+            "Austin announced an additional $500 million.",
+            "--to",
+            "facts.yaml",
+            "--facts",
+            "facts.yaml",
+        ],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "FACTDASH_CACHE_DIR": "off"},
+    )
 
 
 def test_factdash_add_killed_at_random_moments_leaves_the_old_or_the_new_file(tmp_path, minimal, long):
@@ -239,8 +279,11 @@ def test_factdash_add_killed_at_random_moments_leaves_the_old_or_the_new_file(tm
     version), then made again and killed; the file must be the old version or that new one."""
     rng = random.Random(13)
     # Comments and blank lines between entries: the file a curator edits by hand.
-    original = ("# yaml-language-server: $schema=facts.schema.json\n# Kept by hand.\n" + minimal
-                + "\n# The figures, newest last.\nfacts:\n")
+    original = (
+        "# yaml-language-server: $schema=facts.schema.json\n# Kept by hand.\n"
+        + minimal
+        + "\n# The figures, newest last.\nfacts:\n"
+    )
     folder, twin = tmp_path / "live", tmp_path / "twin"
     for where in (folder, twin):
         where.mkdir()

@@ -15,8 +15,14 @@ from .serving import serve
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"": "Who says what", "compare": "Compare conflicting figures", "timelines": "How the figures moved",
-         "aid": "Aid: packages", "sources": "Sources and their words", "quality": "Data quality"}
+PAGES = {
+    "": "Who says what",
+    "compare": "Compare conflicting figures",
+    "timelines": "How the figures moved",
+    "aid": "Aid: packages",
+    "sources": "Sources and their words",
+    "quality": "Data quality",
+}
 
 
 def _labels() -> dict:
@@ -47,8 +53,7 @@ def open_page(site, path: str):
 
 def wait_quiet(page) -> None:
     """Until Streamlit has finished running the script (the status widget says so)."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
 
 
 @pytest.mark.parametrize("path", list(PAGES))

@@ -13,13 +13,29 @@ MONEY = {"unit": "USD", "category": "aid"}
 
 
 def package(value, stage, *, as_of="2025-01-09", metric="pda", **more):
-    return {**MONEY, "aggregation": "increment", "metric": metric, "metric_label": f"{metric} package",
-            "value": value, "stage": stage, "as_of": as_of, **more}
+    return {
+        **MONEY,
+        "aggregation": "increment",
+        "metric": metric,
+        "metric_label": f"{metric} package",
+        "value": value,
+        "stage": stage,
+        "as_of": as_of,
+        **more,
+    }
 
 
 def total(value, *, as_of, claimant="us", aggregation="cumulative", metric="us-total", **more):
-    return {**MONEY, "aggregation": aggregation, "metric": metric, "metric_label": metric, "value": value,
-            "as_of": as_of, "claimant": claimant, **more}
+    return {
+        **MONEY,
+        "aggregation": aggregation,
+        "metric": metric,
+        "metric_label": metric,
+        "value": value,
+        "as_of": as_of,
+        "claimant": claimant,
+        **more,
+    }
 
 
 def bars(fig):
@@ -27,8 +43,13 @@ def bars(fig):
 
 
 def test_packages_are_bars_coloured_and_hatched_by_stage():
-    fig = aid_figure(facts(package(5e8, "announced"), package(2e8, "delivered", as_of="2024-12-01"),
-                           package(1e8, None, as_of="2024-11-01")))
+    fig = aid_figure(
+        facts(
+            package(5e8, "announced"),
+            package(2e8, "delivered", as_of="2024-12-01"),
+            package(1e8, None, as_of="2024-11-01"),
+        )
+    )
     announced, delivered, unspecified = bars(fig)
     assert [b.name for b in bars(fig)] == ["announced", "delivered", "unspecified"]
     assert announced.marker.color == STAGE_COLORS["announced"]
@@ -40,10 +61,13 @@ def test_packages_are_bars_coloured_and_hatched_by_stage():
 
 
 def test_reports_of_one_package_do_not_stack():
-    fig = aid_figure(facts(
-        package(5e8, "announced", fact_id="a"), package(5e8, "announced", fact_id="b"),
-        package(5e8, "announced", fact_id="c", qualifier="approximately", publisher="Kyiv Independent"),
-    ))
+    fig = aid_figure(
+        facts(
+            package(5e8, "announced", fact_id="a"),
+            package(5e8, "announced", fact_id="b"),
+            package(5e8, "announced", fact_id="c", qualifier="approximately", publisher="Kyiv Independent"),
+        )
+    )
     (bar,) = bars(fig)
     assert list(bar.y) == [5e8] and bar.text == ("$500 million (3 reports)",)
     assert bar.customdata == ("a,b,c",) and sorted(fig.layout.meta["fact_ids"]) == ["a", "b", "c"]
@@ -59,29 +83,39 @@ def test_packages_of_different_metrics_sit_side_by_side():
 
 
 def test_totals_are_steps_and_levels_have_their_own_group():
-    fig = aid_figure(facts(
-        total(62e9, as_of="2024-12-01", qualifier="more_than"), total(66e9, as_of="2025-01-09"),
-        total(3.85e9, as_of="2025-01-09", aggregation="level", metric="pda-left", qualifier="approximately"),
-        package(5e8, "announced"),
-    ))
+    fig = aid_figure(
+        facts(
+            total(62e9, as_of="2024-12-01", qualifier="more_than"),
+            total(66e9, as_of="2025-01-09"),
+            total(3.85e9, as_of="2025-01-09", aggregation="level", metric="pda-left", qualifier="approximately"),
+            package(5e8, "announced"),
+        )
+    )
     steps = next(t for t in fig.data if t.legendgroup == "cumulative" and t.showlegend)
     assert steps.line.shape == "hv" and list(steps.y) == [62e9, 66e9]
     level = next(t for t in fig.data if t.legendgroup == "level")
     assert level.line.dash == "dot" and list(level.marker.symbol) == ["circle-open"]
     titles = {t.legendgroup: t.legendgrouptitle.text for t in fig.data if t.legendgrouptitle.text}
-    assert titles == {"cumulative": "Running totals", "level": "Levels", "increment": "Packages (by stage)",
-                      "key": "Marks"}
+    assert titles == {
+        "cumulative": "Running totals",
+        "level": "Levels",
+        "increment": "Packages (by stage)",
+        "key": "Marks",
+    }
     arrows = next(t for t in fig.data if t.name.endswith("(open-ended)"))
     assert list(arrows.marker.symbol) == ["triangle-up"]
     assert bars(fig)[0].yaxis == "y2" and steps.yaxis == "y"  # stocks and flows in two panels
     assert fig.layout.yaxis2.title.text == "USD"
 
 
-@pytest.mark.parametrize("rows, words", [
-    ((package(1, "announced"), package(1, "announced", unit="EUR")), "one currency; the facts mix EUR, USD"),
-    (({"value": 57, "unit": "countries", "aggregation": "level"},), "unit 'countries' is not a currency"),
-    ((package(1, "announced", aggregation="flow"),), "aggregation must be one of .* got flow"),
-])
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        ((package(1, "announced"), package(1, "announced", unit="EUR")), "one currency; the facts mix EUR, USD"),
+        (({"value": 57, "unit": "countries", "aggregation": "level"},), "unit 'countries' is not a currency"),
+        ((package(1, "announced", aggregation="flow"),), "aggregation must be one of .* got flow"),
+    ],
+)
 def test_bad_frames_are_refused_with_a_reason(rows, words):
     with pytest.raises(ValueError, match=words):
         aid_figure(facts(*rows))
@@ -89,7 +123,12 @@ def test_bad_frames_are_refused_with_a_reason(rows, words):
 
 def test_data_is_escaped():
     hostile = "<img src=x onerror=alert(1)>"
-    fig = aid_figure(facts(package(1e9, "announced", quote=hostile, metric_label=hostile),
-                           total(5e9, as_of="2025-01-01", claimant_name=hostile)), title=hostile)
+    fig = aid_figure(
+        facts(
+            package(1e9, "announced", quote=hostile, metric_label=hostile),
+            total(5e9, as_of="2025-01-01", claimant_name=hostile),
+        ),
+        title=hostile,
+    )
     text = json.dumps(fig.to_plotly_json(), default=str)
     assert "<img" not in text and "&lt;img" in text

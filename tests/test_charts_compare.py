@@ -28,10 +28,12 @@ def arrows(fig):
 
 
 def test_an_exact_and_an_about_figure():
-    fig = compare_figure(facts(
-        {"claimant": "us", "value": 1200, "qualifier": "approximately"},
-        {"claimant": "ua", "value": 4000, "party_to_conflict": True},
-    ))
+    fig = compare_figure(
+        facts(
+            {"claimant": "us", "value": 1200, "qualifier": "approximately"},
+            {"claimant": "ua", "value": 4000, "party_to_conflict": True},
+        )
+    )
     assert [t.type for t in fig.data] == ["bar", "scatter", "scatter", "scatter", "scatter", "scatter"]
     about, exact = markers(fig)
     assert about.marker.symbol == "circle-open" and about.text[-1] == "about 1,200 people"
@@ -59,11 +61,13 @@ def test_the_ratio_is_annotated():
 
 
 def test_open_ended_figures_run_to_the_edge_of_the_axis():
-    fig = compare_figure(facts(
-        {"claimant": "a", "value": 66e9, "qualifier": "more_than", "unit": "USD"},
-        {"claimant": "b", "value": 62e9, "unit": "USD"},
-        {"claimant": "c", "high": 20e9, "qualifier": "at_most", "unit": "USD"},
-    ))
+    fig = compare_figure(
+        facts(
+            {"claimant": "a", "value": 66e9, "qualifier": "more_than", "unit": "USD"},
+            {"claimant": "b", "value": 62e9, "unit": "USD"},
+            {"claimant": "c", "high": 20e9, "qualifier": "at_most", "unit": "USD"},
+        )
+    )
     left, right = fig.layout.xaxis.range
     up, down = arrows(fig)
     assert (up.ax, up.x, up.axref) == (66e9, right, "x") and right > 66e9
@@ -83,15 +87,19 @@ def test_a_range_is_a_bar_from_low_to_high():
 
 
 def test_parties_and_third_parties_have_different_symbols():
-    fig = compare_figure(facts({"value": 1, "party_to_conflict": True}, {"claimant": "b", "value": 2},
-                               {"claimant": "c", "value": 3, "party_to_conflict": None}))
+    fig = compare_figure(
+        facts(
+            {"value": 1, "party_to_conflict": True},
+            {"claimant": "b", "value": 2},
+            {"claimant": "c", "value": 3, "party_to_conflict": None},
+        )
+    )
     assert [t.marker.symbol for t in markers(fig)] == ["diamond", "circle", "circle"]
     assert "party to the conflict" in keys(fig)
 
 
 def test_log_axis():
-    fig = compare_figure(facts({"value": 100}, {"claimant": "b", "value": 10_000, "qualifier": "at_least"}),
-                         log=True)
+    fig = compare_figure(facts({"value": 100}, {"claimant": "b", "value": 10_000, "qualifier": "at_least"}), log=True)
     assert fig.layout.xaxis.type == "log"
     low, high = fig.layout.xaxis.range
     assert low < 2 < 4 < high < 6  # log10 units
@@ -107,9 +115,13 @@ def test_a_claimant_appearing_twice_gets_two_rows():
 
 
 def test_data_is_escaped_everywhere():
-    fig = compare_figure(facts({"value": 1, "quote": HOSTILE, "claimant_name": HOSTILE, "publisher": HOSTILE},
-                               {"claimant": "b", "value": 5, "qualifier": "at_least", "quote": HOSTILE}),
-                         title=HOSTILE)
+    fig = compare_figure(
+        facts(
+            {"value": 1, "quote": HOSTILE, "claimant_name": HOSTILE, "publisher": HOSTILE},
+            {"claimant": "b", "value": 5, "qualifier": "at_least", "quote": HOSTILE},
+        ),
+        title=HOSTILE,
+    )
     text = json.dumps(fig.to_plotly_json(), default=str)
     assert "<script" not in text and "&lt;script&gt;" in text
     assert fig.layout.title.text == "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -122,12 +134,15 @@ def test_the_layout_works_on_light_and_dark_pages():
     assert fig.layout.font.color is None  # left to the (Streamlit) theme
 
 
-@pytest.mark.parametrize("members, error, words", [
-    ([1, 2], TypeError, "expects a pandas DataFrame"),
-    (pd.DataFrame({"fact_id": []}), ValueError, "needs the column"),
-    (facts({"value": 1}).iloc[:0], ValueError, "at least one fact"),
-    (facts({"value": 1}, {"value": 2, "unit": "USD"}), ValueError, "'USD', 'people'"),
-])
+@pytest.mark.parametrize(
+    "members, error, words",
+    [
+        ([1, 2], TypeError, "expects a pandas DataFrame"),
+        (pd.DataFrame({"fact_id": []}), ValueError, "needs the column"),
+        (facts({"value": 1}).iloc[:0], ValueError, "at least one fact"),
+        (facts({"value": 1}, {"value": 2, "unit": "USD"}), ValueError, "'USD', 'people'"),
+    ],
+)
 def test_bad_arguments_are_named(members, error, words):
     with pytest.raises(error, match=words):
         compare_figure(members)

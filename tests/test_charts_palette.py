@@ -42,12 +42,17 @@ def test_colours_are_assigned_from_the_universe_not_from_the_chart():
     def marker_color(fig, name):
         return next(t.marker.color for t in fig.data if t.name == name and t.type == "scatter")
 
-    shown_with_a = compare_figure(facts({"claimant": "csis", "value": 1}, {"claimant": "uk-mod", "value": 2}),
-                                  colors=colors)
-    shown_with_b = compare_figure(facts({"claimant": "zelenskyy", "value": 1}, {"claimant": "uk-mod", "value": 2}),
-                                  colors=colors)
-    assert marker_color(shown_with_a, "Claimant uk-mod") == marker_color(shown_with_b, "Claimant uk-mod") \
+    shown_with_a = compare_figure(
+        facts({"claimant": "csis", "value": 1}, {"claimant": "uk-mod", "value": 2}), colors=colors
+    )
+    shown_with_b = compare_figure(
+        facts({"claimant": "zelenskyy", "value": 1}, {"claimant": "uk-mod", "value": 2}), colors=colors
+    )
+    assert (
+        marker_color(shown_with_a, "Claimant uk-mod")
+        == marker_color(shown_with_b, "Claimant uk-mod")
         == colors["uk-mod"]
+    )
 
 
 def test_the_most_frequent_claimants_get_the_first_colours():

@@ -33,11 +33,13 @@ def events(*rows):
 
 
 def test_one_line_per_claimant_in_time_order():
-    fig = timeline_figure(facts(
-        {"claimant": "a", "value": 30, "as_of": "2024-03-01"},
-        {"claimant": "a", "value": 10, "as_of": "2024-01-01"},
-        {"claimant": "b", "value": 20, "as_of": "2024-02-01", "party_to_conflict": True},
-    ))
+    fig = timeline_figure(
+        facts(
+            {"claimant": "a", "value": 30, "as_of": "2024-03-01"},
+            {"claimant": "a", "value": 10, "as_of": "2024-01-01"},
+            {"claimant": "b", "value": 20, "as_of": "2024-02-01", "party_to_conflict": True},
+        )
+    )
     a, b = lines(fig)
     assert (a.name, a.type, a.mode) == ("Claimant a", "scatter", "lines+markers")
     assert list(a.y) == [10, 30] and list(a.customdata) == ["f1", "f0"]
@@ -49,11 +51,13 @@ def test_one_line_per_claimant_in_time_order():
 
 
 def test_intervals_are_error_bars_and_about_is_hollow():
-    fig = timeline_figure(facts(
-        {"value": 100, "qualifier": "approximately", "as_of": "2024-01-01"},
-        {"low": 150, "high": 250, "as_of": "2024-02-01"},
-        {"value": 300, "as_of": "2024-03-01"},
-    ))
+    fig = timeline_figure(
+        facts(
+            {"value": 100, "qualifier": "approximately", "as_of": "2024-01-01"},
+            {"low": 150, "high": 250, "as_of": "2024-02-01"},
+            {"value": 300, "as_of": "2024-03-01"},
+        )
+    )
     (line,) = lines(fig)
     assert list(line.marker.symbol) == ["circle-open", "circle", "circle"]
     assert line.error_y.visible
@@ -61,11 +65,13 @@ def test_intervals_are_error_bars_and_about_is_hollow():
 
 
 def test_open_ended_figures_get_arrows():
-    fig = timeline_figure(facts(
-        {"value": 100, "as_of": "2024-01-01"},
-        {"low": 200, "qualifier": "at_least", "as_of": "2024-02-01"},
-        {"high": 300, "qualifier": "at_most", "as_of": "2024-03-01"},
-    ))
+    fig = timeline_figure(
+        facts(
+            {"value": 100, "as_of": "2024-01-01"},
+            {"low": 200, "qualifier": "at_least", "as_of": "2024-02-01"},
+            {"high": 300, "qualifier": "at_most", "as_of": "2024-03-01"},
+        )
+    )
     (line,) = lines(fig)
     assert list(line.error_y.array) == [0, 0, 0]  # no error bar to infinity
     (arrows,) = overlays(fig)
@@ -80,11 +86,14 @@ def test_open_ended_figures_get_arrows():
 def test_events_are_vertical_lines_with_escaped_labels():
     fig = timeline_figure(
         facts({"value": 1, "as_of": "2024-01-01"}, {"value": 2, "as_of": "2024-12-01"}),
-        events({"date": pd.Timestamp("2024-06-01"), "label": HOSTILE},
-               {"date": pd.Timestamp("2024-06-01"), "label": "Second event", "note": "A note"},
-               {"date": pd.Timestamp("2020-01-01"), "label": "Long before"},
-               {"date": pd.Timestamp("2023-12-10"), "label": "Weeks before"},
-               {"date": pd.NaT, "label": "Undated"}))
+        events(
+            {"date": pd.Timestamp("2024-06-01"), "label": HOSTILE},
+            {"date": pd.Timestamp("2024-06-01"), "label": "Second event", "note": "A note"},
+            {"date": pd.Timestamp("2020-01-01"), "label": "Long before"},
+            {"date": pd.Timestamp("2023-12-10"), "label": "Weeks before"},
+            {"date": pd.NaT, "label": "Undated"},
+        ),
+    )
     before, shape = fig.layout.shapes
     assert pd.Timestamp(before.x0) == pd.Timestamp("2023-12-10")  # within a month of the first figure
     assert (pd.Timestamp(shape.x0), shape.yref, shape.y0, shape.y1) == (pd.Timestamp("2024-06-01"), "paper", 0, 1)
@@ -96,8 +105,14 @@ def test_events_are_vertical_lines_with_escaped_labels():
 
 
 def test_log_axis_leaves_out_zeros():
-    fig = timeline_figure(facts({"value": 0, "as_of": "2024-01-01"}, {"value": 10, "as_of": "2024-02-01"},
-                                {"value": 1000, "as_of": "2024-03-01"}), log=True)
+    fig = timeline_figure(
+        facts(
+            {"value": 0, "as_of": "2024-01-01"},
+            {"value": 10, "as_of": "2024-02-01"},
+            {"value": 1000, "as_of": "2024-03-01"},
+        ),
+        log=True,
+    )
     assert fig.layout.yaxis.type == "log"
     (line,) = lines(fig)
     assert np.isnan(line.y[0]) and list(line.y[1:]) == [10, 1000]
@@ -106,19 +121,30 @@ def test_log_axis_leaves_out_zeros():
 
 
 def test_several_metrics_of_one_category_get_a_line_each():
-    fig = timeline_figure(facts({"value": 1, "metric": "ru", "metric_label": "Russian"},
-                                {"value": 2, "metric": "ua", "metric_label": "Ukrainian"}))
+    fig = timeline_figure(
+        facts(
+            {"value": 1, "metric": "ru", "metric_label": "Russian"},
+            {"value": 2, "metric": "ua", "metric_label": "Ukrainian"},
+        )
+    )
     ru, ua = lines(fig)
     assert (ru.name, ua.name) == ("Claimant us — Russian", "Claimant us — Ukrainian")
     assert ru.line.dash != ua.line.dash and ru.line.color == ua.line.color
 
 
-@pytest.mark.parametrize("rows, words", [
-    (({"value": 1}, {"value": 2, "unit": "USD"}), r"mixes units \(USD, people\)"),
-    (({"value": 1, "category": "deaths", "metric": "ru-deaths"},
-      {"value": 2, "category": "casualties", "metric": "ru-casualties"}),
-     r"mixes categories \(casualties: ru-casualties; deaths: ru-deaths\).*timeline_panels"),
-])
+@pytest.mark.parametrize(
+    "rows, words",
+    [
+        (({"value": 1}, {"value": 2, "unit": "USD"}), r"mixes units \(USD, people\)"),
+        (
+            (
+                {"value": 1, "category": "deaths", "metric": "ru-deaths"},
+                {"value": 2, "category": "casualties", "metric": "ru-casualties"},
+            ),
+            r"mixes categories \(casualties: ru-casualties; deaths: ru-deaths\).*timeline_panels",
+        ),
+    ],
+)
 def test_refuses_to_mix_units_or_categories(rows, words):
     with pytest.raises(ValueError, match=words):
         timeline_figure(facts(*rows))
@@ -148,8 +174,9 @@ def test_long_series_are_thinned_to_a_line_marked_where_it_matters():
     assert list(marks.marker.symbol) == symbols(frame.iloc[[0, 1234, 4000, 4999]])
     assert marks.legendgroup == gs.legendgroup and not marks.showlegend
     assert marks.error_y.visible and list(marks.error_y.array)[1] > 0  # the ±10% of "about" is drawn
-    assert [h.split("<br>")[0] for h in marks.hovertext] == \
-        [gs.hovertext[list(gs.customdata).index(i)].split("<br>")[0] for i in marks.customdata]
+    assert [h.split("<br>")[0] for h in marks.hovertext] == [
+        gs.hovertext[list(gs.customdata).index(i)].split("<br>")[0] for i in marks.customdata
+    ]
     assert {"gs-0", "gs-4999", "gs-1234", "gs-4000", "gs-2500"} <= kept
     assert 400 <= len(kept) <= 510
     assert fig.layout.meta["downsampled"] == {"gs": [len(kept), 5000]}
@@ -172,10 +199,21 @@ def test_downsample_is_deterministic_and_leaves_short_series_alone():
 
 def test_panels_put_deaths_and_casualties_on_separate_axes():
     deaths = facts({"value": 10, "claimant": "a"}, {"value": 20, "claimant": "b", "as_of": "2025-02-01"})
-    casualties = facts({"value": 40, "claimant": "a", "category": "casualties", "metric": "hurt",
-                        "metric_label": "Killed and wounded", "fact_id": "c0"})
-    fig = timeline_panels({"deaths": deaths, "casualties": casualties},
-                          events({"date": pd.Timestamp("2025-01-20"), "label": "Offensive"}), log=True)
+    casualties = facts(
+        {
+            "value": 40,
+            "claimant": "a",
+            "category": "casualties",
+            "metric": "hurt",
+            "metric_label": "Killed and wounded",
+            "fact_id": "c0",
+        }
+    )
+    fig = timeline_panels(
+        {"deaths": deaths, "casualties": casualties},
+        events({"date": pd.Timestamp("2025-01-20"), "label": "Offensive"}),
+        log=True,
+    )
     assert {t.yaxis for t in lines(fig)} == {"y", "y2"}
     assert fig.layout.yaxis.type == fig.layout.yaxis2.type == "log"
     assert fig.layout.yaxis.title.text == fig.layout.yaxis2.title.text == "people"

@@ -21,8 +21,9 @@ FACTS = str(ROOT / "facts.yaml")
 def test_conflicts_table_on_the_default_fact_base(capsys):
     assert main(["conflicts", "--facts", FACTS]) == 0
     out = capsys.readouterr().out
-    groups, apart = re.match(r"(\d+) groups of comparable figures disagree: (\d+) with no value in common",
-                             out.splitlines()[0]).groups()
+    groups, apart = re.match(
+        r"(\d+) groups of comparable figures disagree: (\d+) with no value in common", out.splitlines()[0]
+    ).groups()
     assert int(groups) > int(apart) > 0
     assert out.count("  conflict  ") == int(apart) and out.count("  overlap   ") == int(groups) - int(apart)
     assert "3.3x  conflict  soldier-casualties-north-korea:2025-01-09" in out
@@ -30,9 +31,12 @@ def test_conflicts_table_on_the_default_fact_base(capsys):
 
 
 def test_conflicts_table_of_a_small_fact_base(capsys, write, minimal):
-    base = load_facts(write, minimal, fact("a", "nk-casualties", 1200, "2025-01-09", "us-officials",
-                                           qualifier="approximately"),
-                      fact("b", "nk-casualties", 4000, "2025-01-09", "zelenskyy"))
+    base = load_facts(
+        write,
+        minimal,
+        fact("a", "nk-casualties", 1200, "2025-01-09", "us-officials", qualifier="approximately"),
+        fact("b", "nk-casualties", 4000, "2025-01-09", "zelenskyy"),
+    )
     assert main(["conflicts", "--facts", base.files[0]]) == 0
     assert capsys.readouterr().out == (
         "1 group of comparable figures disagree: 1 with no value in common, 0 compatible as stated "
@@ -40,7 +44,8 @@ def test_conflicts_table_of_a_small_fact_base(capsys, write, minimal):
         "   3.3x  conflict  nk-casualties:2025-01-09  (North Korean casualties)\n"
         "         Volodymyr Zelenskyy's 4,000 is 3.3 times the figure of about 1,200 from US officials "
         "(January 2025).\n"
-        "         b (party to the conflict), a\n")
+        "         b (party to the conflict), a\n"
+    )
 
 
 def test_conflicts_json_is_a_list_of_groups_with_members(capsys):
@@ -53,7 +58,11 @@ def test_conflicts_json_is_a_list_of_groups_with_members(capsys):
             assert {"fact_id", "claimant", "value", "low", "high", "qualifier"} <= set(member)
     (nk,) = [g for g in groups if g["metric"] == "soldier-casualties-north-korea"]
     assert (nk["metric"], nk["as_of_from"], round(nk["ratio"], 2), nk["overlap"]) == (
-        "soldier-casualties-north-korea", "2025-01-09", 3.33, False)
+        "soldier-casualties-north-korea",
+        "2025-01-09",
+        3.33,
+        False,
+    )
     assert [m["value"] for m in nk["members"]] == [4000, 1200]
     open_ended = [m for g in groups for m in g["members"] if m["qualifier"] == "at_least"]
     assert open_ended and all(m["interval_high"] is None for m in open_ended)
@@ -65,7 +74,8 @@ def test_conflicts_csv_has_a_row_per_member(capsys):
     nk = [r for r in rows if r["group_id"] == "soldier-casualties-north-korea:2025-01-09"]
     assert [(r["fact_id"], r["as_of"], r["value"]) for r in nk] == [
         ("nk-casualties-zelenskyy-2025-01", "2025-01-09", "4000.0"),
-        ("nk-casualties-us-2025-01", "2025-01-09", "1200.0")]
+        ("nk-casualties-us-2025-01", "2025-01-09", "1200.0"),
+    ]
     assert main(["conflicts", "--facts", FACTS, "--format", "json"]) == 0
     groups = json.loads(capsys.readouterr().out)
     assert len(rows) == sum(len(g["members"]) for g in groups)
@@ -73,8 +83,12 @@ def test_conflicts_csv_has_a_row_per_member(capsys):
 
 
 def test_conflicts_window_is_configurable(capsys, write, minimal):
-    base = load_facts(write, minimal, fact("a", "nk-casualties", 1000, "2025-01-01", "us-officials"),
-                      fact("b", "nk-casualties", 3000, "2025-02-20", "zelenskyy"))
+    base = load_facts(
+        write,
+        minimal,
+        fact("a", "nk-casualties", 1000, "2025-01-01", "us-officials"),
+        fact("b", "nk-casualties", 3000, "2025-02-20", "zelenskyy"),
+    )
     path = base.files[0]
     assert main(["conflicts", "--facts", path, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
@@ -95,8 +109,12 @@ def test_check_on_the_default_fact_base_exits_0_and_1_when_strict(capsys):
 
 
 def test_check_json_lists_findings(capsys, write, minimal):
-    base = load_facts(write, minimal, fact("dec", "nk-casualties", 1000, "2024-12-09", "zelenskyy", quote="1,000"),
-                      fact("jan", "nk-casualties", 900, "2025-01-09", "zelenskyy", quote="900"))
+    base = load_facts(
+        write,
+        minimal,
+        fact("dec", "nk-casualties", 1000, "2024-12-09", "zelenskyy", quote="1,000"),
+        fact("jan", "nk-casualties", 900, "2025-01-09", "zelenskyy", quote="900"),
+    )
     assert main(["check", "--facts", base.files[0], "--format", "json"]) == 0
     findings = json.loads(capsys.readouterr().out)
     assert [f["check"] for f in findings] == ["cumulative-falls"] + ["uncited-source"] * 3 + ["uncited-claimant"] * 4

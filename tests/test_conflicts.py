@@ -21,10 +21,18 @@ from dashboard.analysis.conflicts import (
 from .conftest import ROOT
 from .factbases import fact, load_facts
 
-NK_US = fact("nk-us", "nk-casualties", 1200, "2025-01-09", "us-officials", qualifier="approximately",
-             quote="The U.S. estimates North Korean casualties at around 1,200")
-NK_ZELENSKYY = fact("nk-zelenskyy", "nk-casualties", 4000, "2025-01-09", "zelenskyy",
-                    quote="while Zelenskyy claimed 4,000")
+NK_US = fact(
+    "nk-us",
+    "nk-casualties",
+    1200,
+    "2025-01-09",
+    "us-officials",
+    qualifier="approximately",
+    quote="The U.S. estimates North Korean casualties at around 1,200",
+)
+NK_ZELENSKYY = fact(
+    "nk-zelenskyy", "nk-casualties", 4000, "2025-01-09", "zelenskyy", quote="while Zelenskyy claimed 4,000"
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +49,9 @@ def test_two_claimants_that_disagree_form_one_group(write, minimal):
     assert conflict.members["fact_id"].tolist() == ["nk-zelenskyy", "nk-us"]  # highest first
     assert (conflict.as_of_from, conflict.as_of_to) == (pd.Timestamp("2025-01-09"), pd.Timestamp("2025-01-09"))
     assert (conflict.metric, conflict.unit, conflict.category) == ("nk-casualties", "people", "casualties")
-    assert conflict.summary == ("Volodymyr Zelenskyy's 4,000 is 3.3 times the figure of about 1,200 from "
-                                "US officials (January 2025).")
+    assert conflict.summary == (
+        "Volodymyr Zelenskyy's 4,000 is 3.3 times the figure of about 1,200 from US officials (January 2025)."
+    )
 
 
 def test_an_open_ended_figure_does_not_conflict_with_one_inside_its_range(write, minimal):
@@ -63,20 +72,32 @@ def test_about_stretches_ten_percent_and_no_further(write, minimal):
 
 
 def test_equal_figures_are_not_reported(write, minimal):
-    facts = load_facts(write, minimal, fact("a", "nk-casualties", 1200, "2025-01-09", "us-officials"),
-                       fact("b", "nk-casualties", 1200, "2025-01-10", "zelenskyy")).facts
+    facts = load_facts(
+        write,
+        minimal,
+        fact("a", "nk-casualties", 1200, "2025-01-09", "us-officials"),
+        fact("b", "nk-casualties", 1200, "2025-01-10", "zelenskyy"),
+    ).facts
     assert find_conflicts(facts) == []
 
 
 def test_one_claimant_alone_is_never_a_conflict(write, minimal):
-    facts = load_facts(write, minimal, fact("a", "nk-casualties", 1200, "2025-01-09", "zelenskyy"),
-                       fact("b", "nk-casualties", 4000, "2025-01-10", "zelenskyy")).facts
+    facts = load_facts(
+        write,
+        minimal,
+        fact("a", "nk-casualties", 1200, "2025-01-09", "zelenskyy"),
+        fact("b", "nk-casualties", 4000, "2025-01-10", "zelenskyy"),
+    ).facts
     assert find_conflicts(facts) == []
 
 
 def test_deaths_are_never_compared_with_casualties(write, minimal):
-    facts = load_facts(write, minimal, fact("a", "nk-casualties", 4000, "2025-01-09", "zelenskyy"),
-                       fact("b", "nk-deaths", 300, "2025-01-09", "us-officials")).facts
+    facts = load_facts(
+        write,
+        minimal,
+        fact("a", "nk-casualties", 4000, "2025-01-09", "zelenskyy"),
+        fact("b", "nk-deaths", 300, "2025-01-09", "us-officials"),
+    ).facts
     assert find_conflicts(facts) == []
 
 
@@ -89,8 +110,9 @@ def test_announced_aid_is_never_compared_with_delivered_aid(write, minimal):
     (conflict,) = find_conflicts(load_facts(write, minimal, announced, same_stage).facts)
     assert conflict.group_id == "aid-packages:announced:2025-01-09"
     assert conflict.stage == "announced"
-    assert conflict.summary == ("US officials' $500 million is 2.5 times the figure of $200 million from "
-                                "Donor government (January 2025).")
+    assert conflict.summary == (
+        "US officials' $500 million is 2.5 times the figure of $200 million from Donor government (January 2025)."
+    )
 
 
 def test_a_cumulative_figure_is_never_compared_with_a_package(write, minimal):
@@ -100,10 +122,13 @@ def test_a_cumulative_figure_is_never_compared_with_a_package(write, minimal):
 
 
 def test_the_window_runs_from_the_first_figure_of_a_group(write, minimal):
-    facts = load_facts(write, minimal,
-                       fact("a", "nk-casualties", 1000, "2025-01-01", "us-officials"),
-                       fact("b", "nk-casualties", 2000, "2025-01-21", "zelenskyy"),
-                       fact("c", "nk-casualties", 3000, "2025-02-10", "uk-mod")).facts
+    facts = load_facts(
+        write,
+        minimal,
+        fact("a", "nk-casualties", 1000, "2025-01-01", "us-officials"),
+        fact("b", "nk-casualties", 2000, "2025-01-21", "zelenskyy"),
+        fact("c", "nk-casualties", 3000, "2025-02-10", "uk-mod"),
+    ).facts
     # c is 20 days after b but 40 after a: it starts the next group, alone.
     assert comparable_groups(facts).tolist() == ["nk-casualties:2025-01-01"] * 2 + ["nk-casualties:2025-02-10"]
     assert [sorted(c.members["fact_id"]) for c in find_conflicts(facts)] == [["a", "b"]]
@@ -112,40 +137,55 @@ def test_the_window_runs_from_the_first_figure_of_a_group(write, minimal):
 
 
 def test_a_claimant_is_represented_by_its_latest_statement(write, minimal):
-    facts = load_facts(write, minimal,
-                       fact("old", "nk-casualties", 9000, "2025-01-09", "zelenskyy", stated="2025-01-09"),
-                       fact("new", "nk-casualties", 4000, "2025-01-10", "zelenskyy", stated="2025-01-12"),
-                       NK_US).facts
+    facts = load_facts(
+        write,
+        minimal,
+        fact("old", "nk-casualties", 9000, "2025-01-09", "zelenskyy", stated="2025-01-09"),
+        fact("new", "nk-casualties", 4000, "2025-01-10", "zelenskyy", stated="2025-01-12"),
+        NK_US,
+    ).facts
     (conflict,) = find_conflicts(facts)
     assert conflict.members["fact_id"].tolist() == ["new", "nk-us"]
     assert conflict.ratio == pytest.approx(4000 / 1200)
 
 
 def test_groups_that_do_not_overlap_come_first_then_by_ratio(write, minimal):
-    facts = load_facts(write, minimal,
-                       fact("a1", "nk-casualties", 100, "2025-01-09", "us-officials", qualifier="at_least"),
-                       fact("a2", "nk-casualties", 900, "2025-01-09", "zelenskyy"),  # 9x, but compatible
-                       fact("b1", "nk-deaths", 100, "2025-01-09", "us-officials"),
-                       fact("b2", "nk-deaths", 150, "2025-01-09", "zelenskyy"),  # 1.5x
-                       fact("c1", "nk-deaths", 100, "2025-03-09", "us-officials"),
-                       fact("c2", "nk-deaths", 300, "2025-03-09", "zelenskyy")).facts  # 3x
+    facts = load_facts(
+        write,
+        minimal,
+        fact("a1", "nk-casualties", 100, "2025-01-09", "us-officials", qualifier="at_least"),
+        fact("a2", "nk-casualties", 900, "2025-01-09", "zelenskyy"),  # 9x, but compatible
+        fact("b1", "nk-deaths", 100, "2025-01-09", "us-officials"),
+        fact("b2", "nk-deaths", 150, "2025-01-09", "zelenskyy"),  # 1.5x
+        fact("c1", "nk-deaths", 100, "2025-03-09", "us-officials"),
+        fact("c2", "nk-deaths", 300, "2025-03-09", "zelenskyy"),
+    ).facts  # 3x
     order = [(c.group_id, c.overlap) for c in find_conflicts(facts)]
-    assert order == [("nk-deaths:2025-03-09", False), ("nk-deaths:2025-01-09", False),
-                     ("nk-casualties:2025-01-09", True)]
+    assert order == [
+        ("nk-deaths:2025-03-09", False),
+        ("nk-deaths:2025-01-09", False),
+        ("nk-casualties:2025-01-09", True),
+    ]
 
 
 def test_sentences_read_qualifiers_ranges_and_close_figures(write, minimal):
     ranged = fact("a", "nk-casualties", None, "2025-01-09", "zelenskyy", low=3000, high=5000)
     at_least = fact("b", "nk-casualties", 1000, "2025-01-09", "us-officials", qualifier="at_least")
     (conflict,) = find_conflicts(load_facts(write, minimal, ranged, at_least).facts)
-    assert conflict.summary == ("Volodymyr Zelenskyy's figure of between 3,000 and 5,000 is 4.0 times the figure "
-                                "of at least 1,000 from US officials, but the two are compatible as stated "
-                                "(January 2025).")
-    close = [fact("a", "nk-casualties", 1150, "2025-01-09", "zelenskyy"),
-             fact("b", "nk-casualties", 1000, "2024-12-20", "us-officials")]
+    assert conflict.summary == (
+        "Volodymyr Zelenskyy's figure of between 3,000 and 5,000 is 4.0 times the figure "
+        "of at least 1,000 from US officials, but the two are compatible as stated "
+        "(January 2025)."
+    )
+    close = [
+        fact("a", "nk-casualties", 1150, "2025-01-09", "zelenskyy"),
+        fact("b", "nk-casualties", 1000, "2024-12-20", "us-officials"),
+    ]
     (conflict,) = find_conflicts(load_facts(write, minimal, *close).facts)
-    assert conflict.summary == ("Volodymyr Zelenskyy's 1,150 is 15% higher than the figure of 1,000 from "
-                                "US officials (December 2024 to January 2025).")
+    assert conflict.summary == (
+        "Volodymyr Zelenskyy's 1,150 is 15% higher than the figure of 1,000 from "
+        "US officials (December 2024 to January 2025)."
+    )
     assert summarise(conflict.members, conflict.ratio, conflict.overlap) == conflict.summary
 
 
@@ -164,8 +204,21 @@ def test_members_are_a_frame_of_the_facts_columns(write, minimal):
     (conflict,) = find_conflicts(facts)
     assert list(conflict.members.columns) == list(facts.columns)
     assert conflict.members is conflict.members  # cut once, then kept
-    made = Conflict("g", "m", "M", "people", "casualties", pd.Timestamp("2025-01-09"), pd.Timestamp("2025-01-09"),
-                    2.0, False, True, [], "A sentence.", facts)
+    made = Conflict(
+        "g",
+        "m",
+        "M",
+        "people",
+        "casualties",
+        pd.Timestamp("2025-01-09"),
+        pd.Timestamp("2025-01-09"),
+        2.0,
+        False,
+        True,
+        [],
+        "A sentence.",
+        facts,
+    )
     assert made.members is facts and made.summary == "A sentence." and made.stage is None
 
 
@@ -183,10 +236,15 @@ def test_conflict_to_dict_is_json_with_nulls_for_missing_and_open_bounds(write, 
 
 
 def test_conflicts_frame_has_a_row_per_member(write, minimal):
-    facts = load_facts(write, minimal, NK_US, NK_ZELENSKYY,
-                       fact("d1", "nk-deaths", 100, "2025-03-09", "us-officials"),
-                       fact("d2", "nk-deaths", 300, "2025-03-09", "zelenskyy"),
-                       fact("d3", "nk-deaths", 200, "2025-03-10", "uk-mod")).facts
+    facts = load_facts(
+        write,
+        minimal,
+        NK_US,
+        NK_ZELENSKYY,
+        fact("d1", "nk-deaths", 100, "2025-03-09", "us-officials"),
+        fact("d2", "nk-deaths", 300, "2025-03-09", "zelenskyy"),
+        fact("d3", "nk-deaths", 200, "2025-03-10", "uk-mod"),
+    ).facts
     conflicts = find_conflicts(facts)
     frame = conflicts_frame(conflicts)
     assert list(frame.columns[:4]) == ["group_id", "ratio", "overlap", "summary"]

@@ -54,8 +54,10 @@ class Run:
         assert self.megabytes < MAX_MEGABYTES, f"{self.megabytes:.0f} MB"
 
     def __str__(self) -> str:
-        return (f"{self.seconds:.2f} s wall, {self.cpu_seconds:.2f} s CPU, {self.megabytes:.0f} MB, "
-                f"load {self.load:.1f}/core")
+        return (
+            f"{self.seconds:.2f} s wall, {self.cpu_seconds:.2f} s CPU, {self.megabytes:.0f} MB, "
+            f"load {self.load:.1f}/core"
+        )
 
 
 # ru_maxrss of a child includes the memory of the process it was forked from (Linux keeps the
@@ -76,12 +78,23 @@ def validate(path: Path | str, cwd: Path) -> Run:
     """`factdash validate PATH` in a fresh child, with its wall time and peak resident memory."""
     env = {**os.environ, "FACTDASH_CACHE_DIR": "off", "PYTHONPATH": str(ROOT)}
     load_before = os.getloadavg()[0]
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "dashboard.cli", "validate",
-                           str(path)], cwd=cwd, env=env, capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "dashboard.cli", "validate", str(path)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     measured = json.loads(done.stderr.decode().strip().splitlines()[-1])
     load = max(load_before, os.getloadavg()[0]) / CORES
-    return Run(measured["code"], done.stdout.decode("utf-8", "replace"), measured["seconds"], measured["cpu"],
-               measured["kib"] / 1024, load)  # ru_maxrss is in KiB on Linux
+    return Run(
+        measured["code"],
+        done.stdout.decode("utf-8", "replace"),
+        measured["seconds"],
+        measured["cpu"],
+        measured["kib"] / 1024,
+        load,
+    )  # ru_maxrss is in KiB on Linux
 
 
 def problem_lines(output: str) -> list[str]:
@@ -114,8 +127,10 @@ def test_validate_reports_each_case_at_its_location(case):
 
 # ---- cases written at run time ------------------------------------------------------------------
 
-FACT = ("facts:\n  - id: f1\n    metric: nk-casualties\n    value: 1200\n    as_of: 2025-01-09\n"
-        "    claimant: us-officials\n    source: rep\n")
+FACT = (
+    "facts:\n  - id: f1\n    metric: nk-casualties\n    value: 1200\n    as_of: 2025-01-09\n"
+    "    claimant: us-officials\n    source: rep\n"
+)
 TEN_MB = 10_000_000
 
 
@@ -133,27 +148,45 @@ def _line_of(text: str, needle: str) -> int:
 HEAD_LINES = MINIMAL.count("\n")
 GENERATED = {
     # name: (text, expected problems as (line, column, message start); None for "somewhere in these lines")
-    "quote-10mb": (MINIMAL + FACT + '    quote: "' + "x" * TEN_MB + '"\n',
-                   [(HEAD_LINES + 8, 12, "fact 'f1': quote is too long (10000000 characters)")]),
-    "plain-note-10mb": (MINIMAL + FACT + "    note: " + "y" * TEN_MB + "\n",
-                        [(HEAD_LINES + 8, 11, "fact 'f1': note is too long (10000000 characters)")]),
-    "id-10mb": (MINIMAL + FACT.replace("id: f1", "id: " + "a" * TEN_MB),
-                [(HEAD_LINES + 2, 9, "fact 'aaaa")]),
-    "key-10mb": (MINIMAL + FACT + "    " + "k" * TEN_MB + ": 1\n",
-                 [(HEAD_LINES + 8, TEN_MB + 5, "YAML syntax error: could not find expected ':'")]),
+    "quote-10mb": (
+        MINIMAL + FACT + '    quote: "' + "x" * TEN_MB + '"\n',
+        [(HEAD_LINES + 8, 12, "fact 'f1': quote is too long (10000000 characters)")],
+    ),
+    "plain-note-10mb": (
+        MINIMAL + FACT + "    note: " + "y" * TEN_MB + "\n",
+        [(HEAD_LINES + 8, 11, "fact 'f1': note is too long (10000000 characters)")],
+    ),
+    "id-10mb": (MINIMAL + FACT.replace("id: f1", "id: " + "a" * TEN_MB), [(HEAD_LINES + 2, 9, "fact 'aaaa")]),
+    "key-10mb": (
+        MINIMAL + FACT + "    " + "k" * TEN_MB + ": 1\n",
+        [(HEAD_LINES + 8, TEN_MB + 5, "YAML syntax error: could not find expected ':'")],
+    ),
     # A long decimal number: Python builds one of 10 M digits in quadratic time; it reads as infinite.
-    "number-10m-digits": (MINIMAL + FACT.replace("value: 1200", "value: " + "9" * TEN_MB),
-                          [(HEAD_LINES + 4, 12, "fact 'f1': value is infinite or far too large")]),
-    "alias-bomb": (_bomb(), [(HEAD_LINES + 9, 7, "fact 'f1': note must be text, not a list"),
-                             (None, None, "aliases expand to more nodes than the file holds characters")]),
+    "number-10m-digits": (
+        MINIMAL + FACT.replace("value: 1200", "value: " + "9" * TEN_MB),
+        [(HEAD_LINES + 4, 12, "fact 'f1': value is infinite or far too large")],
+    ),
+    "alias-bomb": (
+        _bomb(),
+        [
+            (HEAD_LINES + 9, 7, "fact 'f1': note must be text, not a list"),
+            (None, None, "aliases expand to more nodes than the file holds characters"),
+        ],
+    ),
     # The note's value sits 3 levels down (top level 0, facts 1, the fact 2); level 65 is too deep:
     # the 63rd bracket of the note.
-    "deep-flow-sequence": (MINIMAL + FACT + "    note: " + "[" * 100_000 + "]" * 100_000 + "\n",
-                           [(HEAD_LINES + 8, 11 + 62, "nested too deeply (more than 64 levels)")]),
-    "deep-flow-mapping": (MINIMAL + FACT + "    note: " + "{a: " * 50_000 + "1" + "}" * 50_000 + "\n",
-                          [(HEAD_LINES + 8, 11 + 62 * 4, "nested too deeply (more than 64 levels)")]),
-    "deep-block-mapping": (MINIMAL + FACT + "    note:\n" + "".join("  " * (i + 3) + f"k{i}:\n" for i in range(2000)),
-                           [(HEAD_LINES + 9 + 62, 2 * (62 + 3) + 1, "nested too deeply (more than 64 levels)")]),
+    "deep-flow-sequence": (
+        MINIMAL + FACT + "    note: " + "[" * 100_000 + "]" * 100_000 + "\n",
+        [(HEAD_LINES + 8, 11 + 62, "nested too deeply (more than 64 levels)")],
+    ),
+    "deep-flow-mapping": (
+        MINIMAL + FACT + "    note: " + "{a: " * 50_000 + "1" + "}" * 50_000 + "\n",
+        [(HEAD_LINES + 8, 11 + 62 * 4, "nested too deeply (more than 64 levels)")],
+    ),
+    "deep-block-mapping": (
+        MINIMAL + FACT + "    note:\n" + "".join("  " * (i + 3) + f"k{i}:\n" for i in range(2000)),
+        [(HEAD_LINES + 9 + 62, 2 * (62 + 3) + 1, "nested too deeply (more than 64 levels)")],
+    ),
 }
 
 
@@ -169,8 +202,9 @@ def test_validate_reports_generated_huge_and_hostile_cases(name, tmp_path):
     assert len(shown) == len(expected), run.output[:2000]
     for line, column, message in expected:
         if line is None:
-            assert any(s.startswith(f"{path.name}:") and message in s and int(s.split(":")[1]) in bomb_lines
-                       for s in shown), run.output[:2000]
+            assert any(
+                s.startswith(f"{path.name}:") and message in s and int(s.split(":")[1]) in bomb_lines for s in shown
+            ), run.output[:2000]
         else:
             assert any(s.startswith(f"{path.name}:{line}:{column}: {message}") for s in shown), run.output[:2000]
     run.check_cost()
@@ -187,8 +221,18 @@ def test_html_in_every_free_text_field_is_kept_as_data():
     base = load_factbase(path)
     script = "<script>alert('x')</script><img src=x onerror=alert(1)>"
     fact = base.facts.iloc[0]
-    for column in ("quote", "note", "metric_label", "definition", "subject", "claimant_name", "claimant_affiliation",
-                   "source_title", "publisher", "license"):
+    for column in (
+        "quote",
+        "note",
+        "metric_label",
+        "definition",
+        "subject",
+        "claimant_name",
+        "claimant_affiliation",
+        "source_title",
+        "publisher",
+        "license",
+    ):
         assert str(fact[column]).startswith(script), column
     assert list(fact["tags"]) == [script]
     assert base.title.startswith(script) and base.events["label"].iloc[0].startswith(script)
@@ -196,9 +240,13 @@ def test_html_in_every_free_text_field_is_kept_as_data():
 
 def test_html_where_an_id_date_or_url_belongs_is_rejected_field_by_field():
     problems = [str(p) for p in _problems(CORPUS / "html-in-id-date-url.yaml")]
-    wanted = {"url '<script>": 8, "published '<b>2025</b>' is not a date": 9,
-              "'<img src=x onerror=alert(1)>' is not a valid id": 11, "'<script>' is not a valid id": 12,
-              "as_of '<i>2025-01-09</i>' is not a date": 14}
+    wanted = {
+        "url '<script>": 8,
+        "published '<b>2025</b>' is not a date": 9,
+        "'<img src=x onerror=alert(1)>' is not a valid id": 11,
+        "'<script>' is not a valid id": 12,
+        "as_of '<i>2025-01-09</i>' is not a date": 14,
+    }
     for message, line in wanted.items():
         assert any(f":{line}:" in p and message in p for p in problems), (message, problems)
     assert len(problems) == len(wanted)
@@ -211,7 +259,6 @@ def _problems(path: Path) -> list:
 
 
 # ---- the dashboard shows every case's problems ------------------------------------------------------
-
 
 
 @pytest.mark.parametrize("case", corpus_cases())

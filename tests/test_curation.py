@@ -21,8 +21,9 @@ ARTICLE = SHARED / "sources" / "000_4e7bbd2c5e9e8a58.txt"
 
 
 def factdash(*args: str, cwd) -> subprocess.CompletedProcess:  # noqa: ANN001
-    return subprocess.run([sys.executable, "-m", "dashboard.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 @pytest.fixture
@@ -36,17 +37,27 @@ def base_without_ramstein_figures(tmp_path):
     start = next(i for i in tops if lines[i].startswith("metrics:"))
     end = next((i for i in tops if i > start), len(lines))
     header = [line for line in lines[: tops[0]] if line.startswith("#")]
-    ramstein.write_text("".join(header) + "schema_version: 1\ntitle: Ramstein, 9 January 2025\n\n"
-                        + "".join(lines[start:end]), encoding="utf-8")
+    ramstein.write_text(
+        "".join(header) + "schema_version: 1\ntitle: Ramstein, 9 January 2025\n\n" + "".join(lines[start:end]),
+        encoding="utf-8",
+    )
     assert factdash("validate", "facts.yaml", cwd=tmp_path).returncode == 0
     return tmp_path
 
 
-def test_a_curator_turns_the_ramstein_report_into_facts_on_the_dashboard(base_without_ramstein_figures,
-                                                                        monkeypatch):
+def test_a_curator_turns_the_ramstein_report_into_facts_on_the_dashboard(base_without_ramstein_figures, monkeypatch):
     folder = base_without_ramstein_figures
-    extracted = factdash("extract", str(ARTICLE), "--published", "2025-01-09", "--facts", "facts.yaml",
-                         "--source-url", "https://example.org/ramstein-report", cwd=folder)
+    extracted = factdash(
+        "extract",
+        str(ARTICLE),
+        "--published",
+        "2025-01-09",
+        "--facts",
+        "facts.yaml",
+        "--source-url",
+        "https://example.org/ramstein-report",
+        cwd=folder,
+    )
     assert extracted.returncode == 0, extracted.stderr
     proposed = yaml.safe_load(extracted.stdout)
     assert len(proposed["facts"]) == 5 and len(proposed["events"]) == 3

@@ -24,13 +24,16 @@ from .conftest import MINIMAL, ROOT
 # earlier figure makes a timeline; two US packages make the aid chart. The quote, the source title
 # and the publisher carry markup and spreadsheet formulas that must stay inert in every export.
 SCRIPT = "</script><script>alert('quote')</script>"
-TINY_FACTS = MINIMAL.replace("""sources:
+TINY_FACTS = (
+    MINIMAL.replace(
+        """sources:
   rep:
     title: A report
     kind: news
     url: https://example.org/report
     published: 2025-01-09
-""", """sources:
+""",
+        """sources:
   rep:
     title: A report
     publisher: The Daily Example
@@ -43,7 +46,9 @@ TINY_FACTS = MINIMAL.replace("""sources:
     kind: social
     url: https://example.org/odd?a=1&b=2
     published: 2024-10-02
-""") + f"""facts:
+""",
+    )
+    + f"""facts:
   - id: nk-zelenskyy
     metric: nk-casualties
     value: 4000
@@ -81,6 +86,7 @@ TINY_FACTS = MINIMAL.replace("""sources:
     source: rep
     stage: committed
 """
+)
 COMPARE = "compare:nk-casualties:2025-01-09"
 CHART_IDS = [COMPARE, "timeline:nk-casualties", "timeline:us-package", "aid:USD"]
 
@@ -159,7 +165,7 @@ def test_csv_reads_back_to_the_numbers_and_provenance_of_the_chart(tiny):
 def test_csv_neutralises_formulas_in_every_text_column(tiny):
     table = pd.read_csv(io.BytesIO(ex.to_csv(chart(tiny, "timeline:nk-casualties").rows)))
     odd = table.set_index("fact_id").loc["nk-zelenskyy-october"]
-    assert odd["source_title"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert odd["source_title"] == '\'=HYPERLINK("http://evil.example","click")'
     assert odd["publisher"] == "'@evil <b>Press</b>"
     assert odd["quote"] == "'+3000 @ the front"
     assert odd["central"] == 3000.0
@@ -183,7 +189,7 @@ def test_json_carries_the_rows_and_what_they_are(tiny):
 
 
 def test_open_ended_bounds_are_empty_not_inf(write):
-    text = TINY_FACTS.replace('    value: 3000\n', '    value: 3000\n    qualifier: at_least\n')
+    text = TINY_FACTS.replace("    value: 3000\n", "    value: 3000\n    qualifier: at_least\n")
     base = load_factbase(write("open.yaml", text))
     rows = chart(base, "timeline:nk-casualties").rows
     assert "inf" not in ex.to_csv(rows).decode()
@@ -233,17 +239,24 @@ def test_parse_formats():
 
 def test_zip_of_data_formats_lists_every_file_and_how_to_reproduce_it(tiny):
     filters = Filters(claimants=("zelenskyy", "us-officials"), date_to=pd.Timestamp("2025-06-30").date())
-    export = ex.Export(tiny, filters, registry.view_charts(tiny, filters), ["html", "csv", "json"], facts_path="facts.yaml")
+    export = ex.Export(
+        tiny, filters, registry.view_charts(tiny, filters), ["html", "csv", "json"], facts_path="facts.yaml"
+    )
     archive = zipfile.ZipFile(io.BytesIO(export.to_zip()))
     names = archive.namelist()
     stems = [c.stem for c in export.charts]
-    assert names == [f"{s}.{f}" for s in stems for f in ("html", "csv", "json")] + ["data.csv", "SOURCES.md",
-                                                                                   "README.txt"]
+    assert names == [f"{s}.{f}" for s in stems for f in ("html", "csv", "json")] + [
+        "data.csv",
+        "SOURCES.md",
+        "README.txt",
+    ]
     readme = archive.read("README.txt").decode()
     assert tiny.content_hash in readme
     assert "Filter:     claimant: zelenskyy, us-officials; as of … to 2025-06-30" in readme
-    assert ("factdash export --facts facts.yaml --all --format html,csv,json --claimant zelenskyy us-officials "
-            "--to 2025-06-30") in readme
+    assert (
+        "factdash export --facts facts.yaml --all --format html,csv,json --claimant zelenskyy us-officials "
+        "--to 2025-06-30"
+    ) in readme
     assert "Facts:      5 of 5" in readme
     sources = archive.read("SOURCES.md").decode()
     assert "**The Daily Example**. *A report*. published 2025-01-09. <https://example.org/report>" in sources
@@ -259,16 +272,23 @@ def test_repeated_titles_get_distinct_file_names(tiny):
     second.title = first.title
     export = ex.Export(tiny, Filters(), [first, second], ["csv"])
     names = [name for name, _ in export.files()][:2]
-    assert names == ["north-korean-casualties_2025-01-09_timeline-nk-casualties.csv",
-                     "north-korean-casualties_2025-01-09_timeline-us-package.csv"]
+    assert names == [
+        "north-korean-casualties_2025-01-09_timeline-nk-casualties.csv",
+        "north-korean-casualties_2025-01-09_timeline-us-package.csv",
+    ]
 
 
 def test_files_are_written_inside_the_folder_only(tiny, tmp_path):
     out = tmp_path / "out"
     export = ex.Export(tiny, Filters(), [chart(tiny, COMPARE)], ["csv", "json"])
     written = export.write(out)
-    assert {p.name for p in written} == {f"{chart(tiny, COMPARE).stem}.csv", f"{chart(tiny, COMPARE).stem}.json",
-                                         "data.csv", "SOURCES.md", "README.txt"}
+    assert {p.name for p in written} == {
+        f"{chart(tiny, COMPARE).stem}.csv",
+        f"{chart(tiny, COMPARE).stem}.json",
+        "data.csv",
+        "SOURCES.md",
+        "README.txt",
+    }
     assert all(p.parent == out for p in written)
     for bad in ("../escape.csv", "a/b.csv", "/etc/passwd", ".hidden", "..", ""):
         with pytest.raises(ValueError, match="refusing to write"):
@@ -312,7 +332,14 @@ def test_without_chromium_the_image_buttons_say_how_to_enable_them(tiny_path, mo
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
     at = run_page("views/compare.py", tiny_path, monkeypatch)
     disabled = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
-    assert disabled == {"PNG": True, "SVG": True, "PDF": True, "HTML": False, "CSV": False, "JSON": False,
-                        "Download ZIP": False}
+    assert disabled == {
+        "PNG": True,
+        "SVG": True,
+        "PDF": True,
+        "HTML": False,
+        "CSV": False,
+        "JSON": False,
+        "Download ZIP": False,
+    }
     assert images.NO_BROWSER in [c.value for c in at.caption]
     assert at.multiselect(key="export-formats").options == ["HTML", "CSV", "JSON"]

@@ -94,14 +94,16 @@ def download(page, button, timeout: float = 120_000) -> tuple[str, bytes]:
     return got.suggested_filename, Path(got.path()).read_bytes()
 
 
-@pytest.mark.skipif(not images.images_available() and os.environ.get("CI") != "true",
-                    reason=images.NO_BROWSER)  # under CI the test runs, and fails without Chromium
+@pytest.mark.skipif(
+    not images.images_available() and os.environ.get("CI") != "true", reason=images.NO_BROWSER
+)  # under CI the test runs, and fails without Chromium
 def test_every_download_button_gives_its_file(chromium, served, tiny_file):
     spec = registry.find_chart(load_factbase(tiny_file), None, COMPARE)
     page, errors = open_compare(chromium, served)
     for fmt in ex.FORMATS:
         button = page.locator("[data-testid='stMain'] [data-testid='stDownloadButton'] button").filter(
-            has_text=fmt.upper())
+            has_text=fmt.upper()
+        )
         name, data = download(page, button.first)
         assert name == spec.file_name(fmt)
         if fmt == "png":

@@ -86,13 +86,27 @@ def test_ramstein_proposal_validates_with_the_fact_base(tmp_path, capsys):
 def test_extract_writes_nothing(tmp_path):
     article = tmp_path / "a.txt"
     article.write_text(_ramstein(), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "dashboard.cli", "extract", str(article), "--source-url",
-                             "https://example.org/news/ramstein", "--published", "2025-01-09"],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard.cli",
+            "extract",
+            str(article),
+            "--source-url",
+            "https://example.org/news/ramstein",
+            "--published",
+            "2025-01-09",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
     document = yaml.safe_load(result.stdout)
-    (source_id, source), = document["sources"].items()
+    ((source_id, source),) = document["sources"].items()
     assert source["url"] == "https://example.org/news/ramstein" and source["published"] == "2025-01-09"
     assert {f["source"] for f in document["facts"]} == {source_id}
 
@@ -105,24 +119,30 @@ def test_extract_reports_an_unreadable_article(capsys):
 # ---- small cases the rules must get right -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("sentence", "value", "unit", "qualifier"), [
-    ("Germany has pledged €1.4bn in further aid, the defence ministry said.", 1.4e9, "EUR", "exact"),
-    ("Britain will provide £3bn a year, the prime minister said.", 3e9, "GBP", "exact"),
-    ("Officials said up to 13,000 soldiers had died.", 13000, "people", "at_most"),
-    ("The army has lost more than 2,000 tanks, analysts said.", 2000, "items", "more_than"),
-    ("Nearly 50 countries attended, officials said.", 50, "countries", "approximately"),
-    ("At least 4,000 troops were wounded, the ministry said.", 4000, "people", "at_least"),
-])
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit", "qualifier"),
+    [
+        ("Germany has pledged €1.4bn in further aid, the defence ministry said.", 1.4e9, "EUR", "exact"),
+        ("Britain will provide £3bn a year, the prime minister said.", 3e9, "GBP", "exact"),
+        ("Officials said up to 13,000 soldiers had died.", 13000, "people", "at_most"),
+        ("The army has lost more than 2,000 tanks, analysts said.", 2000, "items", "more_than"),
+        ("Nearly 50 countries attended, officials said.", 50, "countries", "approximately"),
+        ("At least 4,000 troops were wounded, the ministry said.", 4000, "people", "at_least"),
+    ],
+)
 def test_money_counts_and_qualifiers(sentence, value, unit, qualifier):
     (figure,) = extract_figures(sentence)
     assert (figure.value, figure.unit, figure.qualifier) == (value, unit, qualifier)
 
 
-@pytest.mark.parametrize("sentence", [
-    "Spending rose 15% in 2023 as F-16s arrived for the 25th meeting on 9 January 2025.",
-    "The 2.5 per cent target dates from 2014.",
-    "The war began on 24 February 2022, and by 2024 it was in its third year.",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Spending rose 15% in 2023 as F-16s arrived for the 25th meeting on 9 January 2025.",
+        "The 2.5 per cent target dates from 2014.",
+        "The war began on 24 February 2022, and by 2024 it was in its third year.",
+    ],
+)
 def test_years_percentages_ordinals_and_names_are_not_figures(sentence):
     assert extract_figures(sentence) == []
 
@@ -135,8 +155,11 @@ def _matches(found, expected: dict) -> bool:
         return False
     if "value" in expected:
         return found.value is not None and abs(found.value - expected["value"]) <= 0.005 * expected["value"]
-    return (found.low is not None and abs(found.low - expected["low"]) <= 0.005 * expected["low"]
-            and abs(found.high - expected["high"]) <= 0.005 * expected["high"])
+    return (
+        found.low is not None
+        and abs(found.low - expected["low"]) <= 0.005 * expected["low"]
+        and abs(found.high - expected["high"]) <= 0.005 * expected["high"]
+    )
 
 
 def _claimant_right(found, expected) -> bool:
@@ -168,8 +191,9 @@ def test_articles_recall_precision_and_claimants(catalog):
             if _claimant_right(hit, want["claimant"]):
                 claimant_right += 1
             else:
-                lines.append(f"{name}: {hit.text}: claimant {hit.claimant} ({hit.claimant_name!r}), "
-                             f"expected {want['claimant']}")
+                lines.append(
+                    f"{name}: {hit.text}: claimant {hit.claimant} ({hit.claimant_name!r}), expected {want['claimant']}"
+                )
             if hit.qualifier != want["qualifier"]:
                 lines.append(f"{name}: {hit.text}: qualifier {hit.qualifier}, expected {want['qualifier']}")
         lines += [f"{name}: proposed {f.text!r} ({f.unit}), not expected" for f in unmatched]
@@ -178,8 +202,10 @@ def test_articles_recall_precision_and_claimants(catalog):
     recall = true_positives / expected_total
     precision = true_positives / found_total
     claimants = claimant_right / true_positives
-    print(f"\nextract on {len(names)} paragraphs: {expected_total} figures expected, {found_total} proposed; "
-          f"recall {recall:.0%}, precision {precision:.0%}, claimant right {claimants:.0%}")
+    print(
+        f"\nextract on {len(names)} paragraphs: {expected_total} figures expected, {found_total} proposed; "
+        f"recall {recall:.0%}, precision {precision:.0%}, claimant right {claimants:.0%}"
+    )
     print("\n".join(lines))
     assert recall >= 0.90, lines
     assert precision >= 0.90, lines
@@ -209,8 +235,10 @@ def test_fast_enough_per_sentence(catalog):
 
 
 def test_import_has_no_side_effects():
-    code = ("import sys, dashboard.curation.extract as e; "
-            "print('dateparser' in sys.modules, e.default_catalog.cache_info().currsize)")
+    code = (
+        "import sys, dashboard.curation.extract as e; "
+        "print('dateparser' in sys.modules, e.default_catalog.cache_info().currsize)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.stdout.split() == ["False", "0"], result.stderr
 

@@ -14,8 +14,9 @@ from dashboard import load_factbase
 from dashboard.cli import main
 from dashboard.factbase import atomic
 from dashboard.factbase.yamltext import needs_located_parse, parse_checked
-from dashboard.imports.importer import run_import, write, yaml_scalar
+from dashboard.imports.importer import run_import, write
 from dashboard.imports.spec import SpecError, json_schema, json_schema_text, load_spec
+from dashboard.imports.writer import yaml_scalar
 
 from .conftest import ROOT
 from .readers import fast_and_located_agree, fast_data
@@ -95,11 +96,22 @@ def test_json_rows_become_one_fact_per_column_and_day(tmp_path):
     result = run_import(make(tmp_path, JSON_SPEC, JSON_DATA))
     assert result.ok, result.problems
     assert [(f["metric"], f["as_of"], f["value"]) for f in result.facts] == [
-        ("planes", "2022-02-25", 0), ("tanks", "2022-02-25", 80), ("tanks", "2022-02-26", 146),
-        ("tanks", "2022-02-27", 150)]
+        ("planes", "2022-02-25", 0),
+        ("tanks", "2022-02-25", 80),
+        ("tanks", "2022-02-26", 146),
+        ("tanks", "2022-02-27", 150),
+    ]
     first = result.facts[1]
-    assert first == {"id": "t-tanks-2022-02-25", "metric": "tanks", "value": 80, "as_of": "2022-02-25",
-                     "stated": "2022-02-25", "claimant": "staff", "source": "rep", "via": "data"}
+    assert first == {
+        "id": "t-tanks-2022-02-25",
+        "metric": "tanks",
+        "value": 80,
+        "as_of": "2022-02-25",
+        "stated": "2022-02-25",
+        "claimant": "staff",
+        "source": "rep",
+        "via": "data",
+    }
 
 
 def test_a_missing_key_or_null_is_not_tracked_never_a_zero(tmp_path):
@@ -214,8 +226,10 @@ def test_dry_run_prints_counts_first_facts_and_every_problem_with_its_row(tmp_pa
     assert "data.csv:5: row 4: column 'total': 'lots' is not a number" in out
     assert "data.csv:6: row 5: column 'word': 'roughly' is not in the spec's qualifier map" in out
     assert "data.csv:7: row 6: source from column country: 'Mars' is not in the spec's map" in out
-    assert "data.csv:2: row 1: column 'extra' (first seen here) is neither used by the spec nor listed under " \
-           "ignore_columns" in out
+    assert (
+        "data.csv:2: row 1: column 'extra' (first seen here) is neither used by the spec nor listed under "
+        "ignore_columns" in out
+    )
     assert "6 problems:" in out
     assert not (tmp_path / "out.yaml").exists()
 
@@ -227,13 +241,16 @@ def test_json_problems_name_the_line_each_object_starts_on(tmp_path):
     assert "row 2: column 'tank': 'x' is not a number" in str(result.problems[0])
 
 
-@pytest.mark.parametrize("data, message", [
-    ('{"date": "2022-02-25"}', "must be an array of objects"),
-    ('[{"date": "2022-02-25"}, 3]', "row 2: expected an object"),
-    ('[{"date": "2022-02-25"} {"date": "2022-02-26"}]', "expected ',' or ']'"),
-    ('[{"date": "2022-02-25",}]', "row 1: not valid JSON"),
-    ('[{"date": "2022-02-25"}', "not closed"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ('{"date": "2022-02-25"}', "must be an array of objects"),
+        ('[{"date": "2022-02-25"}, 3]', "row 2: expected an object"),
+        ('[{"date": "2022-02-25"} {"date": "2022-02-26"}]', "expected ',' or ']'"),
+        ('[{"date": "2022-02-25",}]', "row 1: not valid JSON"),
+        ('[{"date": "2022-02-25"}', "not closed"),
+    ],
+)
 def test_json_that_is_not_an_array_of_objects_is_a_problem_not_a_traceback(tmp_path, data, message):
     result = run_import(make(tmp_path, JSON_SPEC, data))
     assert not result.ok and message in str(result.problems[0])
@@ -291,10 +308,13 @@ def test_check_says_whether_the_generated_file_is_current(tmp_path, capsys):
 
 
 def test_one_per_date_keeps_the_last_publication_of_a_day(tmp_path):
-    spec = CSV_SPEC.replace("id: \"c-{metric}-{date}-{row}\"", "id: \"c-{metric}-{date}\"\none_per_date:\n"
-                            "  order_by: commit\n  keep: last")
-    data = ("when,country,kind,total,word,commit\n25/02/2022,Russia,Tanks,20,,2022-02-25T20:00\n"
-            "25/02/2022,Russia,Tanks,10,,2022-02-25T09:00\n26/02/2022,Russia,Tanks,30,,2022-02-26T09:00\n")
+    spec = CSV_SPEC.replace(
+        'id: "c-{metric}-{date}-{row}"', 'id: "c-{metric}-{date}"\none_per_date:\n  order_by: commit\n  keep: last'
+    )
+    data = (
+        "when,country,kind,total,word,commit\n25/02/2022,Russia,Tanks,20,,2022-02-25T20:00\n"
+        "25/02/2022,Russia,Tanks,10,,2022-02-25T09:00\n26/02/2022,Russia,Tanks,30,,2022-02-26T09:00\n"
+    )
     result = run_import(make(tmp_path, spec, data, "data.csv"))
     assert result.ok, result.problems
     assert [(f["as_of"], f["value"]) for f in result.facts] == [("2022-02-25", 20), ("2022-02-26", 30)]
@@ -302,7 +322,7 @@ def test_one_per_date_keeps_the_last_publication_of_a_day(tmp_path):
 
 
 def test_the_same_id_twice_is_a_problem(tmp_path):
-    spec = CSV_SPEC.replace("id: \"c-{metric}-{date}-{row}\"", "id: \"c-{metric}-{date}\"")
+    spec = CSV_SPEC.replace('id: "c-{metric}-{date}-{row}"', 'id: "c-{metric}-{date}"')
     data = "when,country,kind,total,word,commit\n25/02/2022,Russia,Tanks,20,,a\n25/02/2022,Russia,Tanks,10,,b\n"
     result = run_import(make(tmp_path, spec, data, "data.csv"))
     assert "fact id 'c-tanks-2022-02-25' is made twice (first from row 1)" in str(result.problems)
@@ -310,8 +330,9 @@ def test_the_same_id_twice_is_a_problem(tmp_path):
 
 def test_keep_weekly_thins_to_the_last_day_of_each_week_and_keeps_the_last_row(tmp_path):
     rows = [{"date": f"2024-01-{d:02d}", "tank": d} for d in range(1, 32)]  # 2024-01-01 is a Monday
-    result = run_import(make(tmp_path, JSON_SPEC.replace("ignore_columns:", "keep: weekly\nignore_columns:"),
-                             json.dumps(rows)))
+    result = run_import(
+        make(tmp_path, JSON_SPEC.replace("ignore_columns:", "keep: weekly\nignore_columns:"), json.dumps(rows))
+    )
     assert [f["as_of"][-2:] for f in result.facts] == ["07", "14", "21", "28", "31"]
 
 
@@ -327,8 +348,9 @@ def test_a_progress_callback_sees_every_row(tmp_path):
 
 
 def test_the_published_spec_schema_is_current():
-    assert (ROOT / "imports" / "spec.schema.json").read_text(encoding="utf-8") == json_schema_text(), \
+    assert (ROOT / "imports" / "spec.schema.json").read_text(encoding="utf-8") == json_schema_text(), (
         "imports/spec.schema.json is stale: run python -m dashboard.imports.spec --write imports/spec.schema.json"
+    )
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
@@ -339,14 +361,19 @@ def test_every_shipped_spec_validates_and_names_the_schema(path):
     load_spec(path)
 
 
-@pytest.mark.parametrize("change, message", [
-    (("format: json", "format: xml"), "spec.yaml:5:11: input.format: Input should be 'csv' or 'json'"),
-    (("claimant: staff", "claimant: Staff Person"), "spec.yaml:16:11: claimant: String should match pattern"),
-    (("stated: as_of", "stated: as_of\nmetric:\n  column: kind\nvalue: total"),
-     "give either metric_columns (one metric per column) or metric with value"),
-    (("id: \"t-{metric}-{date}\"", "id: \"t-{metrik}\""), "unknown field '{metrik}'"),
-    (("title: Test import", "title: Test import\ntitel: typo"), "spec.yaml:3:1: titel: unknown key 'titel'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("format: json", "format: xml"), "spec.yaml:5:11: input.format: Input should be 'csv' or 'json'"),
+        (("claimant: staff", "claimant: Staff Person"), "spec.yaml:16:11: claimant: String should match pattern"),
+        (
+            ("stated: as_of", "stated: as_of\nmetric:\n  column: kind\nvalue: total"),
+            "give either metric_columns (one metric per column) or metric with value",
+        ),
+        (('id: "t-{metric}-{date}"', 'id: "t-{metrik}"'), "unknown field '{metrik}'"),
+        (("title: Test import", "title: Test import\ntitel: typo"), "spec.yaml:3:1: titel: unknown key 'titel'"),
+    ],
+)
 def test_spec_mistakes_are_located_in_the_spec(tmp_path, change, message):
     spec = make(tmp_path, JSON_SPEC.replace(*change), JSON_DATA)
     with pytest.raises(SpecError) as caught:
@@ -361,9 +388,32 @@ def test_the_cli_reports_a_bad_spec_without_a_traceback(tmp_path, capsys):
     assert "1 problem in the import spec:" in out and "input.format" in out
 
 
-@pytest.mark.parametrize("text", ["plain text", "true", "null", "1e5", "0x10", "12", "2024-01-09", "a: b", "x #y",
-                                  "", " lead", "trail ", "{flow}", "- item", "it's", "Tanks, AFVs (and more)",
-                                  "quote \" and \\ back", "line\nbreak", "tab\there", "\u2028", "CC BY 4.0"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain text",
+        "true",
+        "null",
+        "1e5",
+        "0x10",
+        "12",
+        "2024-01-09",
+        "a: b",
+        "x #y",
+        "",
+        " lead",
+        "trail ",
+        "{flow}",
+        "- item",
+        "it's",
+        "Tanks, AFVs (and more)",
+        'quote " and \\ back',
+        "line\nbreak",
+        "tab\there",
+        "\u2028",
+        "CC BY 4.0",
+    ],
+)
 def test_strings_are_written_plain_only_where_yaml_reads_them_back_the_same(text):
     written = yaml_scalar(text)
     document = f"key: {written}\n"
@@ -383,5 +433,4 @@ def test_the_progress_bar_draws_in_place_for_long_inputs_only():
     assert stream.getvalue() == ""
     bar(1000, 4000)
     bar(4000, 4000)
-    assert stream.getvalue() == ("\roryx.yaml [##........] 1,000/4,000 rows"
-                                 "\roryx.yaml [##########] 4,000/4,000 rows\n")
+    assert stream.getvalue() == ("\roryx.yaml [##........] 1,000/4,000 rows\roryx.yaml [##########] 4,000/4,000 rows\n")

@@ -21,8 +21,12 @@ from dashboard.imports.importer import run_import
 from .conftest import ROOT, SHARED
 from .readers import fast_and_located_agree
 
-GENERATED = {"gsua-equipment.yaml": "facts/gsua-equipment.yaml", "gsua-personnel.yaml": "facts/gsua-personnel.yaml",
-             "oryx.yaml": "facts/oryx-history.yaml"}
+GENERATED = {
+    "gsua-equipment.yaml": "facts/gsua-equipment.yaml",
+    "gsua-personnel.yaml": "facts/gsua-personnel.yaml",
+    "oryx.yaml": "facts/oryx-history.yaml",
+}  # each includes its facts, the fact table beside it (.csv)
+TABLES = [output.replace(".yaml", ".csv") for output in GENERATED.values()]
 EQUIPMENT = ROOT / "data" / "gsua" / "russia_losses_equipment.json"
 PERSONNEL = ROOT / "data" / "gsua" / "russia_losses_personnel.json"
 ORYX = ROOT / "data" / "oryx" / "oryx_totals_by_type_history.csv"
@@ -54,7 +58,7 @@ def test_import_rebuilds_the_shipped_files_byte_for_byte_from_the_repos_copies(t
     shutil.copy(ROOT / "facts.schema.json", tmp_path)
     specs = [str(tmp_path / "imports" / name) for name in GENERATED]
     assert main(["import", *specs, "--no-progress"]) == 0
-    for output in GENERATED.values():
+    for output in [*GENERATED.values(), *TABLES]:
         assert (tmp_path / output).read_bytes() == (ROOT / output).read_bytes(), f"{output} differs"
 
 
@@ -62,16 +66,27 @@ def test_the_shipped_files_are_current():
     assert main(["import", "--check", *(str(ROOT / "imports" / name) for name in GENERATED)]) == 0
 
 
-def test_the_default_fact_base_includes_the_generated_files():
+def test_the_default_fact_base_includes_the_generated_files(base):
     text = (ROOT / "facts.yaml").read_text(encoding="utf-8")
     for output in GENERATED.values():
         assert f"  - {output}\n" in text
+    assert set(TABLES) <= set(base.files)  # each generated file includes its fact table
 
 
-@pytest.mark.skipif(not SHARED.joinpath("data").is_dir() and os.environ.get("CI") != "true",
-                    reason="no ../shared/data beside the checkout")  # CI always has it
-@pytest.mark.parametrize("name", ["gsua/russia_losses_equipment.json", "gsua/russia_losses_personnel.json",
-                                  "gsua/LICENSE", "oryx/oryx_totals_by_type_history.csv", "oryx/LICENSE"])
+@pytest.mark.skipif(
+    not SHARED.joinpath("data").is_dir() and os.environ.get("CI") != "true",
+    reason="no ../shared/data beside the checkout",
+)  # CI always has it
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gsua/russia_losses_equipment.json",
+        "gsua/russia_losses_personnel.json",
+        "gsua/LICENSE",
+        "oryx/oryx_totals_by_type_history.csv",
+        "oryx/LICENSE",
+    ],
+)
 def test_the_inputs_are_unchanged_copies_with_their_licences(name):
     assert (ROOT / "data" / name).read_bytes() == (SHARED / "data" / name).read_bytes()
 
@@ -122,13 +137,16 @@ def test_no_2022_02_24_row_the_first_figure_is_day_2_and_nothing_is_invented_for
 
 def test_a_missing_category_is_not_tracked_never_a_zero(facts):
     rows = json.loads(EQUIPMENT.read_text(encoding="utf-8"))
-    mapping = {"submarines": "submarines-lost-russia-gs", "military auto": "military-vehicles-lost-russia-gs",
-               "fuel tank": "fuel-tankers-lost-russia-gs",
-               "vehicles and fuel tanks": "vehicles-fuel-tankers-lost-russia-gs",
-               "mobile SRBM system": "srbm-launchers-lost-russia-gs",
-               "cruise missiles": "cruise-missiles-downed-russia-gs",
-               "special equipment": "special-equipment-lost-russia-gs",
-               "ground robotic systems": "ground-robots-lost-russia-gs"}
+    mapping = {
+        "submarines": "submarines-lost-russia-gs",
+        "military auto": "military-vehicles-lost-russia-gs",
+        "fuel tank": "fuel-tankers-lost-russia-gs",
+        "vehicles and fuel tanks": "vehicles-fuel-tankers-lost-russia-gs",
+        "mobile SRBM system": "srbm-launchers-lost-russia-gs",
+        "cruise missiles": "cruise-missiles-downed-russia-gs",
+        "special equipment": "special-equipment-lost-russia-gs",
+        "ground robotic systems": "ground-robots-lost-russia-gs",
+    }
     for key, metric in mapping.items():
         dates = [r["date"] for r in rows if r.get(key) is not None]
         assert list(series(facts, metric, "ua-general-staff")) == dates, metric
@@ -192,8 +210,12 @@ def test_oryx_two_publications_on_one_day_keep_the_later(facts):
 def test_oryx_ukraine_has_metrics_of_its_own(facts):
     ukraine = facts[facts["subject"] == "Ukrainian forces"]
     oryx_ukraine = ukraine[ukraine["claimant"] == "oryx"]
-    assert set(oryx_ukraine["metric"]) == {"tanks-lost-ukraine", "aircraft-lost-ukraine", "helicopters-lost-ukraine",
-                                           "equipment-lost-ukraine-oryx"}
+    assert set(oryx_ukraine["metric"]) == {
+        "tanks-lost-ukraine",
+        "aircraft-lost-ukraine",
+        "helicopters-lost-ukraine",
+        "equipment-lost-ukraine-oryx",
+    }
     assert set(oryx_ukraine["source"]) == {"oryx-ukrainian-equipment-losses"}
 
 

@@ -73,8 +73,9 @@ def violations(shown: str, module: str, text: str, is_package: bool = False) -> 
         for line, imported, names in imports_of(tree, module, is_package):
             where = f"{shown}:{line}"
             # `from package import module` names a module: judge each one, not the package.
-            targets = [f"{imported}.{n}" for n in names if package_of(f"{imported}.{n}") and
-                       is_module(f"{imported}.{n}")] or [imported]
+            targets = [
+                f"{imported}.{n}" for n in names if package_of(f"{imported}.{n}") and is_module(f"{imported}.{n}")
+            ] or [imported]
             for target in targets:
                 theirs = package_of(target)
                 if theirs is None or own is None or theirs == own:
@@ -107,8 +108,13 @@ def private_attributes(tree: ast.Module, shown: str, module: str) -> list[str]:
                     aliases[alias.asname] = alias.name
     found = []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             found.append(f"{shown}:{node.lineno}: {module} reaches {aliases[node.value.id]}.{node.attr}")
     return found
 
@@ -118,26 +124,37 @@ def sources() -> list[Path]:
 
 
 def test_every_module_belongs_to_a_layer():
-    outside = [str(p.relative_to(ROOT)) for p in sources()
-               if p.is_relative_to(ROOT / "dashboard") and package_of(module_name(p)) in (None, "dashboard")
-               and module_name(p) != "dashboard"]
+    outside = [
+        str(p.relative_to(ROOT))
+        for p in sources()
+        if p.is_relative_to(ROOT / "dashboard")
+        and package_of(module_name(p)) in (None, "dashboard")
+        and module_name(p) != "dashboard"
+    ]
     assert not outside, f"modules outside every layer folder: {outside}"
 
 
 def test_imports_point_down_the_layers_and_take_no_private_names():
-    found = [problem for path in sources() for problem in
-             violations(str(path.relative_to(ROOT)), module_name(path), path.read_text(encoding="utf-8"),
-                        path.name == "__init__.py")]
+    found = [
+        problem
+        for path in sources()
+        for problem in violations(
+            str(path.relative_to(ROOT)), module_name(path), path.read_text(encoding="utf-8"), path.name == "__init__.py"
+        )
+    ]
     assert found == []
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("from dashboard.app.ui.state import load\n", "imports dashboard.app.ui.state from a higher layer"),
-    ("from dashboard.analysis import conflicts\n", "imports dashboard.analysis.conflicts from a higher layer"),
-    ("from ..curation.extract import Candidate\n", "from a sibling layer"),
-    ("from dashboard.factbase.values import _QUALIFIER_WORDS\n", "takes private names _QUALIFIER_WORDS"),
-    ("from dashboard.factbase import cache\nx = cache._MEMORY\n", "reaches dashboard.factbase.cache._MEMORY"),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("from dashboard.app.ui.state import load\n", "imports dashboard.app.ui.state from a higher layer"),
+        ("from dashboard.analysis import conflicts\n", "imports dashboard.analysis.conflicts from a higher layer"),
+        ("from ..curation.extract import Candidate\n", "from a sibling layer"),
+        ("from dashboard.factbase.values import _QUALIFIER_WORDS\n", "takes private names _QUALIFIER_WORDS"),
+        ("from dashboard.factbase import cache\nx = cache._MEMORY\n", "reaches dashboard.factbase.cache._MEMORY"),
+    ],
+)
 def test_the_checker_sees_each_kind_of_violation(source, expected):
     # Judged as if it were a module of the imports layer.
     found = violations("dashboard/imports/planted.py", "dashboard.imports.planted", source)

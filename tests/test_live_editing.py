@@ -29,12 +29,21 @@ BASE_FACTS = 20  # in facts/ramstein-2025-01.yaml
 
 def top_file(revision: int, extra: int) -> str:
     """The top file: a description naming the revision, the two real files, `extra` facts of its own."""
-    lines = ["# yaml-language-server: $schema=facts.schema.json", "schema_version: 1",
-             "title: Live editing", f'description: "Live edit revision {revision}"',
-             "include:", "  - facts/claimants.yaml", "  - facts/ramstein-2025-01.yaml", "facts:"]
+    lines = [
+        "# yaml-language-server: $schema=facts.schema.json",
+        "schema_version: 1",
+        "title: Live editing",
+        f'description: "Live edit revision {revision}"',
+        "include:",
+        "  - facts/claimants.yaml",
+        "  - facts/ramstein-2025-01.yaml",
+        "facts:",
+    ]
     for i in range(extra):
-        lines.append(f"  - {{id: live-{i}, metric: udcg-member-countries, value: {50 + i}, as_of: 2025-01-09,"
-                     f" claimant: us-dod, source: ramstein-report, quote: \"{50 + i} countries (edit {i})\"}}")
+        lines.append(
+            f"  - {{id: live-{i}, metric: udcg-member-countries, value: {50 + i}, as_of: 2025-01-09,"
+            f' claimant: us-dod, source: ramstein-report, quote: "{50 + i} countries (edit {i})"}}'
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -45,8 +54,10 @@ def broken(kind: str, text: str) -> str:
     if kind == "duplicate":
         return text.replace("title: Live editing", "title: Live editing\ntitle: Twice", 1)
     if kind == "reference":
-        return text + "  - {id: dangling, metric: udcg-member-countries, value: 1, as_of: 2025-01-09," \
-                      " claimant: nobody-at-all, source: ramstein-report}\n"
+        return (
+            text + "  - {id: dangling, metric: udcg-member-countries, value: 1, as_of: 2025-01-09,"
+            " claimant: nobody-at-all, source: ramstein-report}\n"
+        )
     raise ValueError(kind)
 
 
@@ -99,7 +110,11 @@ class Renders:
                     && (document.querySelector('[data-testid="stSidebar"]')?.innerText || '').includes('facts shown');
                 return done || document.querySelector('[data-testid="stException"]') || text.includes('Traceback')
                     || text.includes('cannot be loaded');
-            }""", arg=PAGES[self.current], timeout=60_000, polling=50)
+            }""",
+            arg=PAGES[self.current],
+            timeout=60_000,
+            polling=50,
+        )
 
     def check(self, expect: Expect | None, step: str) -> Expect:
         """No traceback; the data shown is `expect` (or, with None, any consistent state); return what was shown."""
@@ -127,7 +142,7 @@ def write_in_chunks(path: Path, data: bytes, *, chunk: int = 400, pause: float =
     """A careless editor's save: truncate, then write piece by piece, readable at every moment."""
     with open(path, "wb") as out:
         for start in range(0, len(data), chunk):
-            out.write(data[start:start + chunk])
+            out.write(data[start : start + chunk])
             out.flush()
             time.sleep(pause)
 
@@ -144,8 +159,7 @@ def test_the_dashboard_survives_the_fact_file_being_rewritten_under_it(tmp_path,
     assert oracle(top, last_good) == last_good  # the oracle agrees with the versions made here
 
     rewrites = 300 if long else 100
-    kinds = ["valid"] * 8 + ["syntax", "duplicate", "reference"] * 2 + ["truncated"] * 4 + ["chunked"] * 2 \
-        + ["deleted"]
+    kinds = ["valid"] * 8 + ["syntax", "duplicate", "reference"] * 2 + ["truncated"] * 4 + ["chunked"] * 2 + ["deleted"]
     tally: dict[str, int] = {}
     started = time.monotonic()
     with serve(top, env={"FACTDASH_CACHE_DIR": str(tmp_path / "server-cache")}) as url:
@@ -189,8 +203,9 @@ def test_the_dashboard_survives_the_fact_file_being_rewritten_under_it(tmp_path,
                     seen = renders.check(None, label + " during the write")
                     # Mid-write: the last good data with the warning, or a complete prefix of the new
                     # version (never more facts than it has).
-                    tally[f"mid-write render: {'stale' if seen.stale else 'loaded'}"] = \
+                    tally[f"mid-write render: {'stale' if seen.stale else 'loaded'}"] = (
                         tally.get(f"mid-write render: {'stale' if seen.stale else 'loaded'}", 0) + 1
+                    )
                     if seen.stale:
                         assert seen.count == last_good.count, (label, seen, last_good)
                     else:

@@ -36,8 +36,7 @@ from .streamlit_protocol import read_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.load]
 
-CHART_PAGES = {"compare": "Compare conflicting figures", "timelines": "How the figures moved",
-               "aid": "Aid: packages"}
+CHART_PAGES = {"compare": "Compare conflicting figures", "timelines": "How the figures moved", "aid": "Aid: packages"}
 OTHER_PAGES = {"": "Who says what", "sources": "Sources and their words"}
 NAV = {"compare": "Compare", "timelines": "Timelines", "aid": "Aid", "": "Overview", "sources": "Sources"}
 PARTY = ["Everyone", "Parties to the conflict", "Third parties"]
@@ -75,8 +74,11 @@ RUN_DONE = """() => {
 # safety). Playwright's polling="raf" runs the check every animation frame, which keeps a page
 # drawing frames: 0.08 CPU-s per second per waiting page, measured, so twenty waiting pages took
 # three quarters of this machine's two cores from the pages they measure.
-WAIT_RUN_DONE = """timeout => new Promise(resolve => {
-  const done = """ + RUN_DONE + """;
+WAIT_RUN_DONE = (
+    """timeout => new Promise(resolve => {
+  const done = """
+    + RUN_DONE
+    + """;
   let timer, safety;
   const observer = new MutationObserver(() => check());
   const finish = ok => { observer.disconnect(); clearTimeout(timer); clearInterval(safety); resolve(ok); };
@@ -86,6 +88,7 @@ WAIT_RUN_DONE = """timeout => new Promise(resolve => {
   timer = setTimeout(() => finish(false), timeout);
   check();
 })"""
+)
 
 PAINTED = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() =>
   resolve(performance.now() - window.__load.clicked))))"""
@@ -236,9 +239,18 @@ async def drive(url: str, browsers: int, seconds: float, readers: int = 0) -> Re
         return report
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=require_chromium(), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=require_chromium(),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             await asyncio.gather(*(one_session(browser, url, n, seconds, report) for n in range(browsers)), *reading)
         finally:
@@ -297,9 +309,18 @@ def load_run(sessions: int, seconds: float, browsers: int | None = None) -> dict
         after = rss_mb(pid)
         load_after = open("/proc/loadavg").read().split()[:3]
     report.merge(again)
-    return {"report": report, "warm_problems": warm.problems, "before": before, "middle": middle, "after": after,
-            "elapsed": elapsed, "loadavg": (load_before, load_after), "browsers": browsers, "readers": readers,
-            "server_cpu": cpu}
+    return {
+        "report": report,
+        "warm_problems": warm.problems,
+        "before": before,
+        "middle": middle,
+        "after": after,
+        "elapsed": elapsed,
+        "loadavg": (load_before, load_after),
+        "browsers": browsers,
+        "readers": readers,
+        "server_cpu": cpu,
+    }
 
 
 def cpu_seconds(pid: int) -> float:
@@ -313,18 +334,20 @@ def summary(sessions: int, run: dict) -> str:
     report = run["report"]
     lat = report.latencies or [float("nan")]
     read = report.reader_latencies or [float("nan")]
-    return (f"{sessions} sessions ({run['browsers']} in Chromium, {run['readers']} protocol readers), "
-            f"{run['elapsed']:.0f} s; Chromium: {report.actions} actions, {len(report.latencies)} filter changes "
-            f"({len(report.lost_clicks)} clicked twice): p50 {statistics.median(lat):.2f} s, "
-            f"p95 {percentile(lat, 0.95):.2f} s, max {max(lat):.2f} s; page switches p50 "
-            f"{statistics.median(report.switches or [float('nan')]):.2f} s; "
-            f"protocol readers: {report.reader_runs} runs, "
-            f"{len(report.reader_latencies)} filter changes: p50 {statistics.median(read):.2f} s, "
-            f"p95 {percentile(read, 0.95):.2f} s; server CPU {run['server_cpu']:.0f} s in round 1; server RSS "
-            f"{run['before']:.0f} MB before, {run['middle']:.0f} MB after round 1 "
-            f"({(run['middle'] - run['before']) / sessions:+.1f} MB per session), {run['after']:.0f} MB after round 2 "
-            f"({(run['after'] - run['middle']) / sessions:+.1f} MB per session); "
-            f"loadavg before {' '.join(run['loadavg'][0])}, after {' '.join(run['loadavg'][1])}")
+    return (
+        f"{sessions} sessions ({run['browsers']} in Chromium, {run['readers']} protocol readers), "
+        f"{run['elapsed']:.0f} s; Chromium: {report.actions} actions, {len(report.latencies)} filter changes "
+        f"({len(report.lost_clicks)} clicked twice): p50 {statistics.median(lat):.2f} s, "
+        f"p95 {percentile(lat, 0.95):.2f} s, max {max(lat):.2f} s; page switches p50 "
+        f"{statistics.median(report.switches or [float('nan')]):.2f} s; "
+        f"protocol readers: {report.reader_runs} runs, "
+        f"{len(report.reader_latencies)} filter changes: p50 {statistics.median(read):.2f} s, "
+        f"p95 {percentile(read, 0.95):.2f} s; server CPU {run['server_cpu']:.0f} s in round 1; server RSS "
+        f"{run['before']:.0f} MB before, {run['middle']:.0f} MB after round 1 "
+        f"({(run['middle'] - run['before']) / sessions:+.1f} MB per session), {run['after']:.0f} MB after round 2 "
+        f"({(run['after'] - run['middle']) / sessions:+.1f} MB per session); "
+        f"loadavg before {' '.join(run['loadavg'][0])}, after {' '.join(run['loadavg'][1])}"
+    )
 
 
 def test_many_sessions_change_filters_and_switch_pages(long):

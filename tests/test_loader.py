@@ -18,7 +18,10 @@ from .readers import fast_and_located_agree, fast_data
 
 
 def test_frame_has_documented_columns_and_joined_provenance(write, minimal):
-    path = write("facts.yaml", minimal + """\
+    path = write(
+        "facts.yaml",
+        minimal
+        + """\
 facts:
   - id: nk-us
     metric: nk-casualties
@@ -36,14 +39,19 @@ facts:
     as_of: 2025-01-09
     claimant: us-officials
     source: rep
-""")
+""",
+    )
     base = load_factbase(path)
     facts = base.facts.set_index("fact_id")
     assert list(base.facts.columns) == FRAME_COLUMNS
     nk = facts.loc["nk-us"]
     assert (nk.value, nk.interval_low, nk.interval_high) == (1200, pytest.approx(1080), pytest.approx(1320))
-    assert (nk.unit, nk.category, nk.aggregation, nk.claimant_name) == ("people", "casualties", "cumulative",
-                                                                         "US officials")
+    assert (nk.unit, nk.category, nk.aggregation, nk.claimant_name) == (
+        "people",
+        "casualties",
+        "cumulative",
+        "US officials",
+    )
     assert nk.party_to_conflict is False or nk.party_to_conflict == False  # noqa: E712 - pandas boolean
     assert (nk.source_title, nk.url) == ("A report", "https://example.org/report")
     assert nk.as_of == pd.Timestamp("2025-01-01") and nk.as_of_end == pd.Timestamp("2025-01-31")
@@ -61,12 +69,18 @@ def position_line(path, needle):
 
 
 def test_open_ended_and_ranged_figures(write, minimal):
-    base = load_factbase(write("facts.yaml", minimal + """\
+    base = load_factbase(
+        write(
+            "facts.yaml",
+            minimal
+            + """\
 facts:
   - {id: a, metric: nk-casualties, value: 100, qualifier: at_least, as_of: 2025, claimant: zelenskyy, source: rep}
   - {id: b, metric: nk-casualties, low: 100, high: 300, as_of: 2025, claimant: zelenskyy, source: rep}
   - {id: c, metric: nk-casualties, high: 50, qualifier: at_most, as_of: 2025, claimant: zelenskyy, source: rep}
-"""))
+""",
+        )
+    )
     facts = base.facts.set_index("fact_id")
     assert (facts.loc["a", "interval_low"], facts.loc["a", "interval_high"]) == (100, math.inf)
     assert facts.loc["a", "central"] == 100
@@ -76,8 +90,11 @@ facts:
 
 def test_includes_are_merged_and_relative_to_the_including_file(write, minimal):
     write("parts/decl.yaml", minimal)
-    write("parts/more.yaml", "schema_version: 1\ninclude: [../events.yaml]\nfacts:\n"
-          "  - {id: x, metric: nk-casualties, value: 4000, as_of: 2025-01, claimant: zelenskyy, source: rep}\n")
+    write(
+        "parts/more.yaml",
+        "schema_version: 1\ninclude: [../events.yaml]\nfacts:\n"
+        "  - {id: x, metric: nk-casualties, value: 4000, as_of: 2025-01, claimant: zelenskyy, source: rep}\n",
+    )
     write("events.yaml", "schema_version: 1\nevents:\n  - {date: 2025-01-09, label: Ramstein, source: rep}\n")
     path = write("facts.yaml", "schema_version: 1\ntitle: Top\ninclude: [parts/decl.yaml, parts/more.yaml]\n")
     base = load_factbase(path)
@@ -106,13 +123,18 @@ def test_default_fact_base_holds_the_report_and_the_economist_estimates():
         ("soldier-casualties-north-korea", 1200, "approximately", "us-officials"),
         ("soldier-casualties-north-korea", 4000, "exact", "zelenskyy"),
     }
-    found = {(r.metric, r.value, r.qualifier, r.claimant if r.claimant in ("us-dod", "us-officials", "zelenskyy")
-              else None) for r in report.itertuples()}
+    found = {
+        (r.metric, r.value, r.qualifier, r.claimant if r.claimant in ("us-dod", "us-officials", "zelenskyy") else None)
+        for r in report.itertuples()
+    }
     assert expected <= found
     assert report.quote.notna().all()
     for row in report.itertuples():
-        assert f"{row.value:,.0f}" in row.quote or f"{row.value / 1e9:g} billion" in row.quote or \
-            f"{row.value / 1e6:g} million" in row.quote
+        assert (
+            f"{row.value:,.0f}" in row.quote
+            or f"{row.value / 1e9:g} billion" in row.quote
+            or f"{row.value / 1e6:g} million" in row.quote
+        )
     economist = facts[facts.via == "economist-war-dead-estimates"]
     assert len(economist) == 124
     assert set(economist.category) == {"deaths", "casualties"}
@@ -132,8 +154,11 @@ def test_repo_fact_files_validate():
 
 
 def test_warm_load_comes_from_the_cache_and_an_edit_is_seen(write, minimal):
-    path = write("facts.yaml", minimal + "facts:\n  - {id: a, metric: nk-casualties, value: 1, as_of: 2025, "
-                                         "claimant: zelenskyy, source: rep}\n")
+    path = write(
+        "facts.yaml",
+        minimal + "facts:\n  - {id: a, metric: nk-casualties, value: 1, as_of: 2025, "
+        "claimant: zelenskyy, source: rep}\n",
+    )
     first = load_factbase(path)
     assert load_factbase(path) is first  # same content, same process: the cached object
     cache.flush()
@@ -163,8 +188,7 @@ def test_a_warm_start_opens_one_cache_entry_for_the_base_not_one_per_file(write,
     assert "file" in asked
 
 
-def test_a_new_process_does_not_read_a_settled_unchanged_file_even_after_an_edit_elsewhere(write, minimal,
-                                                                                            monkeypatch):
+def test_a_new_process_does_not_read_a_settled_unchanged_file_even_after_an_edit_elsewhere(write, minimal, monkeypatch):
     from dashboard.factbase import loader
 
     monkeypatch.setattr(loader, "_SETTLED_NS", 0)  # as if every file had been written long ago
@@ -214,8 +238,9 @@ def test_unchanged_included_file_is_not_parsed_again(write, minimal, monkeypatch
 
     checked = []
     original = loader._check_file
-    monkeypatch.setattr(loader, "_check_file",
-                        lambda file, data, digest: checked.append(file) or original(file, data, digest))
+    monkeypatch.setattr(
+        loader, "_check_file", lambda file, data, digest: checked.append(file) or original(file, data, digest)
+    )
     top.write_text("schema_version: 1\ntitle: two\ninclude: [big.yaml]\n")
     assert load_factbase(top).title == "two"
     assert [os.path.basename(f) for f in checked] == ["facts.yaml"]

@@ -32,11 +32,19 @@ def only_problem(path: Path):
 
 
 def fact(**fields) -> str:
-    base = {"id": "f1", "metric": "nk-casualties", "value": "1200", "as_of": "2025-01-09",
-            "claimant": "us-officials", "source": "rep"}
+    base = {
+        "id": "f1",
+        "metric": "nk-casualties",
+        "value": "1200",
+        "as_of": "2025-01-09",
+        "claimant": "us-officials",
+        "source": "rep",
+    }
     base.update(fields)
-    lines = [f"  - {k}: {v}" if i == 0 else f"    {k}: {v}"
-             for i, (k, v) in enumerate((k, v) for k, v in base.items() if v is not None)]
+    lines = [
+        f"  - {k}: {v}" if i == 0 else f"    {k}: {v}"
+        for i, (k, v) in enumerate((k, v) for k, v in base.items() if v is not None)
+    ]
     return "facts:\n" + "\n".join(lines) + "\n"
 
 
@@ -73,8 +81,11 @@ def test_duplicate_keys_in_declarations_too(write, minimal):
 
 def test_duplicate_fact_ids_across_files(write, minimal):
     write("more.yaml", "schema_version: 1\n" + fact(id="shared-id"))
-    path = write("facts.yaml", minimal.replace("schema_version: 1\n", "schema_version: 1\ninclude: [more.yaml]\n")
-                 + fact(id="shared-id", claimant="zelenskyy"))
+    path = write(
+        "facts.yaml",
+        minimal.replace("schema_version: 1\n", "schema_version: 1\ninclude: [more.yaml]\n")
+        + fact(id="shared-id", claimant="zelenskyy"),
+    )
     problem = only_problem(path)
     # The including file is read before what it includes, so its fact is the first one.
     first_line = position(path, "- id: shared-id")[0]
@@ -101,12 +112,15 @@ def test_unknown_reference_suggests_close_id(write, minimal):
     assert (problem.line, problem.column) == position(path, "claimant: us-official", "us-official")
 
 
-@pytest.mark.parametrize("field, raw, expected", [
-    ("value", "[1, 2]", "value must be a number or a string"),
-    ("as_of", "true", "as_of must be a date"),
-    ("quote", "12", "quote must be text"),
-    ("tags", "'one'", "tags must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    "field, raw, expected",
+    [
+        ("value", "[1, 2]", "value must be a number or a string"),
+        ("as_of", "true", "as_of must be a date"),
+        ("quote", "12", "quote must be text"),
+        ("tags", "'one'", "tags must be a list of strings"),
+    ],
+)
 def test_wrong_types_name_the_field_and_what_was_expected(write, minimal, field, raw, expected):
     path = write("facts.yaml", minimal + fact(**{field: raw}))
     problem = only_problem(path)
@@ -121,12 +135,15 @@ def test_wrong_type_in_a_declaration(write, minimal):
     assert (problem.line, problem.column) == position(path, "maybe")
 
 
-@pytest.mark.parametrize("raw, words", [
-    ("2025-13-01", "month 13 does not exist"),
-    ("2025-02-30", "has no day 30"),
-    ("09/01/2025", "is not a date"),
-    ("'2025-1-9'", "is not a date"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        ("2025-13-01", "month 13 does not exist"),
+        ("2025-02-30", "has no day 30"),
+        ("09/01/2025", "is not a date"),
+        ("'2025-1-9'", "is not a date"),
+    ],
+)
 def test_impossible_dates(write, minimal, raw, words):
     path = write("facts.yaml", minimal + fact(as_of=raw))
     problem = only_problem(path)
@@ -149,12 +166,15 @@ def test_negative_figures(write, minimal, raw):
     assert (problems[0].line, problems[0].column) == position(path, f"value: {raw}", raw)
 
 
-@pytest.mark.parametrize("extra, words", [
-    ({"qualifier": "at_least", "high": 5000}, "only a lower bound, but high is given"),
-    ({"qualifier": "at_most", "low": 10}, "only an upper bound, but low is given"),
-    ({"low": 2000, "high": 3000}, "outside its range"),
-    ({"value": None, "low": 2000}, "a range needs both low and high"),
-])
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        ({"qualifier": "at_least", "high": 5000}, "only a lower bound, but high is given"),
+        ({"qualifier": "at_most", "low": 10}, "only an upper bound, but low is given"),
+        ({"low": 2000, "high": 3000}, "outside its range"),
+        ({"value": None, "low": 2000}, "a range needs both low and high"),
+    ],
+)
 def test_qualifier_contradicting_numbers(write, minimal, extra, words):
     path = write("facts.yaml", minimal + fact(**extra))
     problems = problems_of(path)
@@ -186,8 +206,9 @@ def test_alias_bomb_is_rejected_quickly(write, minimal):
     bomb = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for level in range(1, 10):
         bomb.append(f"a{level}: &a{level} [" + ",".join([f"*a{level - 1}"] * 9) + "]")
-    path = write("facts.yaml", minimal + "\n".join(f"# {b}" for b in []) + "x-bomb:\n" +
-                 "\n".join("  " + b for b in bomb) + "\n")
+    path = write(
+        "facts.yaml", minimal + "\n".join(f"# {b}" for b in []) + "x-bomb:\n" + "\n".join("  " + b for b in bomb) + "\n"
+    )
     started = time.perf_counter()
     problems = problems_of(path)
     assert time.perf_counter() - started < 5

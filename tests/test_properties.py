@@ -25,16 +25,24 @@ EXAMPLES = int(os.environ.get("FACTDASH_FUZZ_EXAMPLES", "100"))
 
 # Built from sampled letters, not st.from_regex: shrinking a from_regex string crashed Hypothesis 6.155
 # ("ValueError: 48 is not in list") and hid the failing example.
-ids = st.builds(lambda first, rest: first + "".join(rest), st.sampled_from("abcdefghijklmnopqrstuvwxyz"),
-                st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-"), max_size=8))
-dates = st.dates(min_value=__import__("datetime").date(1990, 1, 1),
-                 max_value=__import__("datetime").date(2090, 12, 31)).map(lambda d: d.isoformat())
-numbers = st.one_of(st.integers(0, 10**12), st.floats(0, 1e12, allow_nan=False),
-                    st.integers(0, 10**6).map(lambda n: f'"{n:,}"'),
-                    st.sampled_from(['"$500 million"', '"3.85 billion"', '"66bn"', "500_000_000"]))
+ids = st.builds(
+    lambda first, rest: first + "".join(rest),
+    st.sampled_from("abcdefghijklmnopqrstuvwxyz"),
+    st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-"), max_size=8),
+)
+dates = st.dates(
+    min_value=__import__("datetime").date(1990, 1, 1), max_value=__import__("datetime").date(2090, 12, 31)
+).map(lambda d: d.isoformat())
+numbers = st.one_of(
+    st.integers(0, 10**12),
+    st.floats(0, 1e12, allow_nan=False),
+    st.integers(0, 10**6).map(lambda n: f'"{n:,}"'),
+    st.sampled_from(['"$500 million"', '"3.85 billion"', '"66bn"', "500_000_000"]),
+)
 # Text YAML allows: no surrogates, no control characters, not the non-characters U+FFFE and U+FFFF.
-texts = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
-                max_size=40).map(lambda t: json.dumps(t, ensure_ascii=False))
+texts = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"), max_size=40).map(
+    lambda t: json.dumps(t, ensure_ascii=False)
+)
 
 
 @st.composite
@@ -48,9 +56,16 @@ def fact_files(draw):
         if metric == "nk-casualties" and "$" in str(value):
             value = "1200"
         qualifier = draw(st.sampled_from(["exact", "approximately", "at_least", "more_than", "at_most", "less_than"]))
-        lines += [f"  - id: {fact_id}", f"    metric: {metric}", f"    value: {value}", f"    qualifier: {qualifier}",
-                  f"    as_of: {draw(dates)}", f"    claimant: {draw(st.sampled_from(['us-officials', 'zelenskyy']))}",
-                  "    source: rep", f"    quote: {draw(texts)}"]
+        lines += [
+            f"  - id: {fact_id}",
+            f"    metric: {metric}",
+            f"    value: {value}",
+            f"    qualifier: {qualifier}",
+            f"    as_of: {draw(dates)}",
+            f"    claimant: {draw(st.sampled_from(['us-officials', 'zelenskyy']))}",
+            "    source: rep",
+            f"    quote: {draw(texts)}",
+        ]
         if draw(st.booleans()):
             lines.append(f"    tags: [{draw(ids)}]")
     return "\n".join(lines) + "\n", len(fact_ids)
@@ -71,19 +86,85 @@ def test_generated_valid_fact_bases_load(tmp_path, case):
 # ---- fuzzing: mutated fact files fail only with FactBaseError, located, and never hang -------------
 
 # Replacements for a value, and lines to insert: the hostile inputs of the bad-input corpus in small.
-VALUES = [b"[1, 2]", b"{a: 1}", b"true", b"null", b"~", b"-5", b"'x'", b"''", b"2025-13-45", b"2025-02-30", b"1066",
-          b".nan", b".inf", b"-.inf", b"1e400", b"'1e400'", b"1" + b"0" * 30, b"9" * 5000, b"0x" + b"f" * 5000,
-          b"!!python/object/apply:os.system ['true']", b"!!binary aGk=", b"!custom x", b"*nope", b"&a [*a]",
-          b"&a x", b"<script>alert(1)</script>", b"javascript:alert(1)", b"'data:text/html,<b>x</b>'",
-          b"\"unclosed", b"[" * 300, b"{a: " * 100 + b"1" + b"}" * 100, b"\xef\xbf\xbe", b"\xc2\x85", b"\xff",
-          b"'<script>alert(1)</script>'", b"[" * 300 + b"]" * 300, b"9" * 1001, b"9_" * 600, b"0b" + b"1" * 1001,
-          b"\"\\ud800\"", b"\x1b[31m", b"? [a]\n  : b", b"<<: {a: 1}", b"2025-01-09T10:00:00Z", b"0o777",
-          b"'1,20,0'", b"'about 1,200'", b"'1'"]
-LINES = [b"\t- x", b"  - id: f1", b"facts: 3", b"::", b"'unclosed", b"- [", b"\xff\xfe", b"\xef\xbb\xbf", b"\x00",
-         b"---", b"...", b"%YAML 1.1", b"  <<: *a", b"? [a, b]", b"include: [facts.yaml]", b"include: [part.yaml]",
-         b"include: [/dev/null]", b"include: [nowhere.yaml]", b"include: [.]", b"include: facts.yaml",
-         b"x: &a [lol, lol]\ny: &b [*a, *a, *a, *a]\nz: [*b, *b, *b, *b]", b"schema_version: 2",
-         b"include: [/dev/zero]", b"schema_version: '1'", b"&x x: *x", b"\x07", b"\x1b"]
+VALUES = [
+    b"[1, 2]",
+    b"{a: 1}",
+    b"true",
+    b"null",
+    b"~",
+    b"-5",
+    b"'x'",
+    b"''",
+    b"2025-13-45",
+    b"2025-02-30",
+    b"1066",
+    b".nan",
+    b".inf",
+    b"-.inf",
+    b"1e400",
+    b"'1e400'",
+    b"1" + b"0" * 30,
+    b"9" * 5000,
+    b"0x" + b"f" * 5000,
+    b"!!python/object/apply:os.system ['true']",
+    b"!!binary aGk=",
+    b"!custom x",
+    b"*nope",
+    b"&a [*a]",
+    b"&a x",
+    b"<script>alert(1)</script>",
+    b"javascript:alert(1)",
+    b"'data:text/html,<b>x</b>'",
+    b'"unclosed',
+    b"[" * 300,
+    b"{a: " * 100 + b"1" + b"}" * 100,
+    b"\xef\xbf\xbe",
+    b"\xc2\x85",
+    b"\xff",
+    b"'<script>alert(1)</script>'",
+    b"[" * 300 + b"]" * 300,
+    b"9" * 1001,
+    b"9_" * 600,
+    b"0b" + b"1" * 1001,
+    b'"\\ud800"',
+    b"\x1b[31m",
+    b"? [a]\n  : b",
+    b"<<: {a: 1}",
+    b"2025-01-09T10:00:00Z",
+    b"0o777",
+    b"'1,20,0'",
+    b"'about 1,200'",
+    b"'1'",
+]
+LINES = [
+    b"\t- x",
+    b"  - id: f1",
+    b"facts: 3",
+    b"::",
+    b"'unclosed",
+    b"- [",
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+    b"\x00",
+    b"---",
+    b"...",
+    b"%YAML 1.1",
+    b"  <<: *a",
+    b"? [a, b]",
+    b"include: [facts.yaml]",
+    b"include: [part.yaml]",
+    b"include: [/dev/null]",
+    b"include: [nowhere.yaml]",
+    b"include: [.]",
+    b"include: facts.yaml",
+    b"x: &a [lol, lol]\ny: &b [*a, *a, *a, *a]\nz: [*b, *b, *b, *b]",
+    b"schema_version: 2",
+    b"include: [/dev/zero]",
+    b"schema_version: '1'",
+    b"&x x: *x",
+    b"\x07",
+    b"\x1b",
+]
 MUTATIONS = ["flip", "delete-line", "swap-type", "insert", "truncate", "duplicate-line", "swap-lines", "indent", "tab"]
 
 
@@ -94,13 +175,13 @@ def mutate(data: bytes, draw) -> bytes:
         return data
     if kind == "flip":
         at = draw(st.integers(0, len(data) - 1))
-        return data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1:]
+        return data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1 :]
     if kind == "truncate":
         return data[: draw(st.integers(0, len(data)))]
     lines = data.split(b"\n")
     at = draw(st.integers(0, len(lines) - 1))
     if kind == "delete-line":
-        return b"\n".join(lines[:at] + lines[at + 1:])
+        return b"\n".join(lines[:at] + lines[at + 1 :])
     if kind == "swap-type":
         replacement = draw(st.sampled_from(VALUES))
         key, sep, _ = lines[at].partition(b": ")
@@ -201,14 +282,21 @@ def test_mutated_fact_bases_raise_only_factbase_error(long, tmp_path_factory):
     examples = fuzz_examples(long)
     slowest = [0.0]
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(fact_files(), st.data())
     def one(case, data):
         text, _ = case
         folder = tmp_path_factory.mktemp("fuzz", numbered=True)
-        files = dict(zip(("facts.yaml", "part.yaml"), _split(text), strict=True)) if data.draw(st.booleans()) else {
-            "facts.yaml": text.encode()}
+        files = (
+            dict(zip(("facts.yaml", "part.yaml"), _split(text), strict=True))
+            if data.draw(st.booleans())
+            else {"facts.yaml": text.encode()}
+        )
         target = data.draw(st.sampled_from(sorted(files)))
         for _ in range(data.draw(st.integers(1, 3))):
             files[target] = mutate(files[target], data.draw)

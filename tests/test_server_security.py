@@ -20,7 +20,9 @@ from .serving import serve
 PASSWD = "root:x:0:0"  # the first line of /etc/passwd on every Linux this runs on
 SECRET = "SECRET-3f9a1c-never-served"  # in a YAML file beside the fact base's folder, outside it
 TITLE = "Payload-free base for the server tests"
-FACTS = MINIMAL.replace("schema_version: 1\n", f"schema_version: 1\ndescription: {TITLE}\n") + """\
+FACTS = (
+    MINIMAL.replace("schema_version: 1\n", f"schema_version: 1\ndescription: {TITLE}\n")
+    + """\
 facts:
   - {id: nk-us, metric: nk-casualties, value: 1200, as_of: 2025-01-09, claimant: us-officials, source: rep,
      quote: "about 1,200 casualties"}
@@ -28,6 +30,7 @@ facts:
      quote: "4,000 casualties"}
   - {id: pkg, metric: us-package, value: 500000000, as_of: 2025-01-09, claimant: us-officials, source: rep}
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +70,11 @@ def listening(port: int) -> set[str]:
 
 def _address(hexed: str) -> str:
     """/proc/net/tcp's address: 32-bit words in host (little-endian) byte order."""
-    words = [bytes.fromhex(hexed[i:i + 8])[::-1] for i in range(0, len(hexed), 8)]
+    words = [bytes.fromhex(hexed[i : i + 8])[::-1] for i in range(0, len(hexed), 8)]
     raw = b"".join(words)
     if len(raw) == 4:
         return ".".join(str(b) for b in raw)
-    return ":".join(raw[i:i + 2].hex() for i in range(0, 16, 2))
+    return ":".join(raw[i : i + 2].hex() for i in range(0, 16, 2))
 
 
 def port_of(url: str) -> int:
@@ -104,7 +107,7 @@ def test_serve_command_line_sets_the_protections(monkeypatch, base):
     monkeypatch.setattr(os, "execve", execve)
     assert cli.main(["serve", "--facts", str(base), "--port", "9"]) == 0
     argv = seen["argv"]
-    options = dict(zip(argv[argv.index("run") + 2::2], argv[argv.index("run") + 3::2], strict=True))
+    options = dict(zip(argv[argv.index("run") + 2 :: 2], argv[argv.index("run") + 3 :: 2], strict=True))
     assert options["--server.address"] == "127.0.0.1"
     assert options["--server.enableXsrfProtection"] == "true"
     assert options["--browser.gatherUsageStats"] == "false"
@@ -126,8 +129,14 @@ def _request(url: str, method: str, path: str, body: bytes | None = None, header
 
 def _multipart(size: int) -> tuple[bytes, dict]:
     boundary = "factdash-test-boundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
-            f"Content-Type: text/plain\r\n\r\n").encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+            f"Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + b"x" * size
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
@@ -143,34 +152,75 @@ def test_upload_without_xsrf_token_is_refused(server):
 # and names an attacker would guess (facts, path, file, config).
 def _hostile_queries(secret: Path) -> list[str]:
     relative = "../" * 12 + str(secret).lstrip("/")
-    bound = ["category", "claimant", "party", "kind", "publisher", "source", "asof", "group", "agreeing", "metric",
-             "log", "beside", "currency", "checks", "q", "page", "check-text", "check-as-of"]
+    bound = [
+        "category",
+        "claimant",
+        "party",
+        "kind",
+        "publisher",
+        "source",
+        "asof",
+        "group",
+        "agreeing",
+        "metric",
+        "log",
+        "beside",
+        "currency",
+        "checks",
+        "q",
+        "page",
+        "check-text",
+        "check-as-of",
+    ]
     guessed = ["facts", "path", "file", "config", "FACTDASH_FACTS", "include", "url"]
-    values = ["/etc/passwd", "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "file:///etc/passwd", str(secret),
-              relative, "\x00/etc/passwd", "A" * 300, "<script>window.__xss=1</script>", "%", "{{7*7}}"]
+    values = [
+        "/etc/passwd",
+        "../../etc/passwd",
+        "..%2F..%2Fetc%2Fpasswd",
+        "file:///etc/passwd",
+        str(secret),
+        relative,
+        "\x00/etc/passwd",
+        "A" * 300,
+        "<script>window.__xss=1</script>",
+        "%",
+        "{{7*7}}",
+    ]
     queries = []
     for index, value in enumerate(values):
         names = bound + guessed
         # Each value goes into every parameter at once (and once more under each name, repeated).
         query = "&".join(f"{name}={quote(value, safe='')}" for name in names)
-        queries.append(query + "&" + "&".join(f"{name}={quote(values[(index + 1) % len(values)], safe='')}"
-                                               for name in names[:4]))
+        queries.append(
+            query + "&" + "&".join(f"{name}={quote(values[(index + 1) % len(values)], safe='')}" for name in names[:4])
+        )
     return queries
 
 
 def _tree(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file under `folder` with its size and modification time: any write shows."""
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
-PAGES = {"": "Who says what", "compare": "Compare conflicting figures", "timelines": "How the figures moved",
-         "aid": "Aid: packages", "sources": "Sources and their words", "quality": "Data quality"}
+PAGES = {
+    "": "Who says what",
+    "compare": "Compare conflicting figures",
+    "timelines": "How the figures moved",
+    "aid": "Aid: packages",
+    "sources": "Sources and their words",
+    "quality": "Data quality",
+}
 
 
 def _page_text(page) -> str:
-    return page.evaluate("() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')]"
-                         ".map(t => t.textContent).join(' ')")
+    return page.evaluate(
+        "() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')]"
+        ".map(t => t.textContent).join(' ')"
+    )
 
 
 @pytest.mark.browser
@@ -185,11 +235,10 @@ def test_hostile_query_strings_show_the_normal_page(server, base, chromium):
     page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     for number, (path, heading) in enumerate(PAGES.items()):
         # Each query goes to one page (every query names every parameter), so each value is tried once.
-        for query in queries[number::len(PAGES)]:
+        for query in queries[number :: len(PAGES)]:
             page.goto(f"{url}/{path}?{query}", wait_until="domcontentloaded")
             page.get_by_text(heading).first.wait_for(timeout=60_000)
-            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                   timeout=60_000)
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
             text = _page_text(page)
             assert PASSWD not in text and SECRET not in text, f"/{path}?{query[:120]} shows a file's content"
             assert "Traceback" not in text and "Error:" not in text, f"/{path}?{query[:120]}: {text[:500]}"
@@ -204,14 +253,26 @@ def test_hostile_query_strings_show_the_normal_page(server, base, chromium):
 
 
 TRAVERSALS = [
-    "/media/../../etc/passwd", "/media/..%2f..%2fetc%2fpasswd", "/media/%2e%2e/%2e%2e/etc/passwd",
-    "/app/static/..%2f..%2fetc/passwd", "/app/static/../../../../etc/passwd",
+    "/media/../../etc/passwd",
+    "/media/..%2f..%2fetc%2fpasswd",
+    "/media/%2e%2e/%2e%2e/etc/passwd",
+    "/app/static/..%2f..%2fetc/passwd",
+    "/app/static/../../../../etc/passwd",
     "/app/static/%2e%2e%2f%2e%2e%2fetc/passwd",
-    "/_stcore/../../etc/passwd", "/_stcore/..%2f..%2f..%2fetc%2fpasswd", "/_stcore/static/..%2f..%2fetc/passwd",
-    "/static/../../../../etc/passwd", "/static/..%2f..%2f..%2f..%2fetc%2fpasswd", "/component/..%2f..%2fetc%2fpasswd",
-    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2f..%2f..%2fetc%2fpasswd", "//etc/passwd", "/etc/passwd",
-    "/media/%252e%252e/%252e%252e/etc/passwd", "/_stcore/upload_file/..%2f..%2fetc/passwd",
-    "/media/..%5c..%5c..%5cetc%5cpasswd", "/app/static/..\\..\\..\\etc\\passwd",
+    "/_stcore/../../etc/passwd",
+    "/_stcore/..%2f..%2f..%2fetc%2fpasswd",
+    "/_stcore/static/..%2f..%2fetc/passwd",
+    "/static/../../../../etc/passwd",
+    "/static/..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/component/..%2f..%2fetc%2fpasswd",
+    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "//etc/passwd",
+    "/etc/passwd",
+    "/media/%252e%252e/%252e%252e/etc/passwd",
+    "/_stcore/upload_file/..%2f..%2fetc/passwd",
+    "/media/..%5c..%5c..%5cetc%5cpasswd",
+    "/app/static/..\\..\\..\\etc\\passwd",
 ]
 
 
@@ -219,9 +280,11 @@ def test_static_and_media_paths_never_leave_their_folders(server, base):
     url, cwd = server
     secret = base.parent.parent / "secret.yaml"
     up = "..%2f" * 14
-    paths = TRAVERSALS + [f"/{prefix}/{up}{quote(str(target).lstrip('/'), safe='')}"
-                          for prefix in ("media", "app/static", "static", "component", "_stcore")
-                          for target in (secret, base)]
+    paths = TRAVERSALS + [
+        f"/{prefix}/{up}{quote(str(target).lstrip('/'), safe='')}"
+        for prefix in ("media", "app/static", "static", "component", "_stcore")
+        for target in (secret, base)
+    ]
     before = {"base": _tree(base.parent), "cwd": _tree(cwd)}
     statuses = {}
     for path in paths:
@@ -255,6 +318,7 @@ def test_usage_stats_off_and_uploads_refused_in_a_real_session(server, chromium)
                 if message.HasField("new_session"):
                     new = message.new_session
                     sessions.append((new.initialize.session_id, new.config.gather_usage_stats))
+
         socket.on("framereceived", frame)
 
     page.on("websocket", watch)
@@ -279,8 +343,11 @@ def test_usage_stats_off_and_uploads_refused_in_a_real_session(server, chromium)
     assert token > 0, "the page has no XSRF cookie: XSRF protection is off"
     assert status == 413  # the route's size limit (0 MB), reached only past the token and session checks
     # A wrong token is refused before any of that.
-    wrong = page.evaluate("""async (session) => (await fetch(`/_stcore/upload_file/${session}/f`,
-        {method: 'PUT', body: new FormData(), headers: {'X-Xsrftoken': '2|00|00|0'}})).status""", session_id)
+    wrong = page.evaluate(
+        """async (session) => (await fetch(`/_stcore/upload_file/${session}/f`,
+        {method: 'PUT', body: new FormData(), headers: {'X-Xsrftoken': '2|00|00|0'}})).status""",
+        session_id,
+    )
     assert wrong == 403
     page.close()
     assert not [p for p in cwd.rglob("*")], "the server wrote into its working folder"

@@ -10,9 +10,11 @@ from dashboard.app.ui import state
 
 
 def test_sessions_with_the_same_filters_share_one_filtered_frame(write, minimal):
-    facts = ("facts:\n"
-             "  - {id: a, metric: nk-casualties, value: 1200, as_of: 2025, claimant: us-officials, source: rep}\n"
-             "  - {id: b, metric: nk-casualties, value: 4000, as_of: 2025, claimant: zelenskyy, source: rep}\n")
+    facts = (
+        "facts:\n"
+        "  - {id: a, metric: nk-casualties, value: 1200, as_of: 2025, claimant: us-officials, source: rep}\n"
+        "  - {id: b, metric: nk-casualties, value: 4000, as_of: 2025, claimant: zelenskyy, source: rep}\n"
+    )
     base = load_factbase(write("facts.yaml", minimal + facts))
     parties = Filters(party="parties")
     shown = state.filtered(base, parties)

@@ -62,13 +62,21 @@ def _models() -> dict[str, dict]:
 
 def text_fields() -> set[tuple[str, str]]:
     """(model, field) of every free-text string of the fact file schema."""
-    return {(model, name) for model, spec in _models().items() for name, prop in spec.get("properties", {}).items()
-            if _is_text(prop) and not _is_url(prop) and (model, name) not in NOT_TEXT}
+    return {
+        (model, name)
+        for model, spec in _models().items()
+        for name, prop in spec.get("properties", {}).items()
+        if _is_text(prop) and not _is_url(prop) and (model, name) not in NOT_TEXT
+    }
 
 
 def url_fields() -> set[tuple[str, str]]:
-    return {(model, name) for model, spec in _models().items() for name, prop in spec.get("properties", {}).items()
-            if _is_url(prop)}
+    return {
+        (model, name)
+        for model, spec in _models().items()
+        for name, prop in spec.get("properties", {}).items()
+        if _is_url(prop)
+    }
 
 
 def _is_list(model: str, name: str) -> bool:
@@ -101,15 +109,27 @@ def payload_document(payloads: Payloads) -> dict:
     """A fact base with a conflict (Compare), a series over time (Timelines), aid packages (Aid), an
     event, two sources and three claimants, every free-text field of each carrying the payloads."""
     doc = payloads.fill("FactFile", {"schema_version": 1}, "file")
-    doc["sources"] = {s: payloads.fill("Source", {"kind": "news", "url": f"https://example.org/{s}",
-                                                  "archive_url": f"https://archive.example.org/{s}",
-                                                  "published": "2025-01-09"}, s)
-                      for s in ("src-a", "src-b")}
-    doc["claimants"] = {c: payloads.fill("Claimant", {"kind": "government", "party_to_conflict": party}, c)
-                        for c, party in (("cl-a", False), ("cl-b", True), ("cl-c", False))}
+    doc["sources"] = {
+        s: payloads.fill(
+            "Source",
+            {
+                "kind": "news",
+                "url": f"https://example.org/{s}",
+                "archive_url": f"https://archive.example.org/{s}",
+                "published": "2025-01-09",
+            },
+            s,
+        )
+        for s in ("src-a", "src-b")
+    }
+    doc["claimants"] = {
+        c: payloads.fill("Claimant", {"kind": "government", "party_to_conflict": party}, c)
+        for c, party in (("cl-a", False), ("cl-b", True), ("cl-c", False))
+    }
     doc["metrics"] = {
-        "m-hit": payloads.fill("Metric", {"category": "casualties", "aggregation": "cumulative",
-                                          "since": "2024-10"}, "m-hit"),
+        "m-hit": payloads.fill(
+            "Metric", {"category": "casualties", "aggregation": "cumulative", "since": "2024-10"}, "m-hit"
+        ),
         # The Aid page draws money only: this metric's unit is a currency, the next one's is a payload.
         "m-aid": {**payloads.fill("Metric", {"category": "aid", "aggregation": "increment"}, "m-aid"), "unit": "USD"},
         "m-aid-kit": payloads.fill("Metric", {"category": "aid", "aggregation": "increment"}, "m-aid-kit"),
@@ -123,8 +143,10 @@ def payload_document(payloads: Payloads) -> dict:
         ("f-aid-2", "m-aid", 988_000_000, "2024-12-01", "cl-c", "src-b"),
         ("f-kit-1", "m-aid-kit", 31, "2025-01-09", "cl-c", "src-b"),
     ]
-    doc["facts"] = [payloads.fill("Fact", {"id": i, "metric": m, "value": v, "as_of": d, "claimant": c,
-                                           "source": s}, i) for i, m, v, d, c, s in facts]
+    doc["facts"] = [
+        payloads.fill("Fact", {"id": i, "metric": m, "value": v, "as_of": d, "claimant": c, "source": s}, i)
+        for i, m, v, d, c, s in facts
+    ]
     doc["events"] = [payloads.fill("Event", {"id": "ev-1", "date": "2024-12-20", "source": "src-a"}, "ev-1")]
     return doc
 
@@ -133,8 +155,9 @@ def write_payload_base(folder: Path) -> tuple[Path, dict[str, tuple[str, str, st
     """facts.yaml in `folder` full of payloads; also the markers, each naming (model, field, instance)."""
     payloads = Payloads()
     path = folder / "facts.yaml"
-    path.write_text(yaml.safe_dump(payload_document(payloads), sort_keys=False, allow_unicode=True, width=1000),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(payload_document(payloads), sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
+    )
     return path, payloads.markers
 
 
@@ -143,13 +166,31 @@ def write_payload_base(folder: Path) -> tuple[Path, dict[str, tuple[str, str, st
 # Shown on the dashboard's pages (text, tables, dropdowns, chart labels and hover labels). Every
 # text field is in exactly one of the two tables, and the browser checks both ways: these appear
 # as literal text, the others nowhere (a field newly put on a page must be added here on purpose).
-SHOWN = {("FactFile", "description"), ("Source", "title"), ("Source", "publisher"), ("Source", "license"),
-         ("Claimant", "name"), ("Metric", "label"), ("Metric", "unit"), ("Metric", "definition"),
-         ("Fact", "quote"), ("Event", "label"), ("Event", "note")}
-NOT_SHOWN = {("FactFile", "title"): "exports' README and JSON only", ("Source", "author"): "SOURCES.md in exports",
-             ("Source", "language"): "", ("Source", "note"): "", ("Claimant", "affiliation"): "",
-             ("Claimant", "aliases"): "", ("Claimant", "note"): "", ("Metric", "subject"): "",
-             ("Fact", "note"): "", ("Fact", "tags"): ""}
+SHOWN = {
+    ("FactFile", "description"),
+    ("Source", "title"),
+    ("Source", "publisher"),
+    ("Source", "license"),
+    ("Claimant", "name"),
+    ("Metric", "label"),
+    ("Metric", "unit"),
+    ("Metric", "definition"),
+    ("Fact", "quote"),
+    ("Event", "label"),
+    ("Event", "note"),
+}
+NOT_SHOWN = {
+    ("FactFile", "title"): "exports' README and JSON only",
+    ("Source", "author"): "SOURCES.md in exports",
+    ("Source", "language"): "",
+    ("Source", "note"): "",
+    ("Claimant", "affiliation"): "",
+    ("Claimant", "aliases"): "",
+    ("Claimant", "note"): "",
+    ("Metric", "subject"): "",
+    ("Fact", "note"): "",
+    ("Fact", "tags"): "",
+}
 # Drawn in every exported chart file (title, axis, legend or ticks, the sources footer).
 SHOWN_IN_EXPORTS = {("Source", "publisher"), ("Claimant", "name"), ("Metric", "label"), ("Metric", "unit")}
 
@@ -209,7 +250,8 @@ def test_every_text_field_is_covered():
     assert not SHOWN & set(NOT_SHOWN)
     assert fields == SHOWN | set(NOT_SHOWN), (
         f"sort these new text fields into SHOWN or NOT_SHOWN: {sorted(fields - SHOWN - set(NOT_SHOWN))}; "
-        f"gone from the schema: {sorted(SHOWN | set(NOT_SHOWN) - fields)}")
+        f"gone from the schema: {sorted(SHOWN | set(NOT_SHOWN) - fields)}"
+    )
     payloads = Payloads()
     payload_document(payloads)
     assert {m[:2] for m in payloads.markers.values()} == fields  # the fact base fills every one of them
@@ -238,22 +280,28 @@ def _look(page, record: dict) -> None:
     record["texts"].append(page.evaluate("() => document.body.textContent"))
     record.setdefault("ran", []).append(page.evaluate("() => window.__xss"))
     record.setdefault("live", []).extend(page.evaluate(FIND_LIVE_PAYLOADS, "window.__xss"))
-    record.setdefault("links", []).extend(page.evaluate(
-        "() => [...document.querySelectorAll('a')].map(a => a.textContent).filter(t => t.trim() === 'click')"))
+    record.setdefault("links", []).extend(
+        page.evaluate(
+            "() => [...document.querySelectorAll('a')].map(a => a.textContent).filter(t => t.trim() === 'click')"
+        )
+    )
 
 
 def _hover_points(page, record: dict, limit: int = 8) -> None:
     """Move the pointer over chart points (and event labels) so Plotly draws their hover labels."""
-    marks = page.locator(".js-plotly-plot .scatterlayer .point, .js-plotly-plot .barlayer .point, "
-                         ".js-plotly-plot .annotation[data-index]")
+    marks = page.locator(
+        ".js-plotly-plot .scatterlayer .point, .js-plotly-plot .barlayer .point, "
+        ".js-plotly-plot .annotation[data-index]"
+    )
     for index in range(min(marks.count(), limit)):
         box = marks.nth(index).bounding_box()
         if not box or box["width"] == 0 and box["height"] == 0:
             continue
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         try:
-            page.wait_for_selector(".js-plotly-plot .hoverlayer .hovertext, .js-plotly-plot .hoverlayer .annotation",
-                                   timeout=1_500)
+            page.wait_for_selector(
+                ".js-plotly-plot .hoverlayer .hovertext, .js-plotly-plot .hoverlayer .annotation", timeout=1_500
+            )
         except Exception:  # noqa: BLE001 - a mark without a hover label (a key entry, a caption)
             continue
         record["texts"].append(page.locator(".js-plotly-plot .hoverlayer").first.text_content() or "")
@@ -334,8 +382,9 @@ def test_payloads_are_shown_as_literal_text(visits, payload_base):
     names = payload_base[1]
     seen = set().union(*(literal_markers(t) for record in visits.values() for t in record["texts"]))
     shown = fields_of(seen, names)
-    assert shown == SHOWN, (f"shown but not listed in SHOWN: {sorted(shown - SHOWN)}; "
-                            f"listed but not shown as text: {sorted(SHOWN - shown)}")
+    assert shown == SHOWN, (
+        f"shown but not listed in SHOWN: {sorted(shown - SHOWN)}; listed but not shown as text: {sorted(SHOWN - shown)}"
+    )
     assert sum(record.get("hovered", 0) for record in visits.values()) >= 6  # hover labels were really drawn
     # Markdown did not get its way anywhere: no link made of "[click](...)", no {{7*7}} turned into
     # italics, entities kept as typed (a reader sees "&lt;b&gt;", not "<b>").
@@ -348,6 +397,7 @@ def test_payloads_are_shown_as_literal_text(visits, payload_base):
 
 # ---- exported files ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def exported(payload_base, tmp_path_factory):
     """`factdash export --all` of the payload base as HTML and SVG (a real Kaleido in Chromium)."""
@@ -355,8 +405,24 @@ def exported(payload_base, tmp_path_factory):
 
     require_chromium()
     out = tmp_path_factory.mktemp("exported")
-    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "export", "--facts", str(payload_base[0]), "--all",
-                           "--format", "html,svg", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard.cli",
+            "export",
+            "--facts",
+            str(payload_base[0]),
+            "--all",
+            "--format",
+            "html,svg",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return out
 
@@ -380,8 +446,9 @@ def test_exported_files_run_nothing_and_show_the_payloads_as_text(exported, payl
         if fmt == "html":
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
             _hover_points(page, record)
-            drawn = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot svg')]"
-                                  ".map(s => s.textContent).join(' ')")
+            drawn = page.evaluate(
+                "() => [...document.querySelectorAll('.js-plotly-plot svg')].map(s => s.textContent).join(' ')"
+            )
         else:
             drawn = page.evaluate("() => document.documentElement.textContent")
         assert page.evaluate("() => window.__xss") is None, f"a payload ran in {file.name}"
@@ -401,13 +468,15 @@ def test_urls_other_than_http_are_rejected_where_they_are_written(write, minimal
     """A source link is the only place a URL from the data becomes a link: javascript: and data:
     addresses never get that far."""
     bad = {"url": "javascript:window.__xss=1", "archive_url": "data:text/html,<script>window.__xss=1</script>"}
-    text = minimal.replace("    url: https://example.org/report\n",
-                           "".join(f"    {k}: {yaml.safe_dump(v, default_style=chr(34)).strip()}\n"
-                                   for k, v in bad.items()))
+    text = minimal.replace(
+        "    url: https://example.org/report\n",
+        "".join(f"    {k}: {yaml.safe_dump(v, default_style=chr(34)).strip()}\n" for k, v in bad.items()),
+    )
     path = write("facts.yaml", text)
     lines = path.read_text(encoding="utf-8").splitlines()
-    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "validate", str(path)], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "validate", str(path)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     for field in bad:

@@ -14,11 +14,63 @@ from dashboard.factbase.yamltext import YamlProblems, parse_checked, read_fast
 from .conftest import ROOT
 from .readers import fast_and_located_agree
 
-SAMPLES = ["1_000.5", "1e3_0", "-0x1F", "+0b1", ".5e3", "1_e3", "0x_1F", "-0o17", "1.", "-.5", "+1.5E-3", "1e",
-           "e3", "0x", "1__", "_1", "1_", "0b", "12e", "1.2.3", "0o8", "0xG", "+", "-.inf", ".Inf", "INF", ".NAN",
-           "nan", "inf", "1,0", "00012", "-00", "+0", "0.0e0", "1E+3", "1e-3", "12_345_678", "true", "True",
-           "TRUE", "tRue", "null", "~", "Null", "yes", "no", "_", "-_1", "+.inf", "-.nan", "_+9", "2025-01-09",
-           "500_000_000", "3.85e9", "1,200"]
+SAMPLES = [
+    "1_000.5",
+    "1e3_0",
+    "-0x1F",
+    "+0b1",
+    ".5e3",
+    "1_e3",
+    "0x_1F",
+    "-0o17",
+    "1.",
+    "-.5",
+    "+1.5E-3",
+    "1e",
+    "e3",
+    "0x",
+    "1__",
+    "_1",
+    "1_",
+    "0b",
+    "12e",
+    "1.2.3",
+    "0o8",
+    "0xG",
+    "+",
+    "-.inf",
+    ".Inf",
+    "INF",
+    ".NAN",
+    "nan",
+    "inf",
+    "1,0",
+    "00012",
+    "-00",
+    "+0",
+    "0.0e0",
+    "1E+3",
+    "1e-3",
+    "12_345_678",
+    "true",
+    "True",
+    "TRUE",
+    "tRue",
+    "null",
+    "~",
+    "Null",
+    "yes",
+    "no",
+    "_",
+    "-_1",
+    "+.inf",
+    "-.nan",
+    "_+9",
+    "2025-01-09",
+    "500_000_000",
+    "3.85e9",
+    "1,200",
+]
 
 
 def test_plain_scalars_are_typed_alike_on_both_paths():
@@ -27,8 +79,7 @@ def test_plain_scalars_are_typed_alike_on_both_paths():
     samples = SAMPLES + ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(5000)]
     read = 0
     for sample in samples:
-        for text in (f"k: {sample}\n", f"k: [{sample}]\n", f"a: [b, {sample}]\n", f"{sample}: v\n",
-                     f"k: '{sample}'\n"):
+        for text in (f"k: {sample}\n", f"k: [{sample}]\n", f"a: [b, {sample}]\n", f"{sample}: v\n", f"k: '{sample}'\n"):
             fast = read_fast(text)
             if fast is None:  # declined ("1: v" is a key that is not text): the located path decides
                 continue
@@ -56,8 +107,20 @@ def test_fast_parser_reads_alike_on_several_threads_at_once():
     assert len(seen) == 20 and all(data == expected for data in seen)
 
 
-@pytest.mark.parametrize("text", ["a: !foo x\n", "a: &x 1\nb: *x\n", "---\na: 1\n", "a: {b: 1}\n", "a: [[1]]\n",
-                                  "a: [b:]\n", "k" * 1100 + ": 1\n", "a:\n\tb: 1\n", "a: 1\u2028b: 2\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !foo x\n",
+        "a: &x 1\nb: *x\n",
+        "---\na: 1\n",
+        "a: {b: 1}\n",
+        "a: [[1]]\n",
+        "a: [b:]\n",
+        "k" * 1100 + ": 1\n",
+        "a:\n\tb: 1\n",
+        "a: 1\u2028b: 2\n",
+    ],
+)
 def test_fast_parser_declines_what_it_handles_differently(text):
     assert read_fast(text) is None
 
@@ -74,12 +137,104 @@ def test_a_syntax_error_at_the_end_of_a_file_without_a_final_newline_is_located_
 
 # ---- the two parsers against each other on text made of YAML's own pieces ------------------------
 
-PIECES = ["a", "b", "1", " ", ": ", ":", "-", "- ", "\n", "\n  ", "\n    ", "[", "]", "{", "}", ",", "#", "'", '"', "@",
-          "`", "%", "|", ">", "?", "x y", "\\", "~", "null", "2025-01", "0x1", ".5", "=", "<<", "!", "&", "*", "\t",
-          "...", "---", "é", "1_0", "True", "'q'", '"d"', "|-", ">-", "\u2028"]
-SCALARS = ['"a @b"', "'x & y'", '"x" @', "'a' !b", '"q *"', "'%x|y'", '"a: @b"', '"it\\" @x"', "'it''s @x'", "a", "x y", "1", "1,200", "'q'", '"d"', "'it''s'", '"a\\"b"', '"\\u00e9"', "2025-01-09", "~", "null",
-           "a #c", "#c", "'a: b'", '"x\ny"', "'x\n  y'", "x\n  y", "-1", "[a, b]", "[]", "''", '""', "a'b", 'a"b',
-           "x%", "=x", "|\n      text", ">-\n      folded\n      text", "0o17", "1_000", "True", "-.inf"]
+PIECES = [
+    "a",
+    "b",
+    "1",
+    " ",
+    ": ",
+    ":",
+    "-",
+    "- ",
+    "\n",
+    "\n  ",
+    "\n    ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "#",
+    "'",
+    '"',
+    "@",
+    "`",
+    "%",
+    "|",
+    ">",
+    "?",
+    "x y",
+    "\\",
+    "~",
+    "null",
+    "2025-01",
+    "0x1",
+    ".5",
+    "=",
+    "<<",
+    "!",
+    "&",
+    "*",
+    "\t",
+    "...",
+    "---",
+    "é",
+    "1_0",
+    "True",
+    "'q'",
+    '"d"',
+    "|-",
+    ">-",
+    "\u2028",
+    '"\\ud800"',
+    '"\\u00e9"',
+]
+SCALARS = [
+    '"x \\ud800 y"',
+    '"\\U0001F600"',
+    '"a @b"',
+    "'x & y'",
+    '"x" @',
+    "'a' !b",
+    '"q *"',
+    "'%x|y'",
+    '"a: @b"',
+    '"it\\" @x"',
+    "'it''s @x'",
+    "a",
+    "x y",
+    "1",
+    "1,200",
+    "'q'",
+    '"d"',
+    "'it''s'",
+    '"a\\"b"',
+    '"\\u00e9"',
+    "2025-01-09",
+    "~",
+    "null",
+    "a #c",
+    "#c",
+    "'a: b'",
+    '"x\ny"',
+    "'x\n  y'",
+    "x\n  y",
+    "-1",
+    "[a, b]",
+    "[]",
+    "''",
+    '""',
+    "a'b",
+    'a"b',
+    "x%",
+    "=x",
+    "|\n      text",
+    ">-\n      folded\n      text",
+    "0o17",
+    "1_000",
+    "True",
+    "-.inf",
+]
 
 
 @st.composite
@@ -94,15 +249,39 @@ def fact_shaped(draw) -> str:
     lines = ["schema_version: 1", "facts:"]
     for i in range(draw(st.integers(1, 3))):
         lines += [f"  - id: f{i}", "    metric: m", "    claimant: c", "    source: s", "    as_of: 2025-01-09"]
-        keys = draw(st.lists(st.sampled_from(["quote", "note", "value", "tags", "via", "low", "high", "since", "stage"]),
-                             min_size=1, max_size=3, unique=True))
-        lines += [f"    {key}: {draw(st.sampled_from(FIGURES if key in ('value', 'low', 'high') else SCALARS))}"
-                  for key in keys]
+        keys = draw(
+            st.lists(
+                st.sampled_from(["quote", "note", "value", "tags", "via", "low", "high", "since", "stage"]),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        )
+        lines += [
+            f"    {key}: {draw(st.sampled_from(FIGURES if key in ('value', 'low', 'high') else SCALARS))}"
+            for key in keys
+        ]
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
 
 
-FIGURES = ["5", "5.5", "'7'", '"1,234"', "0", "3.85e9", "$5", "'$500 million'", "12345678901234567890", "-0", "00", "0o7",
-           "1e-400", "1_000", ".inf", "~"]
+FIGURES = [
+    "5",
+    "5.5",
+    "'7'",
+    '"1,234"',
+    "0",
+    "3.85e9",
+    "$5",
+    "'$500 million'",
+    "12345678901234567890",
+    "-0",
+    "00",
+    "0o7",
+    "1e-400",
+    "1_000",
+    ".inf",
+    "~",
+]
 
 
 @settings(max_examples=3000, deadline=None)

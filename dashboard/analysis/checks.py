@@ -17,9 +17,10 @@ import pandas as pd
 
 from dashboard.analysis.conflicts import WINDOW_DAYS, comparable_groups
 from dashboard.analysis.keys import combined_codes, day_numbers
-from dashboard.curation.prose import format_amount, format_figure, quote_states
+from dashboard.curation.prose import quote_states
 from dashboard.factbase.model import FactBase
 from dashboard.factbase.values import ValueError_, parse_date
+from dashboard.factbase.wording import format_number, format_ratio, format_value
 
 # What each check looks for, in the order findings are listed.
 CHECKS = {
@@ -64,15 +65,29 @@ def run_checks(base: FactBase, *, window_days: int = WINDOW_DAYS) -> list[Findin
         *uncited(base),
     ]
     order = {name: i for i, name in enumerate(CHECKS)}
-    return sorted(findings, key=lambda f: (f.severity != "error", order.get(f.check, len(order)),
-                                           _location_key(f.locations[0] if f.locations else "")))
+    return sorted(
+        findings,
+        key=lambda f: (
+            f.severity != "error",
+            order.get(f.check, len(order)),
+            _location_key(f.locations[0] if f.locations else ""),
+        ),
+    )
 
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     """One row per finding: check, severity, message, first location, and the lists of facts and locations."""
-    rows = [{"check": f.check, "severity": f.severity, "message": f.message,
-             "location": f.locations[0] if f.locations else "", "fact_ids": f.fact_ids, "locations": f.locations}
-            for f in findings]
+    rows = [
+        {
+            "check": f.check,
+            "severity": f.severity,
+            "message": f.message,
+            "location": f.locations[0] if f.locations else "",
+            "fact_ids": f.fact_ids,
+            "locations": f.locations,
+        }
+        for f in findings
+    ]
     return pd.DataFrame(rows, columns=["check", "severity", "message", "location", "fact_ids", "locations"])
 
 
@@ -86,8 +101,11 @@ def cumulative_falls(facts: pd.DataFrame) -> list[Finding]:
     least 700,000" then 600,000 is a fall. Real series have them (the General Staff corrects its
     count), hence a warning.
     """
-    cum = facts[(facts["aggregation"] == "cumulative").to_numpy() & facts["central"].notna().to_numpy()
-                & facts["as_of"].notna().to_numpy()]
+    cum = facts[
+        (facts["aggregation"] == "cumulative").to_numpy()
+        & facts["central"].notna().to_numpy()
+        & facts["as_of"].notna().to_numpy()
+    ]
     if len(cum) < 2:
         return []
     key = combined_codes(cum["metric"], cum["claimant"], cum["stage"], cum["since"])
@@ -119,11 +137,14 @@ def cumulative_falls(facts: pd.DataFrame) -> list[Finding]:
 
 def _one_fall(after: dict, before: dict) -> Finding:
     return Finding(
-        "cumulative-falls", "warning",
+        "cumulative-falls",
+        "warning",
         f"fact '{after['fact_id']}': the running total for {_label(after)} from {_name(after)} falls to "
         f"{_figure(after)} ({after['as_of_text']}) from {_figure(before)} ({before['as_of_text']}, "
         f"{before['fact_id']}): a correction or a change of definition? Say which in a note",
-        [after["fact_id"], before["fact_id"]], [_location(after), _location(before)])
+        [after["fact_id"], before["fact_id"]],
+        [_location(after), _location(before)],
+    )
 
 
 def _falls(later: list[dict], earlier: list[dict]) -> Finding:
@@ -135,12 +156,15 @@ def _falls(later: list[dict], earlier: list[dict]) -> Finding:
         ids += [a["fact_id"], b["fact_id"]]
         places += [_location(a), _location(b)]
     return Finding(
-        "cumulative-falls", "warning",
+        "cumulative-falls",
+        "warning",
         f"the running total for {_label(after)} from {_name(after)} falls {len(later)} times between "
         f"{later[0]['as_of_text']} and {later[-1]['as_of_text']}, the largest from {_figure(before)} "
         f"({before['as_of_text']}) to {_figure(after)} ({after['as_of_text']}, {after['fact_id']}): "
         "corrections or changes of definition? Say which in a note",
-        list(dict.fromkeys(ids)), list(dict.fromkeys(places)))
+        list(dict.fromkeys(ids)),
+        list(dict.fromkeys(places)),
+    )
 
 
 def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
@@ -155,28 +179,52 @@ def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
     """
     linked = ["unit", "category", "subject"]
     # Only the columns used below: taking rows of all forty columns would cost more than the check.
-    needed = [c for c in (*_RECORD_FIELDS, *linked, "aggregation", "stage", "central", "interval_low",
-                          "interval_high", "as_of_end") if c in facts]
+    needed = [
+        c
+        for c in (
+            *_RECORD_FIELDS,
+            *linked,
+            "aggregation",
+            "stage",
+            "central",
+            "interval_low",
+            "interval_high",
+            "as_of_end",
+        )
+        if c in facts
+    ]
     narrow = facts[list(dict.fromkeys(needed))]
-    inc = narrow[(narrow["aggregation"] == "increment").to_numpy() & narrow["interval_low"].notna().to_numpy()
-                 & narrow["as_of"].notna().to_numpy()]
-    cum = narrow[(narrow["aggregation"] == "cumulative").to_numpy() & np.isfinite(narrow["interval_high"].to_numpy())
-                 & narrow["as_of"].notna().to_numpy()]
+    inc = narrow[
+        (narrow["aggregation"] == "increment").to_numpy()
+        & narrow["interval_low"].notna().to_numpy()
+        & narrow["as_of"].notna().to_numpy()
+    ]
+    cum = narrow[
+        (narrow["aggregation"] == "cumulative").to_numpy()
+        & np.isfinite(narrow["interval_high"].to_numpy())
+        & narrow["as_of"].notna().to_numpy()
+    ]
     if not len(inc) or not len(cum):
         return []
     inc = inc.drop_duplicates(["metric", "claimant", "stage", "as_of", "central"])
-    pairs = (cum[["metric", *linked]].dropna().drop_duplicates()
-             .merge(inc[["metric", *linked]].dropna().drop_duplicates(), on=linked, suffixes=("", "_inc")))
+    pairs = (
+        cum[["metric", *linked]]
+        .dropna()
+        .drop_duplicates()
+        .merge(inc[["metric", *linked]].dropna().drop_duplicates(), on=linked, suffixes=("", "_inc"))
+    )
     if not len(pairs):
         return []
     totals = cum.reset_index(drop=True).merge(pairs[["metric", "metric_inc"]], on="metric")
 
     # One key per (package metric, claimant, stage), shared by packages and totals; packages sorted
     # by key and day, so that the packages of a total's span are one slice found by searchsorted.
-    key = combined_codes(pd.concat([inc["metric"], totals["metric_inc"]], ignore_index=True),
-                         pd.concat([inc["claimant"], totals["claimant"]], ignore_index=True),
-                         pd.concat([inc["stage"], totals["stage"]], ignore_index=True))
-    inc_code, code = key[:len(inc)], key[len(inc):]
+    key = combined_codes(
+        pd.concat([inc["metric"], totals["metric_inc"]], ignore_index=True),
+        pd.concat([inc["claimant"], totals["claimant"]], ignore_index=True),
+        pd.concat([inc["stage"], totals["stage"]], ignore_index=True),
+    )
+    inc_code, code = key[: len(inc)], key[len(inc) :]
     inc_day = day_numbers(inc["as_of"])
     order = np.lexsort((inc_day, inc_code))
     inc, inc_code, inc_day = inc.iloc[order], inc_code[order], inc_day[order]
@@ -191,13 +239,18 @@ def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
     first = np.searchsorted(inc_key, code * span + start, side="left")
     last = np.searchsorted(inc_key, code * span + end, side="right")
     total = running[last] - running[first]
-    over = np.flatnonzero((end >= start) & (last > first)
-                          & (total > totals["interval_high"].to_numpy(dtype=float) * (1 + _TOLERANCE)))
+    over = np.flatnonzero(
+        (end >= start) & (last > first) & (total > totals["interval_high"].to_numpy(dtype=float) * (1 + _TOLERANCE))
+    )
     if not len(over):
         return []
     # One slipped package makes every later total of the series look short: report the first one.
-    series = combined_codes(totals["metric"].iloc[over], totals["metric_inc"].iloc[over],
-                            totals["claimant"].iloc[over], totals["stage"].iloc[over])
+    series = combined_codes(
+        totals["metric"].iloc[over],
+        totals["metric_inc"].iloc[over],
+        totals["claimant"].iloc[over],
+        totals["stage"].iloc[over],
+    )
     ranked = np.lexsort((day_numbers(totals["as_of"].iloc[over]), series))
     firsts = np.r_[True, series[ranked][1:] != series[ranked][:-1]]
     later = np.diff(np.r_[np.flatnonzero(firsts), len(ranked)]) - 1
@@ -211,14 +264,19 @@ def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
         since_text = f"{row['since']:%Y-%m-%d}" if pd.notna(row["since"]) else "the start"
         count = int(last[i] - first[i])
         label = _text(inc_labels.get(row["metric_inc"]), row["metric_inc"])
-        findings.append(Finding(
-            "increments-exceed-total", "warning",
-            f"fact '{row['fact_id']}': {count} figure{'s' if count != 1 else ''} for {label} from {_name(row)} "
-            f"between {since_text} and {row['as_of_text']} add up to {format_amount(total[i], row['unit'])}, more "
-            f"than the {_figure(row)} it gave for {_label(row)}"
-            f"{_later(more)}: a package counted twice or slipped, or a "
-            "total that leaves some out?",
-            [row["fact_id"], *inc_ids[first[i]:last[i]]], [_location(row), *inc_places[first[i]:last[i]]]))
+        findings.append(
+            Finding(
+                "increments-exceed-total",
+                "warning",
+                f"fact '{row['fact_id']}': {count} figure{'s' if count != 1 else ''} for {label} from {_name(row)} "
+                f"between {since_text} and {row['as_of_text']} add up to {format_number(total[i], row['unit'])}, more "
+                f"than the {_figure(row)} it gave for {_label(row)}"
+                f"{_later(more)}: a package counted twice or slipped, or a "
+                "total that leaves some out?",
+                [row["fact_id"], *inc_ids[first[i] : last[i]]],
+                [_location(row), *inc_places[first[i] : last[i]]],
+            )
+        )
     return findings
 
 
@@ -235,36 +293,59 @@ def outliers(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> list[Fin
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (central / median).to_numpy()
         factor = np.where(ratio >= 1, ratio, 1 / ratio)
-    flagged = np.flatnonzero((size.to_numpy() >= 3) & (median.to_numpy() > 0) & (central.to_numpy() > 0)
-                             & (factor >= OUTLIER_FACTOR))
+    flagged = np.flatnonzero(
+        (size.to_numpy() >= 3) & (median.to_numpy() > 0) & (central.to_numpy() > 0) & (factor >= OUTLIER_FACTOR)
+    )
     findings = []
     for i, row in zip(flagged.tolist(), _records(usable, flagged), strict=True):
         direction = "above" if ratio[i] > 1 else "below"
-        findings.append(Finding(
-            "outlier-100x", "warning",
-            f"fact '{row['fact_id']}': {_figure(row)} is {factor[i]:,.0f} times {direction} the median "
-            f"{format_amount(median.iloc[i], row['unit'])} of the {size.iloc[i]} comparable figures for "
-            f"{_label(row)} ({groups.iloc[i]}): a thousand, million or billion slipped?",
-            [row["fact_id"]], [_location(row)]))
+        findings.append(
+            Finding(
+                "outlier-100x",
+                "warning",
+                f"fact '{row['fact_id']}': {_figure(row)} is {format_ratio(factor[i], words=True)} {direction} "
+                f"the median {format_number(median.iloc[i], row['unit'])} of the {size.iloc[i]} comparable figures for "
+                f"{_label(row)} ({groups.iloc[i]}): a thousand, million or billion slipped?",
+                [row["fact_id"]],
+                [_location(row)],
+            )
+        )
     return findings
 
 
 def quotes_missing_figure(facts: pd.DataFrame) -> list[Finding]:
     """Facts whose quote does not write their value (or, for a range, its low and high) in any usual form."""
     quoted = facts[_has_text(facts["quote"])]
-    columns = zip(quoted["quote"].tolist(), quoted["value"].tolist(), quoted["low"].tolist(),
-                  quoted["high"].tolist(), quoted["unit"].tolist(), strict=True)
-    missing = [i for i, (quote, value, low, high, unit) in enumerate(columns)
-               if not (quote_states(quote, value, unit) if value == value  # NaN != NaN: no value, a range
-                       else all(quote_states(quote, x, unit) for x in (low, high) if x == x))]
+    columns = zip(
+        quoted["quote"].tolist(),
+        quoted["value"].tolist(),
+        quoted["low"].tolist(),
+        quoted["high"].tolist(),
+        quoted["unit"].tolist(),
+        strict=True,
+    )
+    missing = [
+        i
+        for i, (quote, value, low, high, unit) in enumerate(columns)
+        if not (
+            quote_states(quote, value, unit)
+            if value == value  # NaN != NaN: no value, a range
+            else all(quote_states(quote, x, unit) for x in (low, high) if x == x)
+        )
+    ]
     findings = []
     for row in _records(quoted, missing):
         quote = row["quote"]
         short = quote if len(quote) <= 90 else quote[:89] + "…"
-        findings.append(Finding(
-            "quote-missing-figure", "warning",
-            f"fact '{row['fact_id']}': the quote does not write {_figure(row, qualified=False)}: \"{short}\"",
-            [row["fact_id"]], [_location(row)]))
+        findings.append(
+            Finding(
+                "quote-missing-figure",
+                "warning",
+                f"fact '{row['fact_id']}': the quote does not write {_figure(row, qualified=False)}: \"{short}\"",
+                [row["fact_id"]],
+                [_location(row)],
+            )
+        )
     return findings
 
 
@@ -286,11 +367,16 @@ def as_of_after_stated(facts: pd.DataFrame, sources: pd.DataFrame | None = None)
     late = facts["as_of"].notna() & stated_end.notna() & (facts["as_of"] > stated_end)
     findings = []
     for row in _records(facts, np.flatnonzero(late.to_numpy())):
-        findings.append(Finding(
-            "as-of-after-stated", "warning",
-            f"fact '{row['fact_id']}': as_of {row['as_of_text']} is after the figure was stated "
-            f"({row['stated']:%Y-%m-%d}): a mistyped date, or a forecast (say so in a note)?",
-            [row["fact_id"]], [_location(row)]))
+        findings.append(
+            Finding(
+                "as-of-after-stated",
+                "warning",
+                f"fact '{row['fact_id']}': as_of {row['as_of_text']} is after the figure was stated "
+                f"({row['stated']:%Y-%m-%d}): a mistyped date, or a forecast (say so in a note)?",
+                [row["fact_id"]],
+                [_location(row)],
+            )
+        )
     return findings
 
 
@@ -322,10 +408,16 @@ def facts_without_quote(facts: pd.DataFrame, sources: pd.DataFrame | None = None
             message = f"{facts_text} taken from '{name}' ({title}) {have} no quote{expected}"
         else:
             message = f"{facts_text} in {name} {have} no quote"
-        examples = ", ".join(ids[start:min(end, start + 3)]) + (", ..." if count > 3 else "")
-        findings.append(Finding("no-quote", "warning",
-                                f"{message}; a quote lets a reader check the figure ({examples})",
-                                ids[start:end].tolist(), places[start:end].tolist()))
+        examples = ", ".join(ids[start : min(end, start + 3)]) + (", ..." if count > 3 else "")
+        findings.append(
+            Finding(
+                "no-quote",
+                "warning",
+                f"{message}; a quote lets a reader check the figure ({examples})",
+                ids[start:end].tolist(),
+                places[start:end].tolist(),
+            )
+        )
     return findings
 
 
@@ -337,8 +429,9 @@ def uncited(base: FactBase) -> list[Finding]:
         cited_sources |= _distinct(base.events["source"])
     lines = None
     for check, table, section, cited, what in (
-            ("uncited-source", base.sources, "sources", cited_sources, "no fact, via or event cites it"),
-            ("uncited-claimant", base.claimants, "claimants", _distinct(facts["claimant"]), "no fact names it")):
+        ("uncited-source", base.sources, "sources", cited_sources, "no fact, via or event cites it"),
+        ("uncited-claimant", base.claimants, "claimants", _distinct(facts["claimant"]), "no fact names it"),
+    ):
         unused = [key for key in table.index if key not in cited]
         if not unused:
             continue
@@ -346,11 +439,16 @@ def uncited(base: FactBase) -> list[Finding]:
         label = "title" if section == "sources" else "name"
         for key in unused:
             name = table.at[key, label] if label in table else None
-            findings.append(Finding(
-                check, "warning",
-                f"{section[:-1]} '{key}'{f' ({name})' if isinstance(name, str) else ''}: {what}; remove it or "
-                "add what it supports",
-                [], [lines[(section, key)]] if (section, key) in lines else []))
+            findings.append(
+                Finding(
+                    check,
+                    "warning",
+                    f"{section[:-1]} '{key}'{f' ({name})' if isinstance(name, str) else ''}: {what}; remove it or "
+                    "add what it supports",
+                    [],
+                    [lines[(section, key)]] if (section, key) in lines else [],
+                )
+            )
     return findings
 
 
@@ -358,8 +456,15 @@ def uncited(base: FactBase) -> list[Finding]:
 
 
 def _figure(row: dict, qualified: bool = True) -> str:
-    return format_figure(row["qualifier"] if qualified else "exact", row["value"], row["low"], row["high"],
-                         row.get("unit"))
+    return format_value(
+        row["value"],
+        row.get("unit"),
+        row["qualifier"] if qualified else "exact",
+        row["low"],
+        row["high"],
+        words=True,
+        units=False,
+    )
 
 
 def _name(row: dict) -> str:
@@ -405,8 +510,26 @@ def _has_text(column: pd.Series) -> np.ndarray:
     return (column.str.strip().str.len() > 0).to_numpy(dtype=bool, na_value=False)
 
 
-_RECORD_FIELDS = ("fact_id", "metric", "metric_label", "unit", "claimant", "claimant_name", "qualifier", "value",
-                  "low", "high", "central", "as_of", "as_of_text", "since", "stated", "quote", "file", "line")
+_RECORD_FIELDS = (
+    "fact_id",
+    "metric",
+    "metric_label",
+    "unit",
+    "claimant",
+    "claimant_name",
+    "qualifier",
+    "value",
+    "low",
+    "high",
+    "central",
+    "as_of",
+    "as_of_text",
+    "since",
+    "stated",
+    "quote",
+    "file",
+    "line",
+)
 
 
 def _records(frame: pd.DataFrame, positions, extra: tuple[str, ...] = ()) -> list[dict]:  # noqa: ANN001

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.keys import combined_codes, day_numbers
-from dashboard.curation.prose import format_figure
+from dashboard.factbase.wording import format_ratio, format_value
 
 WINDOW_DAYS = 31
 # Figures that differ by float noise only ($3.85 billion written two ways) do not disagree.
@@ -94,8 +94,11 @@ def comparable_groups(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) ->
     """
     numbers, labels = _group_numbers(facts, window_days)
     # Categorical: ids written once per group, and fast to group by; number -1 (no group) is NaN.
-    return pd.Series(pd.Categorical.from_codes(numbers, categories=pd.Index(labels, dtype=object)),
-                     index=facts.index, name="group_id")
+    return pd.Series(
+        pd.Categorical.from_codes(numbers, categories=pd.Index(labels, dtype=object)),
+        index=facts.index,
+        name="group_id",
+    )
 
 
 def find_conflicts(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> list[Conflict]:
@@ -145,20 +148,28 @@ def find_conflicts(facts: pd.DataFrame, *, window_days: int = WINDOW_DAYS) -> li
     return _conflicts(members, bounds, [labels[g] for g in group[starts[shown]]], ratio[shown], overlap[shown])
 
 
-def _conflicts(members: pd.DataFrame, bounds: np.ndarray, labels: list[str], ratios: np.ndarray,
-               overlaps: np.ndarray) -> list[Conflict]:
+def _conflicts(
+    members: pd.DataFrame, bounds: np.ndarray, labels: list[str], ratios: np.ndarray, overlaps: np.ndarray
+) -> list[Conflict]:
     """Conflict objects from the members sorted group by group (`bounds` delimit the groups), built
     from plain column values; each group's members frame and sentence are made when first read."""
-    column: dict[str, list] = {name: (members[name].tolist() if name in members else [None] * len(members))
-                               for name in _SENTENCE_FIELDS}
+    column: dict[str, list] = {
+        name: (members[name].tolist() if name in members else [None] * len(members)) for name in _SENTENCE_FIELDS
+    }
     starts = bounds[:-1]
     day = members["as_of"].to_numpy(dtype="datetime64[D]")
     first = pd.DatetimeIndex(np.minimum.reduceat(day, starts)).tolist() if len(starts) else []
     last = pd.DatetimeIndex(np.maximum.reduceat(day, starts)).tolist() if len(starts) else []
-    years_only = np.logical_and.reduceat(members["as_of_precision"].to_numpy(dtype=object) == "year", starts) \
-        if len(starts) and "as_of_precision" in members else np.zeros(len(starts), dtype=bool)
-    party = members["party_to_conflict"].fillna(False).to_numpy(dtype=bool) if "party_to_conflict" in members \
+    years_only = (
+        np.logical_and.reduceat(members["as_of_precision"].to_numpy(dtype=object) == "year", starts)
+        if len(starts) and "as_of_precision" in members
+        else np.zeros(len(starts), dtype=bool)
+    )
+    party = (
+        members["party_to_conflict"].fillna(False).to_numpy(dtype=bool)
+        if "party_to_conflict" in members
         else np.zeros(len(members), dtype=bool)
+    )
     fact_ids = members["fact_id"].to_numpy(dtype=object)
     party_ranks = np.searchsorted(bounds, np.flatnonzero(party), side="right") - 1
     party_ids = np.split(fact_ids[party], np.searchsorted(party_ranks, np.arange(1, len(labels))))
@@ -167,15 +178,32 @@ def _conflicts(members: pd.DataFrame, bounds: np.ndarray, labels: list[str], rat
         top, bottom = int(bounds[g]), int(bounds[g + 1])
         metric = column["metric"][top]
         group = _Deferred(_rows, members, top, bottom)
-        conflicts.append(Conflict(
-            group_id=label, metric=metric, metric_label=_text(column["metric_label"][top], metric),
-            unit=_text(column["unit"][top], ""), category=_text(column["category"][top], ""),
-            as_of_from=first[g], as_of_to=last[g], ratio=ratio, overlap=overlap, conflicting=not overlap,
-            party_members=party_ids[g].tolist(),
-            summary=_Deferred(_sentence_at, column, top, bottom - 1, ratio, overlap,  # type: ignore[arg-type]
-                              _period(first[g], last[g], bool(years_only[g]))),
-            members=group,  # type: ignore[arg-type]
-            stage=column["stage"][top] if isinstance(column["stage"][top], str) else None))
+        conflicts.append(
+            Conflict(
+                group_id=label,
+                metric=metric,
+                metric_label=_text(column["metric_label"][top], metric),
+                unit=_text(column["unit"][top], ""),
+                category=_text(column["category"][top], ""),
+                as_of_from=first[g],
+                as_of_to=last[g],
+                ratio=ratio,
+                overlap=overlap,
+                conflicting=not overlap,
+                party_members=party_ids[g].tolist(),
+                summary=_Deferred(
+                    _sentence_at,
+                    column,
+                    top,
+                    bottom - 1,
+                    ratio,
+                    overlap,  # type: ignore[arg-type]
+                    _period(first[g], last[g], bool(years_only[g])),
+                ),
+                members=group,  # type: ignore[arg-type]
+                stage=column["stage"][top] if isinstance(column["stage"][top], str) else None,
+            )
+        )
     return conflicts
 
 
@@ -195,7 +223,8 @@ def conflicts_frame(conflicts: list[Conflict]) -> pd.DataFrame:
         group_id=np.repeat(np.asarray([c.group_id for c in conflicts], dtype=object), sizes),
         ratio=np.repeat([c.ratio for c in conflicts], sizes),
         overlap=np.repeat([c.overlap for c in conflicts], sizes),
-        summary=np.repeat(np.asarray([c.summary for c in conflicts], dtype=object), sizes))
+        summary=np.repeat(np.asarray([c.summary for c in conflicts], dtype=object), sizes),
+    )
     return frame[extra + [c for c in frame.columns if c not in extra]]
 
 
@@ -215,9 +244,28 @@ def _rows_of(conflicts: list[Conflict]) -> pd.DataFrame:
     return pd.concat([frame.iloc[np.concatenate(parts)] for frame, parts in pieces], ignore_index=True)
 
 
-_MEMBER_FIELDS = ("fact_id", "claimant", "claimant_name", "party_to_conflict", "value", "low", "high", "central",
-                  "qualifier", "interval_low", "interval_high", "as_of", "as_of_text", "stated", "stage", "source",
-                  "url", "quote", "file", "line")
+_MEMBER_FIELDS = (
+    "fact_id",
+    "claimant",
+    "claimant_name",
+    "party_to_conflict",
+    "value",
+    "low",
+    "high",
+    "central",
+    "qualifier",
+    "interval_low",
+    "interval_high",
+    "as_of",
+    "as_of_text",
+    "stated",
+    "stage",
+    "source",
+    "url",
+    "quote",
+    "file",
+    "line",
+)
 
 
 def conflict_to_dict(conflict: Conflict) -> dict:
@@ -233,14 +281,24 @@ def conflicts_to_dicts(conflicts: list[Conflict]) -> list[dict]:
     out, start = [], 0
     for conflict in conflicts:
         end = start + _size(conflict)
-        out.append({
-            "group_id": conflict.group_id, "metric": conflict.metric, "metric_label": conflict.metric_label,
-            "unit": conflict.unit, "category": conflict.category, "stage": conflict.stage,
-            "as_of_from": _plain(conflict.as_of_from), "as_of_to": _plain(conflict.as_of_to),
-            "ratio": _plain(conflict.ratio), "overlap": conflict.overlap, "conflicting": conflict.conflicting,
-            "party_members": list(conflict.party_members), "summary": conflict.summary,
-            "members": [{name: _plain(value) for name, value in row.items()} for row in rows[start:end]],
-        })
+        out.append(
+            {
+                "group_id": conflict.group_id,
+                "metric": conflict.metric,
+                "metric_label": conflict.metric_label,
+                "unit": conflict.unit,
+                "category": conflict.category,
+                "stage": conflict.stage,
+                "as_of_from": _plain(conflict.as_of_from),
+                "as_of_to": _plain(conflict.as_of_to),
+                "ratio": _plain(conflict.ratio),
+                "overlap": conflict.overlap,
+                "conflicting": conflict.conflicting,
+                "party_members": list(conflict.party_members),
+                "summary": conflict.summary,
+                "members": [{name: _plain(value) for name, value in row.items()} for row in rows[start:end]],
+            }
+        )
         start = end
     return out
 
@@ -298,15 +356,28 @@ def _group_numbers(facts: pd.DataFrame, window_days: int) -> tuple[np.ndarray, l
     metric = facts["metric"].to_numpy(dtype=object)[start_rows]
     stages = stage.to_numpy(dtype=object)[start_rows]
     dates = pd.DatetimeIndex(day[start_rows]).strftime("%Y-%m-%d")
-    labels = [f"{m}:{s}:{d}" if isinstance(s, str) and s else f"{m}:{d}"
-              for m, s, d in zip(metric, stages, dates, strict=True)]
+    labels = [
+        f"{m}:{s}:{d}" if isinstance(s, str) and s else f"{m}:{d}"
+        for m, s, d in zip(metric, stages, dates, strict=True)
+    ]
     return numbers, labels
 
 
 # ---- the sentence ------------------------------------------------------------------------------
 
-_SENTENCE_FIELDS = ("metric", "metric_label", "unit", "category", "stage", "claimant", "claimant_name", "qualifier",
-                    "value", "low", "high")
+_SENTENCE_FIELDS = (
+    "metric",
+    "metric_label",
+    "unit",
+    "category",
+    "stage",
+    "claimant",
+    "claimant_name",
+    "qualifier",
+    "value",
+    "low",
+    "high",
+)
 
 
 def summarise(members: pd.DataFrame, ratio: float, overlap: bool) -> str:
@@ -317,13 +388,19 @@ def summarise(members: pd.DataFrame, ratio: float, overlap: bool) -> str:
     """
     high, low = members.iloc[0].to_dict(), members.iloc[-1].to_dict()
     precision = set(members["as_of_precision"]) if "as_of_precision" in members else set()
-    return _sentence(high, low, ratio, overlap,
-                     _period(members["as_of"].min(), members["as_of"].max(), precision == {"year"}))
+    return _sentence(
+        high, low, ratio, overlap, _period(members["as_of"].min(), members["as_of"].max(), precision == {"year"})
+    )
 
 
 def _sentence_at(column: dict[str, list], top: int, bottom: int, ratio: float, overlap: bool, period: str) -> str:
-    return _sentence({name: values[top] for name, values in column.items()},
-                     {name: values[bottom] for name, values in column.items()}, ratio, overlap, period)
+    return _sentence(
+        {name: values[top] for name, values in column.items()},
+        {name: values[bottom] for name, values in column.items()},
+        ratio,
+        overlap,
+        period,
+    )
 
 
 def _sentence(high: dict, low: dict, ratio: float, overlap: bool, period: str) -> str:
@@ -337,21 +414,19 @@ def _sentence(high: dict, low: dict, ratio: float, overlap: bool, period: str) -
     elif ratio < 1.5:
         # "1.0 times" hides a real gap; below half again, a percentage says how far apart they are.
         percent = (ratio - 1) * 100
-        comparison = f"is {percent:.0f}% higher than {other}" if percent >= 1 \
-            else f"is {percent:.2g}% higher than {other}"
+        comparison = (
+            f"is {percent:.0f}% higher than {other}" if percent >= 1 else f"is {percent:.2g}% higher than {other}"
+        )
     else:
-        comparison = f"is {ratio:.1f} times {other}"
+        comparison = f"is {format_ratio(ratio, words=True)} {other}"
     tail = ", but the two are compatible as stated" if overlap else ""
     return f"{subject} {comparison}{tail} ({period})."
 
 
 def _figure(row: dict, unit: str) -> str:
-    return format_figure(row["qualifier"], _number(row.get("value")), _number(row.get("low")),
-                         _number(row.get("high")), unit)
-
-
-def _number(value: object) -> float:
-    return float(value) if isinstance(value, (int, float, np.number)) else math.nan
+    return format_value(
+        row.get("value"), unit, row["qualifier"], row.get("low"), row.get("high"), words=True, units=False
+    )
 
 
 def _name(row: dict) -> str:

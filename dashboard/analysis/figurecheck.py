@@ -55,9 +55,11 @@ def check_candidate(candidate: Candidate, facts: pd.DataFrame, *, as_of: str | N
     metric = candidate.metric if candidate.metric in set(facts["metric"].dropna()) else None
     if metric is None:
         leads = _overlapping(facts[facts["unit"] == candidate.unit], lo, hi).head(LEADS)
-        verdict = ("The fact base has no metric this figure clearly counts, so it is not compared. "
-                   + (f"{len(leads)} fact(s) give the same number in {candidate.unit}: check what they count."
-                      if len(leads) else "No fact gives the same number."))
+        verdict = "The fact base has no metric this figure clearly counts, so it is not compared. " + (
+            f"{len(leads)} fact(s) give the same number in {candidate.unit}: check what they count."
+            if len(leads)
+            else "No fact gives the same number."
+        )
         return FigureCheck(candidate, lo, hi, None, leads, facts.iloc[0:0], verdict)
 
     same = facts[facts["metric"] == metric]
@@ -98,8 +100,10 @@ def _verdict(label: str, agree: pd.DataFrame, disagree: pd.DataFrame, *, dated: 
         return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
     if not dated:
-        return (f"Counts {label}, but neither the text nor you gave a date, and no fact agrees: give an "
-                "as-of date to compare it with the figures of that time.")
+        return (
+            f"Counts {label}, but neither the text nor you gave a date, and no fact agrees: give an "
+            "as-of date to compare it with the figures of that time."
+        )
     if len(agree) and len(disagree):
         return f"{label}: {len(agree)} fact(s) agree ({who(agree)}); {len(disagree)} disagree ({who(disagree)})."
     if len(agree):

@@ -30,8 +30,13 @@ class Filters:
     def describe(self) -> str:
         """One line for captions, exports and READMEs: what the reader is looking at."""
         parts = []
-        labels = {"publishers": "publisher", "sources": "source", "claimants": "claimant",
-                  "claimant_kinds": "claimant kind", "categories": "category"}
+        labels = {
+            "publishers": "publisher",
+            "sources": "source",
+            "claimants": "claimant",
+            "claimant_kinds": "claimant kind",
+            "categories": "category",
+        }
         for name, label in labels.items():
             chosen = getattr(self, name)
             if chosen:
@@ -46,8 +51,13 @@ class Filters:
 def apply_filters(facts: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The facts the filters keep (a view-independent copy); unknown ids simply match nothing."""
     keep = pd.Series(True, index=facts.index)
-    for name, column in (("publishers", "publisher"), ("sources", "source"), ("claimants", "claimant"),
-                         ("claimant_kinds", "claimant_kind"), ("categories", "category")):
+    for name, column in (
+        ("publishers", "publisher"),
+        ("sources", "source"),
+        ("claimants", "claimant"),
+        ("claimant_kinds", "claimant_kind"),
+        ("categories", "category"),
+    ):
         chosen = getattr(filters, name)
         if chosen:
             keep &= facts[column].isin(list(chosen))

@@ -30,8 +30,9 @@ def timeline(facts: pd.DataFrame, events: pd.DataFrame, metric: str) -> Timeline
     if metric not in set(known):
         choices = ", ".join(sorted(known)[:20]) or "none"
         raise ValueError(f"metric '{metric}' is not in the facts given; known: {choices}")
-    series = (facts[facts["metric"] == metric]
-              .sort_values(["claimant", "as_of", "stated", "fact_id"], na_position="first", kind="stable"))
+    series = facts[facts["metric"] == metric].sort_values(
+        ["claimant", "as_of", "stated", "fact_id"], na_position="first", kind="stable"
+    )
     first = series["as_of"].min()
     last = series["as_of_end"].max() if "as_of_end" in series else series["as_of"].max()
     if pd.isna(last):

@@ -27,26 +27,31 @@ def colors_for(base) -> dict[str, str]:  # noqa: ANN001
 st.set_page_config(page_title="factdash: who says what", page_icon=":material/balance:", layout="wide")
 
 HERE = Path(__file__).resolve().parent / "views"
-pages = st.navigation([
-    st.Page(HERE / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page(HERE / "compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page(HERE / "timelines.py", title="Timelines", icon=":material/timeline:"),
-    st.Page(HERE / "aid.py", title="Aid", icon=":material/payments:"),
-    st.Page(HERE / "sources.py", title="Sources", icon=":material/menu_book:"),
-    st.Page(HERE / "quality.py", title="Data quality", icon=":material/fact_check:"),
-])
+pages = st.navigation(
+    [
+        st.Page(HERE / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(HERE / "compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page(HERE / "timelines.py", title="Timelines", icon=":material/timeline:"),
+        st.Page(HERE / "aid.py", title="Aid", icon=":material/payments:"),
+        st.Page(HERE / "sources.py", title="Sources", icon=":material/menu_book:"),
+        st.Page(HERE / "quality.py", title="Data quality", icon=":material/fact_check:"),
+    ]
+)
 
 base, problems, stale = load()
 if problems:
     show_problems(problems, stale=stale and base is not None)
 if base is None:
-    st.error(f"The fact base {facts_path()} cannot be loaded, and there is no earlier good version to show. "
-             "Fix the problems above; this page reloads the file on every interaction.")
+    st.error(
+        f"The fact base {facts_path()} cannot be loaded, and there is no earlier good version to show. "
+        "Fix the problems above; this page reloads the file on every interaction."
+    )
     st.stop()
 
 filters = sidebar_filters(base)
-view = View(base=base, facts=filtered(base, filters), filters=filters, path=facts_path(), problems=problems,
-            stale=stale)
+view = View(
+    base=base, facts=filtered(base, filters), filters=filters, path=facts_path(), problems=problems, stale=stale
+)
 view.colors = colors_for(base)
 set_view(view)
 with st.sidebar:

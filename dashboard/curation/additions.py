@@ -79,8 +79,14 @@ class Outcome:
 
     def diff(self) -> str:
         name = str(self.target)
-        return "".join(difflib.unified_diff(self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
-                                            name, name + " (with the addition)"))
+        return "".join(
+            difflib.unified_diff(
+                self.before.splitlines(keepends=True),
+                self.after.splitlines(keepends=True),
+                name,
+                name + " (with the addition)",
+            )
+        )
 
 
 # ---- reading an addition -------------------------------------------------------------------------
@@ -92,8 +98,9 @@ def read_addition(path: str) -> Addition:
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except FileNotFoundError:
-        raise AddError([f"{file}: no such file (give fact, source, claimant, metric or event, or a YAML file "
-                        "of additions)"]) from None
+        raise AddError(
+            [f"{file}: no such file (give fact, source, claimant, metric or event, or a YAML file of additions)"]
+        ) from None
     except OSError as err:
         raise AddError([f"{file}: cannot read it: {err.strerror or err}"]) from None
     try:
@@ -105,8 +112,12 @@ def read_addition(path: str) -> Addition:
     if parsed is None:
         raise AddError([f"{file}:1:1: the file is empty: nothing to add"])
     if not isinstance(parsed, dict):
-        raise AddError([f"{file}:1:1: expected a mapping with sources, claimants, metrics, facts or events, "
-                        "as `factdash extract` prints"])
+        raise AddError(
+            [
+                f"{file}:1:1: expected a mapping with sources, claimants, metrics, facts or events, "
+                "as `factdash extract` prints"
+            ]
+        )
     messages: list[str] = []
     notes: list[str] = []
     sections: dict[str, Any] = {}
@@ -116,18 +127,21 @@ def read_addition(path: str) -> Addition:
             notes.append(f"{file}:{line}:{column}: '{key}' is ignored: only entries are added")
             continue
         if key not in SECTION_ORDER:
-            messages.append(f"{file}:{line}:{column}: unknown section '{key}'; expected one of: "
-                            f"{', '.join(SECTION_ORDER)}")
+            messages.append(
+                f"{file}:{line}:{column}: unknown section '{key}'; expected one of: {', '.join(SECTION_ORDER)}"
+            )
             continue
         if value is None:
             continue
         mapping = key in MAPPING_SECTIONS
         if not isinstance(value, dict if mapping else list):
             line, column = located.of_value((key,))
-            messages.append(f"{file}:{line}:{column}: '{key}' must be a "
-                            f"{'mapping of ids to entries' if mapping else 'list of entries'}")
+            messages.append(
+                f"{file}:{line}:{column}: '{key}' must be a "
+                f"{'mapping of ids to entries' if mapping else 'list of entries'}"
+            )
             continue
-        for name, entry in (value.items() if isinstance(value, dict) else enumerate(value)):
+        for name, entry in value.items() if isinstance(value, dict) else enumerate(value):
             if not isinstance(entry, dict):
                 line, column = located.of_value((key, name))
                 messages.append(f"{file}:{line}:{column}: each entry of '{key}' must be a mapping of keys")
@@ -148,8 +162,12 @@ def addition_from_flags(kind: str, entry_id: str | None, values: dict[str, objec
     wrong = [name for name in values if name not in allowed]
     if wrong:
         flags = ", ".join("--" + w.replace("_", "-") for w in wrong)
-        raise AddError([f"{flags}: not {'a field' if len(wrong) == 1 else 'fields'} of a {kind}; a {kind} takes: "
-                        f"{', '.join('--' + a.replace('_', '-') for a in allowed)}"])
+        raise AddError(
+            [
+                f"{flags}: not {'a field' if len(wrong) == 1 else 'fields'} of a {kind}; a {kind} takes: "
+                f"{', '.join('--' + a.replace('_', '-') for a in allowed)}"
+            ]
+        )
     given_id = values.pop("id", None)
     if entry_id and given_id and entry_id != given_id:
         raise AddError([f"two ids given: '{entry_id}' and --id '{given_id}'"])
@@ -198,8 +216,12 @@ def resolve_paths(to: str | None, facts: str | None) -> tuple[Path, Path]:
                 return target, folder / "facts.yaml"
         return target, target
     if default.resolve().parent != REPO_ROOT.resolve() and "FACTDASH_FACTS" not in os.environ:
-        raise AddError([f"the bundled fact base is the installed copy at {default}; say which fact file to write "
-                        "with --to FILE (and --facts FILE for its fact base)"])
+        raise AddError(
+            [
+                f"the bundled fact base is the installed copy at {default}; say which fact file to write "
+                "with --to FILE (and --facts FILE for its fact base)"
+            ]
+        )
     return default, default
 
 
@@ -217,16 +239,26 @@ def add(addition: Addition, *, target: Path, facts: Path, write: bool = True) ->
         raise AddError([f"{target}: not UTF-8 text"]) from None
     head = "".join(line for line in before.splitlines(keepends=True)[:10] if line.lstrip().startswith("#"))
     if _GENERATED.search(head):
-        raise AddError([f"{target}: the file is generated (its header says not to edit it by hand); add to a "
-                        "hand-curated file instead, or change what generates it"])
+        raise AddError(
+            [
+                f"{target}: the file is generated (its header says not to edit it by hand); add to a "
+                "hand-curated file instead, or change what generates it"
+            ]
+        )
     try:
         base = load_factbase(facts)
     except FactBaseError as err:
-        raise AddError([str(p) for p in err.problems],
-                       note="the fact base has problems already (see `factdash validate`); nothing was added") from None
+        raise AddError(
+            [str(p) for p in err.problems],
+            note="the fact base has problems already (see `factdash validate`); nothing was added",
+        ) from None
     if target.resolve() not in {Path(f).resolve() for f in base.files}:
-        raise AddError([f"{target} is not part of the fact base {facts} (neither it nor a file it includes); "
-                        "include it there, or name its top-level file with --facts"])
+        raise AddError(
+            [
+                f"{target} is not part of the fact base {facts} (neither it nor a file it includes); "
+                "include it there, or name its top-level file with --facts"
+            ]
+        )
 
     sections, notes = dict(addition.sections), list(addition.notes)
     added: list[str] = []
@@ -241,8 +273,10 @@ def add(addition: Addition, *, target: Path, facts: Path, write: bool = True) ->
                     notes.append(f"{kind} '{key}' exists already with the same content: skipped")
                     del entries[key]
                 else:
-                    messages.append(f"{kind} '{key}' exists already{_defined_in(base.files, section, key)} with "
-                                    "different content; edit it there, or give the new one another id")
+                    messages.append(
+                        f"{kind} '{key}' exists already{_defined_in(base.files, section, key)} with "
+                        "different content; edit it there, or give the new one another id"
+                    )
             else:
                 added.append(f"{kind} {key}")
         sections[section] = entries
@@ -272,15 +306,18 @@ def add(addition: Addition, *, target: Path, facts: Path, write: bool = True) ->
     try:
         load_factbase(facts, overrides={target.resolve(): after.encode("utf-8")})
     except FactBaseError as err:
-        raise AddError([str(p) for p in err.problems],
-                       note=f"nothing was written; line numbers in {target} are those of the file with the addition "
-                            f"(lines {_ranges_text(ranges)})") from None
+        raise AddError(
+            [str(p) for p in err.problems],
+            note=f"nothing was written; line numbers in {target} are those of the file with the addition "
+            f"(lines {_ranges_text(ranges)})",
+        ) from None
     except TypeError as err:  # pragma: no cover - a loader without overrides
         raise AddError([f"cannot check the addition: {err}"]) from None
     if write:
         if target.read_bytes() != before_bytes:  # edited by someone else while we checked
-            raise AddError([f"{target} changed while the addition was being checked; nothing was written: run "
-                            "the command again"])
+            raise AddError(
+                [f"{target} changed while the addition was being checked; nothing was written: run the command again"]
+            )
         write_text_atomic(target, after)
     return Outcome(target, before, after, added, notes, ranges, write)
 
@@ -296,17 +333,22 @@ def duplicate_facts(new: list[dict], existing: pd.DataFrame) -> list[str]:
         if key is None:
             continue
         metric, claimant, as_of, numbers = key
-        same = existing[(existing["metric"] == metric) & (existing["claimant"] == claimant)
-                        & (existing["as_of_text"] == as_of)]
+        same = existing[
+            (existing["metric"] == metric) & (existing["claimant"] == claimant) & (existing["as_of_text"] == as_of)
+        ]
         for _, row in same.iterrows():
             if all(_equal(a, row[c]) for a, c in zip(numbers, ("value", "low", "high"), strict=True)):
-                messages.append(f"fact '{fact['id']}' repeats fact '{row['fact_id']}' at {row['file']}:{row['line']} "
-                                f"(same metric, claimant, as_of and value): refused")
+                messages.append(
+                    f"fact '{fact['id']}' repeats fact '{row['fact_id']}' at {row['file']}:{row['line']} "
+                    f"(same metric, claimant, as_of and value): refused"
+                )
                 break
         else:
             if key in seen:
-                messages.append(f"fact '{fact['id']}' repeats fact '{seen[key]}' of the same addition "
-                                "(same metric, claimant, as_of and value): refused")
+                messages.append(
+                    f"fact '{fact['id']}' repeats fact '{seen[key]}' of the same addition "
+                    "(same metric, claimant, as_of and value): refused"
+                )
             seen.setdefault(key, str(fact["id"]))
     return messages
 
@@ -314,8 +356,9 @@ def duplicate_facts(new: list[dict], existing: pd.DataFrame) -> list[str]:
 def _fact_key(fact: dict) -> tuple | None:
     try:
         as_of = parse_date(fact.get("as_of")).text
-        numbers = tuple(parse_amount(fact[k])[0] if fact.get(k) is not None else math.nan
-                        for k in ("value", "low", "high"))
+        numbers = tuple(
+            parse_amount(fact[k])[0] if fact.get(k) is not None else math.nan for k in ("value", "low", "high")
+        )
     except (ValueError_, TypeError):
         return None
     return str(fact.get("metric")), str(fact.get("claimant")), as_of, numbers

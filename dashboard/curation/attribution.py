@@ -10,31 +10,188 @@ from dataclasses import dataclass
 # estimation ("said", "estimates") and an authority's own acts on its own money ("allocated",
 # "pledged"): a government is the source for what it allocates. Descriptions in the outlet's voice
 # ("has been a contributor, providing ...") are not attributions, so such figures stay the outlet's.
-_SPEECH = ("said", "says", "say", "told", "tells", "claimed", "claims", "claim", "estimated", "estimates", "estimate",
-           "reported", "reports", "stated", "states", "believes", "believe", "assessed", "assesses", "assess",
-           "calculated", "calculates", "counted", "counts", "confirmed", "confirms", "wrote", "writes", "noted",
-           "notes", "added", "put", "puts", "tallied", "found", "finds", "concluded", "concludes", "warned",
-           "insisted", "insists", "acknowledged", "acknowledges", "suggested", "suggests", "recorded", "records",
-           "calculate", "reckons", "reckoned", "thinks", "think", "has said", "have said", "had said",
-           "has estimated", "have estimated", "had estimated", "has claimed", "has counted", "has recorded",
-           "has confirmed", "have confirmed", "has reported", "have reported")
-_ACTS = ("announced", "announces", "announce", "pledged", "pledges", "pledge", "allocated", "allocates",
-         "committed", "commits", "approved", "approves", "unveiled", "unveils", "promised", "promises",
-         "earmarked", "has allocated", "has announced", "has pledged", "has committed", "has approved",
-         "have pledged", "have committed", "have allocated", "will provide", "will send", "is sending")
+_SPEECH = (
+    "said",
+    "says",
+    "say",
+    "told",
+    "tells",
+    "claimed",
+    "claims",
+    "claim",
+    "estimated",
+    "estimates",
+    "estimate",
+    "reported",
+    "reports",
+    "stated",
+    "states",
+    "believes",
+    "believe",
+    "assessed",
+    "assesses",
+    "assess",
+    "calculated",
+    "calculates",
+    "counted",
+    "counts",
+    "confirmed",
+    "confirms",
+    "wrote",
+    "writes",
+    "noted",
+    "notes",
+    "added",
+    "put",
+    "puts",
+    "tallied",
+    "found",
+    "finds",
+    "concluded",
+    "concludes",
+    "warned",
+    "insisted",
+    "insists",
+    "acknowledged",
+    "acknowledges",
+    "suggested",
+    "suggests",
+    "recorded",
+    "records",
+    "calculate",
+    "reckons",
+    "reckoned",
+    "thinks",
+    "think",
+    "has said",
+    "have said",
+    "had said",
+    "has estimated",
+    "have estimated",
+    "had estimated",
+    "has claimed",
+    "has counted",
+    "has recorded",
+    "has confirmed",
+    "have confirmed",
+    "has reported",
+    "have reported",
+)
+_ACTS = (
+    "announced",
+    "announces",
+    "announce",
+    "pledged",
+    "pledges",
+    "pledge",
+    "allocated",
+    "allocates",
+    "committed",
+    "commits",
+    "approved",
+    "approves",
+    "unveiled",
+    "unveils",
+    "promised",
+    "promises",
+    "earmarked",
+    "has allocated",
+    "has announced",
+    "has pledged",
+    "has committed",
+    "has approved",
+    "have pledged",
+    "have committed",
+    "have allocated",
+    "will provide",
+    "will send",
+    "is sending",
+)
 VERBS = {v: ("act" if v in _ACTS else "speech") for v in _SPEECH + _ACTS}
 _VERB_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, VERBS), key=len, reverse=True)) + r")\b")
 _ACCORDING = re.compile(r"\baccording to\s+", re.IGNORECASE)
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 # Words that may sit in a claimant's name although lowercase ("the British defence ministry").
-_NAME_WORDS = {"of", "the", "for", "and", "'s", "’s", "ministry", "minister", "ministers", "officials", "official",
-               "intelligence", "defence", "defense", "foreign", "secretary", "spokesman", "spokeswoman",
-               "spokesperson", "chief", "president", "agency", "agencies", "department", "service", "services",
-               "government", "staff", "general", "analysts", "researchers", "office", "military", "army", "forces",
-               "sources", "estimate", "estimates", "think", "tank", "institute", "nations", "authorities",
-               "commander", "command", "prime", "head", "director", "group", "project"}
-_STOP_BEFORE = {"that", "which", "who", "while", "but", "and", "as", "when", "where", "because", "although", "also",
-                "has", "have", "had", "is", "was", "were", "are", "been", "in", "on", "at", "by", "to", "from"}
+_NAME_WORDS = {
+    "of",
+    "the",
+    "for",
+    "and",
+    "'s",
+    "’s",
+    "ministry",
+    "minister",
+    "ministers",
+    "officials",
+    "official",
+    "intelligence",
+    "defence",
+    "defense",
+    "foreign",
+    "secretary",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "chief",
+    "president",
+    "agency",
+    "agencies",
+    "department",
+    "service",
+    "services",
+    "government",
+    "staff",
+    "general",
+    "analysts",
+    "researchers",
+    "office",
+    "military",
+    "army",
+    "forces",
+    "sources",
+    "estimate",
+    "estimates",
+    "think",
+    "tank",
+    "institute",
+    "nations",
+    "authorities",
+    "commander",
+    "command",
+    "prime",
+    "head",
+    "director",
+    "group",
+    "project",
+}
+_STOP_BEFORE = {
+    "that",
+    "which",
+    "who",
+    "while",
+    "but",
+    "and",
+    "as",
+    "when",
+    "where",
+    "because",
+    "although",
+    "also",
+    "has",
+    "have",
+    "had",
+    "is",
+    "was",
+    "were",
+    "are",
+    "been",
+    "in",
+    "on",
+    "at",
+    "by",
+    "to",
+    "from",
+}
 
 
 @dataclass(frozen=True)
@@ -113,8 +270,8 @@ def find_attributions(sentence: str) -> list[Attribution]:
         verb = m.group(1)
         name = _name_before(sentence, m.start())
         if not name and VERBS[verb] == "speech":  # inverted: '..., said the ministry.'
-            before = sentence[:m.start()].rstrip()
-            if before.endswith((",", "\"", "”")) or not before:
+            before = sentence[: m.start()].rstrip()
+            if before.endswith((",", '"', "”")) or not before:
                 name = _name_after(sentence, m.end())
         if name:
             found.append(Attribution(name, verb, VERBS[verb], m.start(), m.end()))
@@ -130,8 +287,19 @@ def _name_before(sentence: str, end: int) -> str:
     kept: list[tuple[int, str]] = []
     for start, token in reversed(tokens):
         low = token.lower()
-        if not kept and low in {"also", "recently", "previously", "later", "earlier", "now", "then", "has", "have",
-                                "had", "reportedly"}:
+        if not kept and low in {
+            "also",
+            "recently",
+            "previously",
+            "later",
+            "earlier",
+            "now",
+            "then",
+            "has",
+            "have",
+            "had",
+            "reportedly",
+        }:
             continue
         if token[0].isupper() or token[0].isdigit() and kept or low in _NAME_WORDS or low.endswith(("'s", "’s")):
             # "and" joins two capitalised words of one name ("Center for Strategic and International Studies").
@@ -160,7 +328,7 @@ def _name_after(sentence: str, start: int) -> str:
 
 
 def is_pronoun(name: str) -> bool:
-    """"he", and also a definite description that names no one ("the ministry", "the think tank"): both
+    """ "he", and also a definite description that names no one ("the ministry", "the think tank"): both
     point back to the claimant named before."""
     words = name.strip().split()
     if name.strip().lower() in _PRONOUNS:

@@ -20,13 +20,48 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dashboard.curation.attribution import Attribution, ClaimantIndex, find_attributions, is_pronoun, normalise, slug
-from dashboard.factbase.values import QUALIFIER_WORDS, parse_amount
+from dashboard.factbase.values import CURRENCIES, QUALIFIER_WORDS, currency_of, is_currency, parse_amount
 
 # ---- sentences ------------------------------------------------------------------------------------
 
-_ABBREVIATIONS = {"u.s.", "u.k.", "u.n.", "e.u.", "mr.", "mrs.", "ms.", "dr.", "gen.", "lt.", "col.", "sen.", "rep.",
-                  "gov.", "st.", "no.", "e.g.", "i.e.", "jan.", "feb.", "aug.", "sept.", "sep.", "oct.", "nov.",
-                  "dec.", "approx.", "vs.", "inc.", "corp.", "co.", "maj.", "capt.", "adm.", "sgt.", "prof."}
+_ABBREVIATIONS = {
+    "u.s.",
+    "u.k.",
+    "u.n.",
+    "e.u.",
+    "mr.",
+    "mrs.",
+    "ms.",
+    "dr.",
+    "gen.",
+    "lt.",
+    "col.",
+    "sen.",
+    "rep.",
+    "gov.",
+    "st.",
+    "no.",
+    "e.g.",
+    "i.e.",
+    "jan.",
+    "feb.",
+    "aug.",
+    "sept.",
+    "sep.",
+    "oct.",
+    "nov.",
+    "dec.",
+    "approx.",
+    "vs.",
+    "inc.",
+    "corp.",
+    "co.",
+    "maj.",
+    "capt.",
+    "adm.",
+    "sgt.",
+    "prof.",
+}
 _BREAK = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n\s*")
 
 
@@ -35,7 +70,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     for m in _BREAK.finditer(text):
-        piece = text[start:m.start()]
+        piece = text[start : m.start()]
         last = piece.rsplit(None, 1)[-1].lower() if piece.strip() else ""
         if "\n" not in m.group() and (last in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last)):
             continue
@@ -56,17 +91,27 @@ def _keep(out: list, start: int, piece: str) -> None:
 # Found by hand: no library measured finds amounts in running text with their scale words ("bn", "m").
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"trillion|billion|million|thousand|(?:bn|mn|trn|tn)\b|(?<=\d)(?:m|k)\b"
-_AMOUNT = (rf"(?:(?P<cur{{n}}>US\$|\$|€|£|(?:USD|EUR|GBP)\s?)\s?)?(?P<num{{n}}>{_NUM})"
-           rf"(?:\s?(?P<scale{{n}}>{_SCALE}))?(?:\s(?P<code{{n}}>USD|EUR|GBP|dollars|euros|pounds)\b)?")
-_FIGURE = re.compile(r"(?<![\w$€£.,-])(?<![A-Za-z]-)" + _AMOUNT.replace("{n}", "1") + r"(?![\w%]|[.,]\d|-\w)",
-                     re.IGNORECASE)
+# Candidates are proposed in the currencies English reports name by sign, the ones we write with a
+# sign too: the sign or code before the figure, the code or English plural ("dollars") after it.
+_SIGNED = [c for c in CURRENCIES if c.sign]
+_SIGNS = "|".join(re.escape(sign) for sign in sorted((s for c in _SIGNED for s in c.before), key=len, reverse=True))
+_CODES = "|".join(c.code for c in _SIGNED)
+_PLURALS = "|".join(c.after[0] for c in _SIGNED)
+_AMOUNT = (
+    rf"(?:(?P<cur{{n}}>{_SIGNS}|(?:{_CODES})\s?)\s?)?(?P<num{{n}}>{_NUM})"
+    rf"(?:\s?(?P<scale{{n}}>{_SCALE}))?(?:\s(?P<code{{n}}>{_CODES}|{_PLURALS})\b)?"
+)
+_FIGURE = re.compile(
+    r"(?<![\w$€£.,-])(?<![A-Za-z]-)" + _AMOUNT.replace("{n}", "1") + r"(?![\w%]|[.,]\d|-\w)", re.IGNORECASE
+)
 # The second half of a range: "100,000 and 120,000" (after "between"), "15,000 to 20,000", "$3bn-$5bn".
-_RANGE_TAIL = re.compile(r"\s?(?P<joiner>-|–|—|to|and)\s?" + _AMOUNT.replace("{n}", "2") + r"(?![\w%]|[.,]\d|-\w)",
-                         re.IGNORECASE)
-_CURRENCY = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "USD": "USD", "EUR": "EUR", "GBP": "GBP",
-             "DOLLARS": "USD", "EUROS": "EUR", "POUNDS": "GBP"}
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
-           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_RANGE_TAIL = re.compile(
+    r"\s?(?P<joiner>-|–|—|to|and)\s?" + _AMOUNT.replace("{n}", "2") + r"(?![\w%]|[.,]\d|-\w)", re.IGNORECASE
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
 _NOT_FIGURE_AFTER = re.compile(
     r"^\s*(?:%|per\s?cent|percent|pc\b|percentage|-year|years?\b|days?\b|hours?\b|weeks?\b|months?\b|km\b|"
     r"kilomet|miles?\b|metres?\b|meters?\b|mm\b|kg\b|tonnes?\b|tons?\b|degrees?\b|(?:st|nd|rd|th)\b|"
@@ -76,31 +121,72 @@ _NOT_FIGURE_AFTER = re.compile(
 _DAY_BEFORE = re.compile(rf"(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
 
 # What a count counts. Units are those of the fact base: people, items, countries.
-_PEOPLE = ("people persons soldiers troops servicemen servicemembers personnel men women fighters combatants "
-           "casualties dead deaths killed wounded injured civilians defenders lives russians ukrainians prisoners "
-           "pows refugees recruits conscripts mercenaries volunteers children residents fatalities losses "
-           "servicemen toll").split()
-_ITEMS = ("tanks vehicles drones uavs missiles shells rounds aircraft jets planes helicopters systems guns "
-          "howitzers launchers ships boats warships apcs pieces weapons munitions rockets bombs trucks "
-          "interceptors artillery").split()
+_PEOPLE = (
+    "people persons soldiers troops servicemen servicemembers personnel men women fighters combatants "
+    "casualties dead deaths killed wounded injured civilians defenders lives russians ukrainians prisoners "
+    "pows refugees recruits conscripts mercenaries volunteers children residents fatalities losses "
+    "servicemen toll"
+).split()
+_ITEMS = (
+    "tanks vehicles drones uavs missiles shells rounds aircraft jets planes helicopters systems guns "
+    "howitzers launchers ships boats warships apcs pieces weapons munitions rockets bombs trucks "
+    "interceptors artillery"
+).split()
 _COUNTRIES = "countries nations states members partners allies governments".split()
-_UNIT_OF_NOUN = {**{w: "people" for w in _PEOPLE}, **{w: "items" for w in _ITEMS},
-                 **{w: "countries" for w in _COUNTRIES}}
-_BEFORE_NOUN_OK = {"casualties", "dead", "deaths", "killed", "wounded", "losses", "toll", "fatalities", "troops",
-                   "soldiers", "personnel"}
+_UNIT_OF_NOUN = {
+    **{w: "people" for w in _PEOPLE},
+    **{w: "items" for w in _ITEMS},
+    **{w: "countries" for w in _COUNTRIES},
+}
+_BEFORE_NOUN_OK = {
+    "casualties",
+    "dead",
+    "deaths",
+    "killed",
+    "wounded",
+    "losses",
+    "toll",
+    "fatalities",
+    "troops",
+    "soldiers",
+    "personnel",
+}
 # Extends values.py's qualifier words (one table for curators and for reading news).
 _QUALIFIER_PHRASES = {
-    **QUALIFIER_WORDS, "just over": "more_than", "just under": "less_than", "in excess of": "more_than",
-    "upwards of": "more_than", "well over": "more_than", "close to": "approximately", "an estimated": "approximately",
-    "estimated": "approximately", "as many as": "at_most", "as much as": "at_most", "below": "less_than",
-    "no more than": "at_most", "no fewer than": "at_least", "not less than": "at_least", "a total of": "exact",
-    "roughly": "approximately", "more than": "more_than", "nearly": "approximately", "almost": "approximately",
-    "nearing": "approximately", "near": "approximately", "approaching": "approximately",
-    "exceeding": "more_than", "exceeded": "more_than", "surpassed": "more_than", "topped": "more_than",
+    **QUALIFIER_WORDS,
+    "just over": "more_than",
+    "just under": "less_than",
+    "in excess of": "more_than",
+    "upwards of": "more_than",
+    "well over": "more_than",
+    "close to": "approximately",
+    "an estimated": "approximately",
+    "estimated": "approximately",
+    "as many as": "at_most",
+    "as much as": "at_most",
+    "below": "less_than",
+    "no more than": "at_most",
+    "no fewer than": "at_least",
+    "not less than": "at_least",
+    "a total of": "exact",
+    "roughly": "approximately",
+    "more than": "more_than",
+    "nearly": "approximately",
+    "almost": "approximately",
+    "nearing": "approximately",
+    "near": "approximately",
+    "approaching": "approximately",
+    "exceeding": "more_than",
+    "exceeded": "more_than",
+    "surpassed": "more_than",
+    "topped": "more_than",
 }
 _QUALIFIER_END = re.compile(
-    r"\b(" + "|".join(sorted((re.escape(k) for k in _QUALIFIER_PHRASES if k != "~"), key=len, reverse=True))
-    + r")\s*(?:of\s+)?(?:an?\s+)?$", re.IGNORECASE)
+    r"\b("
+    + "|".join(sorted((re.escape(k) for k in _QUALIFIER_PHRASES if k != "~"), key=len, reverse=True))
+    + r")\s*(?:of\s+)?(?:an?\s+)?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -168,8 +254,10 @@ class Catalog:
         outlets: dict[str, str] = {}
         for claimant_id, row in base.claimants.iterrows():
             aliases = row.get("aliases")
-            listed = [row["name"], *(list(aliases) if isinstance(aliases, (list, tuple)) or hasattr(aliases, "tolist")
-                                     else [])]
+            listed = [
+                row["name"],
+                *(list(aliases) if isinstance(aliases, (list, tuple)) or hasattr(aliases, "tolist") else []),
+            ]
             spellings[str(claimant_id)] = [str(s) for s in listed if isinstance(s, str)]
             names[str(claimant_id)] = str(row["name"])
             if row.get("kind") == "media":
@@ -178,9 +266,10 @@ class Catalog:
                     outlets[re.sub(r"[^a-z0-9]", "", bare)] = str(claimant_id)
         metrics = {}
         for metric_id, row in base.metrics.iterrows():
-            metrics[str(metric_id)] = {k: (None if not isinstance(row.get(k), str) else row.get(k))
-                                       for k in ("label", "unit", "category", "aggregation", "subject", "definition",
-                                                 "since")}
+            metrics[str(metric_id)] = {
+                k: (None if not isinstance(row.get(k), str) else row.get(k))
+                for k in ("label", "unit", "category", "aggregation", "subject", "definition", "since")
+            }
         return cls(ClaimantIndex.from_claimants(spellings), names, metrics, outlets)
 
 
@@ -196,8 +285,9 @@ def default_catalog() -> Catalog:
 # ---- finding figures ------------------------------------------------------------------------------
 
 
-def extract_figures(text: str, catalog: Catalog | None = None, published: str | None = None,
-                    outlet: str | None = None) -> list[Candidate]:
+def extract_figures(
+    text: str, catalog: Catalog | None = None, published: str | None = None, outlet: str | None = None
+) -> list[Candidate]:
     """Every money amount and count of people, items or countries in `text`, as candidates.
 
     `catalog` supplies claimants and metrics to match (default: none, so names stay as written);
@@ -215,9 +305,10 @@ def extract_figures(text: str, catalog: Catalog | None = None, published: str | 
         dates = _dates(sentence, base)
         figures = _figures(sentence, offset)
         for figure in figures:
-            _attribute(figure, figure.start - offset, sentence, attributions, catalog, previous_speech, last_named,
-                       outlet)
-            context = " ".join(s for _, s in sentences[max(0, index - 1):index + 2])
+            _attribute(
+                figure, figure.start - offset, sentence, attributions, catalog, previous_speech, last_named, outlet
+            )
+            context = " ".join(s for _, s in sentences[max(0, index - 1) : index + 2])
             _date(figure, figure.start - offset, sentence, dates, published)
             _classify(figure, figure.start - offset, sentence, context, catalog)
         _inherit_ellipsis(figures)
@@ -230,8 +321,13 @@ def extract_figures(text: str, catalog: Catalog | None = None, published: str | 
         if named:
             last_named = _resolve(named[-1].name, catalog)
         speech = [a for a in attributions if a.kind != "act"]
-        previous_speech = (_resolve(speech[-1].name, catalog) if speech and not is_pronoun(speech[-1].name)
-                           else last_named if speech else None)
+        previous_speech = (
+            _resolve(speech[-1].name, catalog)
+            if speech and not is_pronoun(speech[-1].name)
+            else last_named
+            if speech
+            else None
+        )
     return _once(found)
 
 
@@ -262,34 +358,50 @@ def _figures(sentence: str, offset: int) -> list[Candidate]:
         taken = end
         qualifier, q_start = _qualifier(sentence, m.start(), end)
         start = min(q_start, m.start())
-        words = sentence[m.start():end].strip()
-        reasons = [f"value \"{words}\" " + ("is money" if unit in ("USD", "EUR", "GBP") else
-                                            f"counts {unit}" if unit else "counts nothing named yet")]
+        words = sentence[m.start() : end].strip()
+        reasons = [
+            f'value "{words}" '
+            + ("is money" if is_currency(unit) else f"counts {unit}" if unit else "counts nothing named yet")
+        ]
         if low is not None:
             reasons[0] += f" (a range, {low:,.0f} to {high:,.0f})"
-        out.append(Candidate(sentence[start:end].strip(), value, low, high, unit, qualifier, sentence,
-                             offset + start, offset + end, reasons=reasons))
+        out.append(
+            Candidate(
+                sentence[start:end].strip(),
+                value,
+                low,
+                high,
+                unit,
+                qualifier,
+                sentence,
+                offset + start,
+                offset + end,
+                reasons=reasons,
+            )
+        )
     # A count with no noun takes the unit of the figure before it in the sentence ("1,200, while X claimed 4,000").
     kept = []
     for i, figure in enumerate(out):
         if not figure.unit:
             donor = next((f for f in reversed(out[:i]) if f.unit), None)
-            between = sentence[donor.end - offset:figure.start - offset] if donor else ""
+            between = sentence[donor.end - offset : figure.start - offset] if donor else ""
             if donor is None:
                 continue  # a number that counts nothing named: not a figure
             if not re.search(r",\s*(?:while|whereas|but|and|against)\b|;|\bwhile\b", between):
                 figure.confidence -= 0.15
             figure.unit = donor.unit
-            figure.reasons[0] = figure.reasons[0].replace("counts nothing named yet", f"counts {donor.unit}") + \
-                f" (the unit of \"{donor.text}\" before it)"
+            figure.reasons[0] = (
+                figure.reasons[0].replace("counts nothing named yet", f"counts {donor.unit}")
+                + f' (the unit of "{donor.text}" before it)'
+            )
             figure.category = "_ellipsis"
         kept.append(figure)
     return kept
 
 
 def _is_range(sentence: str, m: re.Match, tail: re.Match) -> bool:
-    """"between A and B", "A to B" and "A-B" are ranges; "from A to B" is a change and "A and B" two figures."""
-    before = sentence[:m.start()]
+    """ "between A and B", "A to B" and "A-B" are ranges; "from A to B" is a change and "A and B" two figures."""
+    before = sentence[: m.start()]
     joiner = tail.group("joiner").lower()
     if joiner == "and":
         return bool(re.search(r"\bbetween\s+(?:\S+\s+){0,2}$", before, re.I))
@@ -299,7 +411,7 @@ def _is_range(sentence: str, m: re.Match, tail: re.Match) -> bool:
 
 
 def _read(m: re.Match, tail: re.Match | None, sentence: str):  # -> (value, low, high, unit, end) | None
-    before = sentence[:m.start()]
+    before = sentence[: m.start()]
     if _DAY_BEFORE.search(before) or re.search(r"[#№]\s*$|\bNo\.\s*$", before):
         return None
     end = tail.end() if tail else m.end()
@@ -322,11 +434,14 @@ def _read(m: re.Match, tail: re.Match | None, sentence: str):  # -> (value, low,
 
 
 def _amount(m: re.Match, n: int) -> tuple[float, str | None, bool]:
-    words = "".join(filter(None, (m.group(f"cur{n}"), m.group(f"num{n}"),
-                                  " " + m.group(f"scale{n}") if m.group(f"scale{n}") else None)))
+    words = "".join(
+        filter(
+            None, (m.group(f"cur{n}"), m.group(f"num{n}"), " " + m.group(f"scale{n}") if m.group(f"scale{n}") else None)
+        )
+    )
     value, _ = parse_amount(words.replace("US$", "$").strip())
     code = m.group(f"cur{n}") or m.group(f"code{n}")
-    currency = _CURRENCY.get(code.strip().upper()) if code else None
+    currency = currency_of(code.strip()) if code else None
     return value, currency, bool(m.group(f"scale{n}"))
 
 
@@ -341,15 +456,37 @@ def _is_year(m: re.Match, n: int) -> bool:
 
 def _count_unit(sentence: str, start: int, end: int) -> str:
     """people / items / countries from the noun the number counts: after it, or just before it."""
-    after = re.findall(r"[A-Za-z][\w'’-]*", sentence[end:end + 60])[:4]
+    after = re.findall(r"[A-Za-z][\w'’-]*", sentence[end : end + 60])[:4]
     for word in after:
         low = word.lower()
         if low in _UNIT_OF_NOUN:
             return _UNIT_OF_NOUN[low]
-        if low in {"of", "in", "to", "and", "or", "at", "for", "on", "by", "from", "since", "than", "as", "were",
-                   "was", "had", "have", "has", "is", "are", "said", "according"}:
+        if low in {
+            "of",
+            "in",
+            "to",
+            "and",
+            "or",
+            "at",
+            "for",
+            "on",
+            "by",
+            "from",
+            "since",
+            "than",
+            "as",
+            "were",
+            "was",
+            "had",
+            "have",
+            "has",
+            "is",
+            "are",
+            "said",
+            "according",
+        }:
             break
-    for word in re.findall(r"[A-Za-z][\w'’-]*", re.split(r"\d", sentence[end:end + 60])[0])[:6]:
+    for word in re.findall(r"[A-Za-z][\w'’-]*", re.split(r"\d", sentence[end : end + 60])[0])[:6]:
         if word.lower() in {"killed", "wounded", "injured", "dead", "died", "captured", "missing"}:
             return "people"  # "around 70,000 are thought to have been killed"
     before = sentence[:start]
@@ -364,11 +501,11 @@ def _count_unit(sentence: str, start: int, end: int) -> str:
 
 
 def _qualifier(sentence: str, start: int, end: int) -> tuple[str, int]:
-    before = sentence[max(0, start - 40):start]
+    before = sentence[max(0, start - 40) : start]
     m = _QUALIFIER_END.search(before)
     if m and re.search(r"\bbetween\s+$", before, re.I):
         return "exact", start - len(before) + m.start()
-    after = sentence[end:end + 20]
+    after = sentence[end : end + 20]
     if re.match(r"\s*(?:\+|or more\b|-plus\b|plus\b)", after):
         return "at_least", start
     if m:
@@ -385,8 +522,16 @@ def _clause_of(sentence: str, position: int) -> int:
     return sum(1 for m in _CLAUSE.finditer(sentence) if m.start() < position)
 
 
-def _attribute(figure: Candidate, at: int, sentence: str, attributions: list[Attribution], catalog: Catalog,
-               previous_speech, last_named, outlet: str | None) -> None:  # noqa: ANN001
+def _attribute(
+    figure: Candidate,
+    at: int,
+    sentence: str,
+    attributions: list[Attribution],
+    catalog: Catalog,
+    previous_speech,
+    last_named,
+    outlet: str | None,
+) -> None:  # noqa: ANN001
     clause = _clause_of(sentence, at)
     same = [a for a in attributions if _clause_of(sentence, a.start) == clause]
     before = [a for a in same if a.end <= at]
@@ -405,21 +550,21 @@ def _attribute(figure: Candidate, at: int, sentence: str, attributions: list[Att
         else:
             figure.claimant, figure.claimant_name, figure.claimant_new = last_named
             figure.confidence += score - 0.1
-            figure.reasons.append(f"\"{chosen.name} {chosen.verb}\" {where}; \"{chosen.name}\" read as "
-                                  f"\"{last_named[1]}\" named before")
+            figure.reasons.append(
+                f'"{chosen.name} {chosen.verb}" {where}; "{chosen.name}" read as "{last_named[1]}" named before'
+            )
             return
     if chosen is not None:
         figure.claimant, figure.claimant_name, figure.claimant_new = _resolve(chosen.name, catalog)
         figure.confidence += score
         phrase = f"according to {chosen.name}" if chosen.kind == "according" else f"{chosen.name} {chosen.verb}"
         matched = "matched to existing claimant" if figure.claimant_new is None else "a new claimant"
-        figure.reasons.append(f"\"{phrase}\" {where} ({matched} {figure.claimant})")
+        figure.reasons.append(f'"{phrase}" {where} ({matched} {figure.claimant})')
         return
     if previous_speech is not None:
         figure.claimant, figure.claimant_name, figure.claimant_new = previous_speech
         figure.confidence += 0.1
-        figure.reasons.append(f"no attribution in the sentence; \"{previous_speech[1]}\" speaks in the sentence "
-                              "before")
+        figure.reasons.append(f'no attribution in the sentence; "{previous_speech[1]}" speaks in the sentence before')
         return
     figure.claimant, figure.claimant_name, figure.claimant_new = outlet, "", None
     figure.confidence += 0.15
@@ -435,13 +580,31 @@ def _resolve(name: str, catalog: Catalog) -> tuple[str, str, dict | None]:
     return slug(clean), name, _new_claimant(clean)
 
 
-_PARTY = re.compile(r"\b(?:russia|russian|russia's|ukraine|ukrainian|ukraine's|kremlin|kyiv|moscow|zelensk\w*|putin)\b",
-                    re.I)
-_COUNTRY = {"us": "United States", "american": "United States", "united states": "United States",
-            "uk": "United Kingdom", "british": "United Kingdom", "britain": "United Kingdom", "french": "France",
-            "france": "France", "german": "Germany", "germany": "Germany", "russian": "Russia", "russia": "Russia",
-            "ukrainian": "Ukraine", "ukraine": "Ukraine", "polish": "Poland", "poland": "Poland",
-            "norwegian": "Norway", "dutch": "Netherlands", "estonian": "Estonia", "european": "European Union"}
+_PARTY = re.compile(
+    r"\b(?:russia|russian|russia's|ukraine|ukrainian|ukraine's|kremlin|kyiv|moscow|zelensk\w*|putin)\b", re.I
+)
+_COUNTRY = {
+    "us": "United States",
+    "american": "United States",
+    "united states": "United States",
+    "uk": "United Kingdom",
+    "british": "United Kingdom",
+    "britain": "United Kingdom",
+    "french": "France",
+    "france": "France",
+    "german": "Germany",
+    "germany": "Germany",
+    "russian": "Russia",
+    "russia": "Russia",
+    "ukrainian": "Ukraine",
+    "ukraine": "Ukraine",
+    "polish": "Poland",
+    "poland": "Poland",
+    "norwegian": "Norway",
+    "dutch": "Netherlands",
+    "estonian": "Estonia",
+    "european": "European Union",
+}
 
 
 def _new_claimant(name: str) -> dict:
@@ -459,8 +622,15 @@ def _new_claimant(name: str) -> dict:
         kind = "international_org"
     elif words & {"times", "journal", "post", "news", "bbc", "reuters", "newspaper", "agency", "economist", "cnn"}:
         kind = "media"
-    elif words & {"minister", "president", "secretary", "chancellor", "spokesman", "spokeswoman", "chief"} or \
-            re.fullmatch(r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,2}", name):
+    elif words & {
+        "minister",
+        "president",
+        "secretary",
+        "chancellor",
+        "spokesman",
+        "spokeswoman",
+        "chief",
+    } or re.fullmatch(r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,2}", name):
         kind = "official"
     else:
         kind = "other"
@@ -492,10 +662,16 @@ class _Date:
     lead: str  # the preposition before it: "since", "through", "as of", ...
 
 
-_LEADS = re.compile(r"\b(since|through|until|till|to|by|as of|as at|in|on|at the end of|by the end of|end of|from|"
-                    r"before|after|during|between)\s+(?:the\s+)?(?:(?:early|late|mid|mid-)\s*)?$", re.I)
-_DATE_WORDS = re.compile(rf"\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday)\b"
-                         r"|\b(?:19|20)\d\d\b", re.I)
+_LEADS = re.compile(
+    r"\b(since|through|until|till|to|by|as of|as at|in|on|at the end of|by the end of|end of|from|"
+    r"before|after|during|between)\s+(?:the\s+)?(?:(?:early|late|mid|mid-)\s*)?$",
+    re.I,
+)
+_DATE_WORDS = re.compile(
+    rf"\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday)\b"
+    r"|\b(?:19|20)\d\d\b",
+    re.I,
+)
 
 
 def _dates(sentence: str, base: dt.datetime) -> list[_Date]:
@@ -550,13 +726,17 @@ def _date(figure: Candidate, at: int, sentence: str, dates: list[_Date], publish
     for d in dates:
         if d.lead == "since" and _clause_of(sentence, d.start) == clause:
             figure.since = d.iso
-            figure.reasons.append(f"\"since {d.text}\": counted since {d.iso}")
-    stated = [d for d in dates if d.lead in ("as of", "as at", "by", "by the end of", "at the end of", "end of", "in",
-                                             "on", "") and _clause_of(sentence, d.start) == clause
-              and not (d.start <= at + len(figure.text) and d.end >= at)]
+            figure.reasons.append(f'"since {d.text}": counted since {d.iso}')
+    stated = [
+        d
+        for d in dates
+        if d.lead in ("as of", "as at", "by", "by the end of", "at the end of", "end of", "in", "on", "")
+        and _clause_of(sentence, d.start) == clause
+        and not (d.start <= at + len(figure.text) and d.end >= at)
+    ]
     if stated:
         figure.as_of = stated[-1].iso
-        figure.reasons.append(f"as_of {figure.as_of} from \"{stated[-1].text}\" in the sentence")
+        figure.reasons.append(f'as_of {figure.as_of} from "{stated[-1].text}" in the sentence')
     elif published:
         figure.as_of = str(published)
     else:
@@ -566,15 +746,19 @@ def _date(figure: Candidate, at: int, sentence: str, dates: list[_Date], publish
 # ---- metrics ---------------------------------------------------------------------------------------
 
 _CATEGORY_WORDS = [
-    ("casualties", r"\bcasualties\b|killed (?:and|or) (?:wounded|injured)|killed,? wounded|dead (?:and|or) wounded|"
-                   r"\blosses\b|\blost\b"),
+    (
+        "casualties",
+        r"\bcasualties\b|killed (?:and|or) (?:wounded|injured)|killed,? wounded|dead (?:and|or) wounded|"
+        r"\blosses\b|\blost\b",
+    ),
     ("deaths", r"\bkilled\b|\bdead\b|\bdeaths?\b|\bdied\b|death toll|fatalities|lives"),
     ("aid", r"\baid\b|assistance|support|package|funding|funds|weapons|arms|loan|grant|donat|pledg"),
     ("equipment-losses", r"destroyed|lost|losses"),
     ("coalition", r"coalition|contact group|alliance|members"),
 ]
 _SUBJECTS = {
-    "north korea": r"north korea(?:n|ns)?\b", "russia": r"\brussia(?:n|ns|'s|’s)?\b|\bkremlin\b|\bmoscow\b",
+    "north korea": r"north korea(?:n|ns)?\b",
+    "russia": r"\brussia(?:n|ns|'s|’s)?\b|\bkremlin\b|\bmoscow\b",
     "ukraine": r"\bukrain(?:e|ian|ians|e's|e’s)\b|\bkyiv\b",
     "united states": r"\bu\.\s?s\.|\bus\b|\bamerica|washington|pentagon|united states",
     "partners": r"\bpartners\b|\ballies\b|\beurope(?:an)?\b",
@@ -588,12 +772,15 @@ def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: 
         return  # takes all of these from the figure before it (_inherit_ellipsis)
     low = sentence.lower()
     clause = _clause_text(low, at)
-    money = figure.unit in ("USD", "EUR", "GBP")
+    money = is_currency(figure.unit)
     figure.category = _category(clause, low, money, figure.unit)
     if re.search(r"\b(?:remain(?:s|ing)?|left|unused|future|available)\b", clause):
         figure.aggregation = "level"
-    elif figure.since or re.search(r"\bsince\b|\bin total\b|\bso far\b|\bto date\b|\bcumulative|\ball told\b|"
-                                   r"\bsince the (?:start|beginning)\b|\bthe war\b|\binvasion\b", clause):
+    elif figure.since or re.search(
+        r"\bsince\b|\bin total\b|\bso far\b|\bto date\b|\bcumulative|\ball told\b|"
+        r"\bsince the (?:start|beginning)\b|\bthe war\b|\binvasion\b",
+        clause,
+    ):
         figure.aggregation = "cumulative"
     elif money and re.search(r"\b(?:additional|new|package|announced|pledged|tranche|latest|final|last)\b", clause):
         figure.aggregation = "increment"
@@ -604,8 +791,9 @@ def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: 
     if figure.category == "aid" and figure.aggregation == "increment":
         figure.stage = _stage(clause)
     subject = _subject(clause, figure.category, figure.claimant_name)
-    fitting = {k: m for k, m in catalog.metrics.items()
-               if m["unit"] == figure.unit and m["category"] == figure.category}
+    fitting = {
+        k: m for k, m in catalog.metrics.items() if m["unit"] == figure.unit and m["category"] == figure.category
+    }
     # Words of a metric's label and definition, weighed by how few of the fitting metrics share them:
     # "drawdown" tells two US aid metrics apart, "assistance" does not.
     vocab = {k: _terms(" ".join(filter(None, (m["label"], m["definition"])))) for k, m in fitting.items()}
@@ -622,8 +810,10 @@ def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: 
             score += 2.0 if (m["subject"] or "").lower().startswith(subject) or len(their) == 1 else 1.0
         elif subject and their:
             score -= 2.0
-        score += sum((1.0 if re.search(rf"\b{t}", clause) else 0.4 if re.search(rf"\b{t}", near) else 0.0)
-                     / spread[t] for t in vocab[metric_id])
+        score += sum(
+            (1.0 if re.search(rf"\b{t}", clause) else 0.4 if re.search(rf"\b{t}", near) else 0.0) / spread[t]
+            for t in vocab[metric_id]
+        )
         if score > best_score:
             best, best_score = metric_id, score
     if best is not None and best_score >= 2.5:
@@ -636,17 +826,24 @@ def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: 
     figure.reasons.append(f"no existing metric fits: proposed {figure.metric}")
 
 
-_STOPWORDS = set("""with without since february from that this they their them have been when which into under
+_STOPWORDS = set(
+    """with without since february from that this they their them have been when which into under
     only also each both more than other those these whose while after before does what where date fact facts figure
-    figures counted count counts stated state states united ukraine russia soldiers forces full scale""".split())
+    figures counted count counts stated state states united ukraine russia soldiers forces full scale""".split()
+)
 
 
 def _terms(text: str) -> set[str]:
     return {w[:7] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOPWORDS}
 
 
-_CATEGORY_LABEL = {"deaths": "soldiers killed", "casualties": "soldiers killed and wounded", "aid": "military aid",
-                   "equipment-losses": "equipment lost", "coalition": "coalition members"}
+_CATEGORY_LABEL = {
+    "deaths": "soldiers killed",
+    "casualties": "soldiers killed and wounded",
+    "aid": "military aid",
+    "equipment-losses": "equipment lost",
+    "coalition": "coalition members",
+}
 
 
 def _clause_text(low_sentence: str, at: int) -> str:
@@ -687,9 +884,13 @@ def _subject(clause: str, category: str | None, claimant_name: str) -> str | Non
 
 
 def _stage(clause: str) -> str | None:
-    for stage, rx in (("delivered", r"\bdeliver(?:ed|ies)\b|\bsent\b|\bshipped\b|\barrived\b"),
-                      ("disbursed", r"\bdisbursed\b|\bpaid\b"), ("committed", r"\bcommitted\b|\bpledged\b|\bcontract"),
-                      ("announced", r"\bannounc\w*|\bunveil\w*"), ("allocated", r"\ballocated\b|\bearmarked\b")):
+    for stage, rx in (
+        ("delivered", r"\bdeliver(?:ed|ies)\b|\bsent\b|\bshipped\b|\barrived\b"),
+        ("disbursed", r"\bdisbursed\b|\bpaid\b"),
+        ("committed", r"\bcommitted\b|\bpledged\b|\bcontract"),
+        ("announced", r"\bannounc\w*|\bunveil\w*"),
+        ("allocated", r"\ballocated\b|\bearmarked\b"),
+    ):
         if re.search(rx, clause):
             return stage
     return None
@@ -698,11 +899,19 @@ def _stage(clause: str) -> str | None:
 def _new_metric(figure: Candidate, subject: str | None) -> dict:
     who = (subject or "").title().replace("Of", "of")
     category = figure.category or "figure"
-    label = {"deaths": f"{who} soldiers killed", "casualties": f"{who} soldiers killed and wounded",
-             "aid": f"{who} military aid to Ukraine", "equipment-losses": f"{who} equipment lost",
-             "coalition": "Countries in the coalition"}.get(category, f"{who} {category}").strip()
-    proposal = {"label": label or "Unnamed figure", "unit": figure.unit, "category": category,
-                "aggregation": figure.aggregation or "level"}
+    label = {
+        "deaths": f"{who} soldiers killed",
+        "casualties": f"{who} soldiers killed and wounded",
+        "aid": f"{who} military aid to Ukraine",
+        "equipment-losses": f"{who} equipment lost",
+        "coalition": "Countries in the coalition",
+    }.get(category, f"{who} {category}").strip()
+    proposal = {
+        "label": label or "Unnamed figure",
+        "unit": figure.unit,
+        "category": category,
+        "aggregation": figure.aggregation or "level",
+    }
     if figure.since and proposal["aggregation"] == "cumulative":
         proposal["since"] = figure.since
     if subject:
@@ -718,16 +927,22 @@ def _inherit_ellipsis(figures: list[Candidate]) -> None:
                 setattr(figure, name, getattr(donor, name))
             if figure.as_of is None:
                 figure.as_of = donor.as_of
-            figure.reasons.append(f"metric {figure.metric} as for \"{donor.text}\" in the same sentence")
+            figure.reasons.append(f'metric {figure.metric} as for "{donor.text}" in the same sentence')
 
 
 # ---- events -----------------------------------------------------------------------------------------
 
-_EVENT = re.compile(r"\b(meeting|summit|talks|conference|offensive|counteroffensive|counter-offensive|invasion|"
-                    r"ceasefire|truce|agreement|accord|treaty|election|visit|referendum|mobili[sz]ation|"
-                    r"committed to|commits to|pledged to|launch(?:es|ed)?|signed|began|begins|started|starts)\b", re.I)
-_NOW = re.compile(r"\b(recent|recently|this week|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
-                  r"today|yesterday|launches|begins|starts|opens|is launching|are meeting|met)\b", re.I)
+_EVENT = re.compile(
+    r"\b(meeting|summit|talks|conference|offensive|counteroffensive|counter-offensive|invasion|"
+    r"ceasefire|truce|agreement|accord|treaty|election|visit|referendum|mobili[sz]ation|"
+    r"committed to|commits to|pledged to|launch(?:es|ed)?|signed|began|begins|started|starts)\b",
+    re.I,
+)
+_NOW = re.compile(
+    r"\b(recent|recently|this week|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"today|yesterday|launches|begins|starts|opens|is launching|are meeting|met)\b",
+    re.I,
+)
 _HORIZON = re.compile(r"\b(?:through|until|till|to the end of|by the end of|by)\s+((?:19|20)\d\d)\b", re.I)
 
 
@@ -745,18 +960,19 @@ def extract_events(text: str, published: str | None = None) -> list[Event]:
         dates = [d for d in dates if not (horizon and d.text == horizon.group(1))]
         now = _NOW.search(sentence)
         if horizon:
-            date, why = published, f"\"{horizon.group(0)}\": a commitment with a horizon, dated the day it was stated"
+            date, why = published, f'"{horizon.group(0)}": a commitment with a horizon, dated the day it was stated'
         elif dates and abs(dates[0].start - trigger.start()) < 80:
-            date, why = dates[0].iso, f"\"{trigger.group(0)}\" dated by \"{dates[0].text}\""
+            date, why = dates[0].iso, f'"{trigger.group(0)}" dated by "{dates[0].text}"'
         elif now:
-            date, why = published, f"\"{trigger.group(0)}\" at the time of the report (\"{now.group(0)}\")"
+            date, why = published, f'"{trigger.group(0)}" at the time of the report ("{now.group(0)}")'
         else:
             continue
         if not date:
             date = dt.date.today().isoformat()
             why += "; no publication date given: today's date, correct it"
-        out.append(Event(_event_label(sentence, trigger), str(date), sentence, [why],
-                         horizon.group(1) if horizon else None))
+        out.append(
+            Event(_event_label(sentence, trigger), str(date), sentence, [why], horizon.group(1) if horizon else None)
+        )
     return out
 
 
@@ -779,8 +995,9 @@ def _event_label(sentence: str, trigger: re.Match) -> str:
 # ---- the proposal: one YAML document in the fact-file schema ------------------------------------------
 
 
-def propose(text: str, catalog: Catalog | None = None, source_url: str | None = None,
-            published: str | None = None) -> str:
+def propose(
+    text: str, catalog: Catalog | None = None, source_url: str | None = None, published: str | None = None
+) -> str:
     """The candidates of `text` as YAML with the top-level keys of a fact file (no schema_version),
     each fact preceded by comments saying how sure the guess is and why. Writes nothing."""
     catalog = catalog or Catalog.empty()
@@ -797,10 +1014,13 @@ def propose(text: str, catalog: Catalog | None = None, source_url: str | None = 
             claimants.setdefault(f.claimant, f.claimant_new)
         if f.metric_new is not None:
             metrics.setdefault(f.metric, f.metric_new)
-    lines = ["# Candidate facts proposed by `factdash extract`: review every one before adding it.",
-             f"# {len(figures)} figure{'s' if len(figures) != 1 else ''} and {len(events)} dated "
-             f"event{'s' if len(events) != 1 else ''} found. Confidence and reasons are in the comments.",
-             "sources:", f"  {source_id}:"]
+    lines = [
+        "# Candidate facts proposed by `factdash extract`: review every one before adding it.",
+        f"# {len(figures)} figure{'s' if len(figures) != 1 else ''} and {len(events)} dated "
+        f"event{'s' if len(events) != 1 else ''} found. Confidence and reasons are in the comments.",
+        "sources:",
+        f"  {source_id}:",
+    ]
     lines += _mapping(source, 4)
     lines.append("claimants:" + ("" if claimants else " {}"))
     for claimant_id, proposal in claimants.items():
@@ -837,8 +1057,13 @@ def propose(text: str, catalog: Catalog | None = None, source_url: str | None = 
     lines.append("events:" + ("" if events else " []"))
     for e in events:
         lines.append(f"  # {_comment('; '.join(e.reasons))}")
-        event = {"id": _unique(slug(f"{slug(e.label, 60)} {e.date[:7]}", 80), used), "date": e.date, "label": e.label,
-                 "source": source_id, "note": f"From: {e.sentence}"}
+        event = {
+            "id": _unique(slug(f"{slug(e.label, 60)} {e.date[:7]}", 80), used),
+            "date": e.date,
+            "label": e.label,
+            "source": source_id,
+            "note": f"From: {e.sentence}",
+        }
         lines += _mapping(event, 4, first="  - ")
     return "\n".join(lines) + "\n"
 
@@ -870,8 +1095,12 @@ def _outlet(source_id: str, source: dict, url: str | None, catalog: Catalog) -> 
             if key and host and (key == host or key in host):
                 return claimant_id, None
     name = f"Outlet of {source.get('publisher') or 'the text'} (unattributed figures)"
-    return f"{source_id}-outlet", {"name": name, "kind": "media", "party_to_conflict": False,
-                                   "note": "Claimant for figures the text states in its own voice."}
+    return f"{source_id}-outlet", {
+        "name": name,
+        "kind": "media",
+        "party_to_conflict": False,
+        "note": "Claimant for figures the text states in its own voice.",
+    }
 
 
 def _unique(candidate: str, used: set[str]) -> str:

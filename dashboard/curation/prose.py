@@ -1,8 +1,8 @@
-"""Figures in prose: how a value is written for readers, and whether a quote states it.
+"""Figures in prose: every figure a sentence writes, and whether a quote states a fact's value.
 
-`format_amount` and `format_figure` write a value the way a news report would ("$3.85 billion",
-"about 1,200"); `amounts_in` reads every figure out of a sentence, and `quote_states` says whether
-one of them is the fact's value. The article extractor reuses the reading half.
+`amounts_in` reads every figure out of a sentence, `quote_states` says whether one of them is the
+fact's value, and `written_forms` lists the ways a report may write it; the article extractor reuses
+them. How the dashboard itself writes a figure is factbase.wording's.
 """
 
 from __future__ import annotations
@@ -12,35 +12,72 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dashboard.factbase.values import is_currency
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "UAH": "₴", "RUB": "₽"}
-_DISPLAY_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+from dashboard.factbase.values import READ_CURRENCIES, currency, currency_of, is_currency
+from dashboard.factbase.wording import format_decimal
 
 # Scale words as reports print them. Spanish, French, German and Russian words are here because
 # the fact base keeps quotes in the original language ("122 mil millones de dólares").
 _SCALE_WORDS = {
-    "thousand": 1e3, "tys": 1e3, "тыс": 1e3, "тис": 1e3, "Tsd": 1e3,
-    "million": 1e6, "millions": 1e6, "mn": 1e6, "mln": 1e6, "millones": 1e6, "millón": 1e6, "millon": 1e6,
-    "Millionen": 1e6, "Million": 1e6, "Mio": 1e6, "млн": 1e6, "мільйонів": 1e6,
-    "billion": 1e9, "billions": 1e9, "bn": 1e9, "bln": 1e9, "mil millones": 1e9, "milliards": 1e9,
-    "milliard": 1e9, "Milliarden": 1e9, "Milliarde": 1e9, "Mrd": 1e9, "млрд": 1e9,
-    "trillion": 1e12, "tn": 1e12, "trn": 1e12, "billones": 1e12, "трлн": 1e12,
+    "thousand": 1e3,
+    "tys": 1e3,
+    "тыс": 1e3,
+    "тис": 1e3,
+    "Tsd": 1e3,
+    "million": 1e6,
+    "millions": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "millones": 1e6,
+    "millón": 1e6,
+    "millon": 1e6,
+    "Millionen": 1e6,
+    "Million": 1e6,
+    "Mio": 1e6,
+    "млн": 1e6,
+    "мільйонів": 1e6,
+    "billion": 1e9,
+    "billions": 1e9,
+    "bn": 1e9,
+    "bln": 1e9,
+    "mil millones": 1e9,
+    "milliards": 1e9,
+    "milliard": 1e9,
+    "Milliarden": 1e9,
+    "Milliarde": 1e9,
+    "Mrd": 1e9,
+    "млрд": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+    "trn": 1e12,
+    "billones": 1e12,
+    "трлн": 1e12,
 }
 # One letter counts as a scale only when written against the number ("$500m", "4k"): "500 m" may be metres.
 _SCALE_LETTERS = {"k": 1e3, "m": 1e6, "b": 1e9}
 # "mil" is a thousand in Spanish and a million in American slang ("$4 mil"): both readings are kept.
 _AMBIGUOUS_SCALES = {"mil": (1e3, 1e6)}
-_CURRENCY_WORDS = {
-    "$": "USD", "us$": "USD", "usd": "USD", "dollars": "USD", "dólares": "USD", "dollar": "USD",
-    "€": "EUR", "eur": "EUR", "euros": "EUR", "euro": "EUR", "£": "GBP", "gbp": "GBP", "pounds": "GBP",
-    "₴": "UAH", "uah": "UAH", "hryvnias": "UAH", "hryvnia": "UAH", "₽": "RUB", "rub": "RUB", "roubles": "RUB",
-    "rubles": "RUB",
-}
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "a dozen": 12, "twenty": 20, "fifty": 50, "a hundred": 100, "one hundred": 100,
-    "half a": 0.5, "a half": 0.5, "a quarter of a": 0.25, "a third of a": 1 / 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a dozen": 12,
+    "twenty": 20,
+    "fifty": 50,
+    "a hundred": 100,
+    "one hundred": 100,
+    "half a": 0.5,
+    "a half": 0.5,
+    "a quarter of a": 0.25,
+    "a third of a": 1 / 3,
 }
 
 
@@ -49,14 +86,13 @@ def _alternatives(words) -> str:  # noqa: ANN001 - any iterable of strings
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-_CURRENCY_BEFORE = r"(?P<cur>US\$|[$€£₴₽]|USD|EUR|GBP|UAH|RUB)"
+_CURRENCY_BEFORE = rf"(?P<cur>{_alternatives(name for c in READ_CURRENCIES for name in (*c.before, c.code))})"
 _SCALE = rf"(?:\s?(?P<scale>{_alternatives([*_SCALE_WORDS, *_AMBIGUOUS_SCALES])})|(?P<letter>[kmb]))\.?"
-_CURRENCY_AFTER = rf"(?P<code>(?:de\s+)?(?:{_alternatives(k for k in _CURRENCY_WORDS if k.isalpha())}))"
+_CURRENCY_AFTER = rf"(?P<code>(?:de\s+)?(?:{_alternatives(n for c in READ_CURRENCIES for n in (c.code, *c.after))}))"
 # A numeral with thousands separators (comma, point, space, thin or no-break space, apostrophe),
 # or a plain one with an optional decimal part; not a percentage; then a scale word and a currency.
 _NUMERAL = r"(?P<num>\d{1,3}(?:(?P<sep>[,.'\u00a0\u202f\u2009 ])\d{3})(?:(?P=sep)\d{3})*(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
-_AMOUNT_AT = re.compile(rf"{_NUMERAL}(?![\d%])(?!\s%)(?:{_SCALE}(?!\w))?(?:\s{_CURRENCY_AFTER}(?!\w))?",
-                        re.IGNORECASE)
+_AMOUNT_AT = re.compile(rf"{_NUMERAL}(?![\d%])(?!\s%)(?:{_SCALE}(?!\w))?(?:\s{_CURRENCY_AFTER}(?!\w))?", re.IGNORECASE)
 _CURRENCY_BEFORE_AT = re.compile(rf"(?<![A-Za-z]){_CURRENCY_BEFORE}\s?$", re.IGNORECASE)
 # The full pattern is slow to try at every character of a long quote; digits are fast to find, so
 # figures are read only where a run of digits starts.
@@ -67,7 +103,9 @@ _WORD_AMOUNT = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _SCALE_LOOKUP: dict[str, tuple[float, ...]] = {
-    **{k.lower(): (v,) for k, v in (*_SCALE_WORDS.items(), *_SCALE_LETTERS.items())}, **_AMBIGUOUS_SCALES}
+    **{k.lower(): (v,) for k, v in (*_SCALE_WORDS.items(), *_SCALE_LETTERS.items())},
+    **_AMBIGUOUS_SCALES,
+}
 
 
 @dataclass(frozen=True)
@@ -83,8 +121,10 @@ class Amount:
 
 def amounts_in(text: str) -> list[Amount]:
     """Every figure written in `text`, in order, with the readings its separators allow."""
-    return [Amount(text[start:end].strip().rstrip("."), values, currency, start, end)
-            for start, end, values, currency in _figures(text)]
+    return [
+        Amount(text[start:end].strip().rstrip("."), values, currency, start, end)
+        for start, end, values, currency in _figures(text)
+    ]
 
 
 @lru_cache(maxsize=4096)
@@ -131,7 +171,7 @@ def _currency(*written: str | None) -> str | None:
         if word:
             word = word.lower()
             word = word[3:].strip() if word.startswith("de ") else word
-            return _CURRENCY_WORDS.get(word.replace(" ", ""), word.upper())
+            return currency_of(word.replace(" ", "")) or word.upper()
     return None
 
 
@@ -153,8 +193,8 @@ def _money_code(unit: str | None) -> str | None:
 
 def _reads_as(quote: str, value: float, code: str | None) -> bool:
     """The full reading: every figure in the quote, each with all the readings its writing allows."""
-    for _, _, readings, currency in _figures(quote):
-        if currency and currency != code:
+    for _, _, readings, written in _figures(quote):
+        if written and written != code:
             continue
         if any(math.isclose(reading, value, rel_tol=1e-9, abs_tol=1e-9) for reading in readings):
             return True
@@ -171,16 +211,13 @@ _BEFORE_FIGURE = frozenset(" ([\"'“«\n\t")
 _AFTER_FIGURE = frozenset(" ,.;:)]\"'”»!?…\n\t")
 _LETTERS = re.compile(r"[^\W\d_]*")
 _SEPARATORS = frozenset(" .,'\u00a0\u202f\u2009")
-# The value is the currency a word names: after the figure it is fine if it is the metric's.
-_WORDS_AFTER: dict[str, str | None] = {**{w.lower(): None for w in (*_SCALE_WORDS, *_AMBIGUOUS_SCALES, "de")},
-                                       **_CURRENCY_WORDS}
-_CURRENCY_BEFORE_CODES = {**{code: code for code in ("USD", "EUR", "GBP", "UAH", "RUB")}, "US$": "USD",
-                          **{sign: code for code, sign in _SYMBOLS.items()}}
+# Words that change what a figure before them means: a scale, or (currency_of) a currency, which
+# is fine if it is the metric's.
+_SCALES_AFTER = frozenset(w.lower() for w in (*_SCALE_WORDS, *_AMBIGUOUS_SCALES, "de"))
 
 
 def _plainly_states(quote: str, value: float, code: str | None) -> bool:
-    forms = _common_forms(value, code is not None) if code is not None and value >= 1e6 else \
-        _grouped_forms(value)
+    forms = _common_forms(value, code is not None) if code is not None and value >= 1e6 else _grouped_forms(value)
     for form in forms:
         i = quote.find(form)
         while i >= 0:
@@ -191,7 +228,7 @@ def _plainly_states(quote: str, value: float, code: str | None) -> bool:
 
 
 def _grouped_forms(value: float) -> tuple[str, ...]:
-    grouped = f"{int(value):,}" if value.is_integer() and value < 1e18 else _grouped(value)
+    grouped = f"{int(value):,}" if value.is_integer() and value < 1e18 else format_decimal(value)
     return (grouped, grouped.replace(",", "")) if "," in grouped else (grouped,)
 
 
@@ -199,7 +236,7 @@ def _common_forms(value: float, money: bool):  # noqa: ANN202 - a generator of s
     if money and value >= 1e6:
         for scale, word, short in ((1e12, "trillion", "tn"), (1e9, "billion", "bn"), (1e6, "million", "m")):
             if value >= scale:
-                number = _trimmed(value / scale, 3)
+                number = format_decimal(value / scale, 3)
                 if math.isclose(float(number.replace(",", "")) * scale, value, rel_tol=1e-9):
                     yield f"{number} {word}"
                     yield number + short
@@ -213,26 +250,29 @@ def _starts_figure(quote: str, i: int, code: str | None) -> bool:
     if before in _SEPARATORS and i >= 2 and quote[i - 2].isdigit():
         return False  # "1 200" or "1'200": the form is the tail of a longer number
     if before == " ":
-        currency = _CURRENCY_BEFORE_CODES.get(quote[max(0, i - 4):i - 1].upper()) or \
-            _CURRENCY_BEFORE_CODES.get(quote[max(0, i - 4):i - 1][-3:].upper()) or \
-            _CURRENCY_BEFORE_CODES.get(quote[i - 2:i - 1])
-        return currency is None or currency == code
+        named = (
+            currency_of(quote[max(0, i - 4) : i - 1])
+            or currency_of(quote[max(0, i - 4) : i - 1][-3:])
+            or currency_of(quote[i - 2 : i - 1])
+        )
+        return named is None or named == code
     if before in _BEFORE_FIGURE:
         return True
-    return code is not None and _CURRENCY_BEFORE_CODES.get(before) == code
+    return code is not None and currency_of(before) == code
 
 
 def _ends_figure(quote: str, j: int, code: str | None) -> bool:
     if j == len(quote):
         return True
-    after, following = quote[j], quote[j + 1:j + 2]
+    after, following = quote[j], quote[j + 1 : j + 2]
     if after in _SEPARATORS and following.isdigit():
         return False  # "4,000,000", "4.5", "4 000": the form is the head of a longer number
     if after == " ":
         if not following.isalpha():
             return following != "%"
-        word = quote[j + 1:_LETTERS.match(quote, j + 1).end()].lower()  # type: ignore[union-attr]  # * matches
-        return word not in _WORDS_AFTER or (_WORDS_AFTER[word] is not None and _WORDS_AFTER[word] == code)
+        word = quote[j + 1 : _LETTERS.match(quote, j + 1).end()].lower()  # type: ignore[union-attr]  # * matches
+        named = currency_of(word)
+        return named == code if named else word not in _SCALES_AFTER
     return after in _AFTER_FIGURE
 
 
@@ -240,11 +280,15 @@ def written_forms(value: float, unit: str | None = None) -> set[str]:
     """Ways a report may write `value`: "4,000", "4000", "4 thousand", "$500 million", "$500m", "$0.5 billion"."""
     if value is None or not math.isfinite(value):
         return set()
-    numbers = {_grouped(value), _grouped(value).replace(",", "")}
-    for scale, words in ((1e3, ("thousand", "k")), (1e6, ("million", "m", "mn")), (1e9, ("billion", "bn")),
-                         (1e12, ("trillion", "tn"))):
+    numbers = {format_decimal(value), format_decimal(value).replace(",", "")}
+    for scale, words in (
+        (1e3, ("thousand", "k")),
+        (1e6, ("million", "m", "mn")),
+        (1e9, ("billion", "bn")),
+        (1e12, ("trillion", "tn")),
+    ):
         scaled = value / scale
-        number = _trimmed(scaled, 3 if scaled < 1 else 2)
+        number = format_decimal(scaled, 3 if scaled < 1 else 2)
         if not 0.1 <= scaled < 10_000 or not math.isclose(float(number.replace(",", "")) * scale, value, rel_tol=1e-9):
             continue  # "0.004 billion", "500,000 thousand": nobody writes them; "3.8 billion" is another number
         numbers.add(f"{number} {words[0]}")
@@ -252,57 +296,5 @@ def written_forms(value: float, unit: str | None = None) -> set[str]:
     if not (unit and is_currency(str(unit))):
         return numbers
     code = str(unit).upper()
-    symbol = _SYMBOLS.get(code)
-    return numbers | {f"{n} {code}" for n in numbers} | ({symbol + n for n in numbers} if symbol else set())
-
-
-# ---- writing figures for readers ----------------------------------------------------------------
-
-
-def format_amount(value: float, unit: str | None = None) -> str:
-    """A value as a report prints it: "4,000", "1.2 million", "$500 million", "€3.85 billion", "250 UAH"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "?"
-    if math.isinf(value):
-        return "unbounded"
-    money = bool(unit) and is_currency(str(unit))
-    text = _grouped(value)
-    for scale, word in _DISPLAY_SCALES:
-        # Money reads in millions and billions even when not round; head counts only when they are.
-        if abs(value) >= scale and (money or _is_round(value / scale)):
-            text = f"{_trimmed(value / scale, 2)} {word}"
-            break
-    if money:
-        symbol = _SYMBOLS.get(str(unit).upper())
-        return symbol + text if symbol else f"{text} {str(unit).upper()}"
-    return text
-
-
-_QUALIFIER_WORDS = {"exact": "", "approximately": "about ", "at_least": "at least ", "more_than": "more than ",
-                    "at_most": "at most ", "less_than": "less than "}
-
-
-def format_figure(qualifier: str, value: float, low: float, high: float, unit: str | None = None) -> str:
-    """A fact's figure with its qualifier in words: "about 1,200", "more than $66 billion", "between 1 and 2"."""
-    words = _QUALIFIER_WORDS.get(qualifier, "")
-    given = [not (isinstance(x, float) and math.isnan(x)) and x is not None for x in (value, low, high)]
-    if not given[0] and given[1] and given[2]:
-        range_ = f"between {format_amount(low, unit)} and {format_amount(high, unit)}"
-        return f"roughly {range_}" if qualifier == "approximately" else range_
-    if given[0]:
-        return words + format_amount(value, unit)
-    bound = low if given[1] else high
-    return words + format_amount(bound, unit)
-
-
-def _grouped(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else _trimmed(value, 2)
-
-
-def _trimmed(value: float, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _is_round(scaled: float) -> bool:
-    return math.isclose(round(scaled, 2), scaled, rel_tol=1e-9, abs_tol=1e-9)
+    signs = currency(code).before[:1]  # type: ignore[union-attr]  # is_currency: a currency of the table
+    return numbers | {f"{n} {code}" for n in numbers} | {sign + n for sign in signs for n in numbers}

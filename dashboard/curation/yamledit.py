@@ -26,8 +26,19 @@ MAPPING_SECTIONS = ("sources", "claimants", "metrics")
 
 # Values that are ids or fixed words stay plain; dates are written as YAML dates; other text
 # follows the file's quoting (the curated files double-quote all free text).
-_PLAIN_FIELDS = {"id", "metric", "claimant", "source", "via", "category", "kind", "qualifier", "aggregation", "stage",
-                 "unit"}
+_PLAIN_FIELDS = {
+    "id",
+    "metric",
+    "claimant",
+    "source",
+    "via",
+    "category",
+    "kind",
+    "qualifier",
+    "aggregation",
+    "stage",
+    "unit",
+}
 _DATE_FIELDS = {"as_of", "since", "stated", "published", "accessed", "date"}
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -102,8 +113,8 @@ class _Style:
                 continue
             if len(entries) >= 2:
                 blanks.append(_blank_before(lines, entries[1]))
-            for entry in (section.values() if isinstance(section, CommentedMap) else section):
-                for key, value in (entry.items() if isinstance(entry, dict) else []):
+            for entry in section.values() if isinstance(section, CommentedMap) else section:
+                for key, value in entry.items() if isinstance(entry, dict) else []:
                     if key in _PLAIN_FIELDS or key in _DATE_FIELDS or not isinstance(value, str):
                         continue
                     quoted += isinstance(value, DoubleQuotedScalarString)
@@ -129,16 +140,19 @@ def _blank_before(lines: list[str], line: int) -> bool:
     return index >= 0 and not lines[index].strip()
 
 
-def _insertion(document: CommentedMap, lines: list[str], name: str, entries: Any, style: _Style,
-               newline: str) -> tuple[int, list[str]]:
+def _insertion(
+    document: CommentedMap, lines: list[str], name: str, entries: Any, style: _Style, newline: str
+) -> tuple[int, list[str]]:
     section = document.get(name) if name in document else None
     if name in document and section is not None:
         if not isinstance(section, (CommentedMap, CommentedSeq)):
             raise YamlEditError(f"'{name}' is not a {'mapping' if name in MAPPING_SECTIONS else 'list'}")
         if section.fa.flow_style() or not len(section):
             if len(section):
-                raise YamlEditError(f"'{name}' is written in flow style ([...] or {{...}}) on line "
-                                    f"{document.lc.key(name)[0] + 1}; write it as a block to add to it")
+                raise YamlEditError(
+                    f"'{name}' is written in flow style ([...] or {{...}}) on line "
+                    f"{document.lc.key(name)[0] + 1}; write it as a block to add to it"
+                )
             section = None  # `facts: []`: rewritten below as a block
     if name in document and section is None:
         # `facts:` with nothing (or only comments) under it, or `facts: []`: entries go right below the key.
@@ -152,7 +166,7 @@ def _insertion(document: CommentedMap, lines: list[str], name: str, entries: Any
         last = _last_content_line(document, lines, name, section)
         return last + 1, _render(name, entries, style, newline, first=False)
     # A new section, placed before the next section in the usual order that the file has.
-    following = [k for k in SECTION_ORDER[SECTION_ORDER.index(name) + 1:] if k in document]
+    following = [k for k in SECTION_ORDER[SECTION_ORDER.index(name) + 1 :] if k in document]
     body = [name + ":" + newline] + _render(name, entries, style, newline, first=True)
     if following:
         index = document.lc.key(following[0])[0]
@@ -205,8 +219,11 @@ def _render(name: str, entries: Any, style: _Style, newline: str, first: bool) -
         indent = style.dash
     for item in items:
         buffer = io.StringIO()
-        data = ({k: _styled(v, style, None) for k, v in item.items()} if isinstance(item, dict)
-                else [_styled(v, style, None) for v in item])
+        data = (
+            {k: _styled(v, style, None) for k, v in item.items()}
+            if isinstance(item, dict)
+            else [_styled(v, style, None) for v in item]
+        )
         yaml.dump(_commented(data), buffer)
         rendered = buffer.getvalue().splitlines()
         shift = indent - (len(rendered[0]) - len(rendered[0].lstrip(" ")))

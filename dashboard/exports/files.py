@@ -35,10 +35,35 @@ WIDTH = 1000  # px of an exported image; its height is the chart's own (it fits 
 SCALE = 2  # pixels per px in a PNG: sharp in print and on high-density screens
 BATCH = 8  # images drawn together: enough to keep every tab busy, few enough for a lively progress bar
 # The columns of a chart's data: the figures, what they count, and who says them where.
-DATA_COLUMNS = ["fact_id", "metric", "metric_label", "unit", "value", "low", "high", "central", "qualifier",
-                "interval_low", "interval_high", "as_of", "as_of_end", "as_of_text", "stage", "claimant",
-                "claimant_name", "party_to_conflict", "source", "source_title", "publisher", "url", "published",
-                "stated", "via", "license", "quote"]
+DATA_COLUMNS = [
+    "fact_id",
+    "metric",
+    "metric_label",
+    "unit",
+    "value",
+    "low",
+    "high",
+    "central",
+    "qualifier",
+    "interval_low",
+    "interval_high",
+    "as_of",
+    "as_of_end",
+    "as_of_text",
+    "stage",
+    "claimant",
+    "claimant_name",
+    "party_to_conflict",
+    "source",
+    "source_title",
+    "publisher",
+    "url",
+    "published",
+    "stated",
+    "via",
+    "license",
+    "quote",
+]
 DATE_COLUMNS = ("as_of", "as_of_end", "published", "stated")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NOTE_NAME = "provenance"
@@ -102,9 +127,20 @@ def _add_note(fig: go.Figure, text: str) -> None:
     above = CAPTION_OFFSET + (16 * (caption.text.count("<br>") + 1) + 4 if caption is not None else 0)
     lines = textwrap.wrap(text, CAPTION_WRAP) or [""]
     # quote=False: plotly.js decodes &lt; &gt; &amp; but would show &quot; as it is.
-    fig.add_annotation(name=_NOTE_NAME, text="<br>".join(html.escape(line, quote=False) for line in lines),
-                       xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top", yshift=-above,
-                       showarrow=False, align="left", font={"size": 10, "color": "#555555"})
+    fig.add_annotation(
+        name=_NOTE_NAME,
+        text="<br>".join(html.escape(line, quote=False) for line in lines),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="top",
+        yshift=-above,
+        showarrow=False,
+        align="left",
+        font={"size": 10, "color": "#555555"},
+    )
     needed = above + 15 * len(lines) + 12
     bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 0
     if needed > bottom:
@@ -114,12 +150,16 @@ def _add_note(fig: go.Figure, text: str) -> None:
 
 def modebar_config(chart: ChartSpec) -> dict:
     """Plotly's own toolbar: its camera button saves an SVG named like the exports."""
-    return {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-            "toImageButtonOptions": {"format": "svg", "filename": chart.stem, "scale": SCALE}}
+    return {
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "toImageButtonOptions": {"format": "svg", "filename": chart.stem, "scale": SCALE},
+    }
 
 
-def to_image(chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height: int | None = None,
-             scale: float | None = SCALE) -> bytes:
+def to_image(
+    chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height: int | None = None, scale: float | None = SCALE
+) -> bytes:
     """PNG, SVG or PDF bytes of the exported figure (images.ImagesUnavailable without a browser)."""
     return images.render(image_spec(chart), fmt, width=width, height=height, scale=scale)
 
@@ -130,9 +170,16 @@ def to_html(chart: ChartSpec) -> bytes:
     import plotly.io as pio
 
     spec = export_spec(chart)
-    page = pio.to_html(spec, include_plotlyjs=True, full_html=True, config=modebar_config(chart), validate=False,
-                       default_width="100%", default_height=f"{spec['layout'].get('height') or 600}px")
-    head = f"<title>{html.escape(chart.title)}</title>\n    <meta name=\"generator\" content=\"factdash\" />"
+    page = pio.to_html(
+        spec,
+        include_plotlyjs=True,
+        full_html=True,
+        config=modebar_config(chart),
+        validate=False,
+        default_width="100%",
+        default_height=f"{spec['layout'].get('height') or 600}px",
+    )
+    head = f'<title>{html.escape(chart.title)}</title>\n    <meta name="generator" content="factdash" />'
     return page.replace('<meta charset="utf-8" />', f'<meta charset="utf-8" />\n    {head}', 1).encode("utf-8")
 
 
@@ -166,12 +213,16 @@ def to_json(chart: ChartSpec) -> bytes:
     """The rows behind the chart with what they are: chart id, title, sources, as-of range, filter."""
     first, last = chart.as_of
     document = {
-        "chart": chart.chart_id, "title": chart.title, "sources": chart.caption,
+        "chart": chart.chart_id,
+        "title": chart.title,
+        "sources": chart.caption,
         "as_of": {"from": str(first) if first else None, "to": str(last) if last else None},
-        "filter": chart.filters.describe(), "filters": filters_dict(chart.filters),
+        "filter": chart.filters.describe(),
+        "filters": filters_dict(chart.filters),
         "fact_base": {"title": chart.base_title, "content_hash": chart.content_hash},
         "exported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "columns": DATA_COLUMNS, "rows": data_frame(chart.rows).to_dict("records"),
+        "columns": DATA_COLUMNS,
+        "rows": data_frame(chart.rows).to_dict("records"),
     }
     return (json.dumps(document, indent=2, ensure_ascii=False, default=_plain) + "\n").encode("utf-8")
 
@@ -185,13 +236,18 @@ def _plain(value: object) -> object:
 
 
 def filters_dict(filters: Filters) -> dict:
-    return {f.name: (list(v) if isinstance(v := getattr(filters, f.name), tuple) else
-                     str(v) if isinstance(v, dt.date) else v)
-            for f in fields(Filters) if f.name != "extra"}
+    return {
+        f.name: (
+            list(v) if isinstance(v := getattr(filters, f.name), tuple) else str(v) if isinstance(v, dt.date) else v
+        )
+        for f in fields(Filters)
+        if f.name != "extra"
+    }
 
 
-def export_file(chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height: int | None = None,
-                scale: float | None = SCALE) -> bytes:
+def export_file(
+    chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height: int | None = None, scale: float | None = SCALE
+) -> bytes:
     """The chart (png, svg, pdf, html) or its data (csv, json) as the bytes of a file."""
     if fmt in images.FORMATS:
         return to_image(chart, fmt, width=width, height=height, scale=scale)
@@ -205,13 +261,14 @@ def export_file(chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height
 
 
 def parse_formats(text: str | Iterable[str]) -> list[str]:
-    """"png,svg" (or a list) as known formats in the order given; ValueError naming an unknown one."""
+    """ "png,svg" (or a list) as known formats in the order given; ValueError naming an unknown one."""
     items = text.split(",") if isinstance(text, str) else list(text)
     chosen = list(dict.fromkeys(f.strip().lower().lstrip(".") for f in items if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise ValueError(f"unknown export format {', '.join(unknown) or '(none given)'}; "
-                         f"choose from {', '.join(FORMATS)}")
+        raise ValueError(
+            f"unknown export format {', '.join(unknown) or '(none given)'}; choose from {', '.join(FORMATS)}"
+        )
     return chosen
 
 
@@ -276,11 +333,14 @@ class Export:
             if drawing is not None:
                 yield from self._drawn(*drawing, report)
             if batch:
-                yield from self._drawn(batch, pool.submit(images.render_many, [(sp, f, size) for _, sp, f in batch]),
-                                       report)
-        for name, make in (("data.csv", lambda: to_csv(apply_filters(self.base.facts, self.filters))),
-                           ("SOURCES.md", lambda: sources_markdown(self).encode("utf-8")),
-                           ("README.txt", lambda: readme(self).encode("utf-8"))):
+                yield from self._drawn(
+                    batch, pool.submit(images.render_many, [(sp, f, size) for _, sp, f in batch]), report
+                )
+        for name, make in (
+            ("data.csv", lambda: to_csv(apply_filters(self.base.facts, self.filters))),
+            ("SOURCES.md", lambda: sources_markdown(self).encode("utf-8")),
+            ("README.txt", lambda: readme(self).encode("utf-8")),
+        ):
             data = make()
             report(name)
             yield name, data
@@ -304,8 +364,9 @@ class Export:
                 archive.writestr(info, data)
         return buffer.getvalue()
 
-    def write(self, folder: Path, *, as_zip: bool = False,
-              progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
+    def write(
+        self, folder: Path, *, as_zip: bool = False, progress: Callable[[int, int, str], None] | None = None
+    ) -> list[Path]:
         """Write the files (or one ZIP of them) into `folder`, and nowhere else."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -347,10 +408,20 @@ def sources_markdown(export: Export) -> str:
     facts = apply_filters(export.base.facts, export.filters)
     counts = facts.groupby("source").size()
     sources = export.base.sources
-    lines = ["# Sources", "", f"Every source of the {len(facts):,} facts in `data.csv` "
-             f"(filter: {_md(export.filters.describe())}), with the number of facts taken from it.", ""]
-    ids = sorted(counts.index, key=lambda s: (str(sources["publisher"].get(s, "")) if "publisher" in sources
-                                              else "", str(sources["title"].get(s, s))))
+    lines = [
+        "# Sources",
+        "",
+        f"Every source of the {len(facts):,} facts in `data.csv` "
+        f"(filter: {_md(export.filters.describe())}), with the number of facts taken from it.",
+        "",
+    ]
+    ids = sorted(
+        counts.index,
+        key=lambda s: (
+            str(sources["publisher"].get(s, "")) if "publisher" in sources else "",
+            str(sources["title"].get(s, s)),
+        ),
+    )
     for source_id in ids:
         record = sources.loc[source_id].to_dict() if source_id in sources.index else {}
         parts = []
@@ -366,14 +437,21 @@ def sources_markdown(export: Export) -> str:
             parts.append(f"licence: {_md(record['license'])}")
         link = _url(record.get("url"))
         archive = _url(record.get("archive_url"))
-        line = "- " + ". ".join(parts) + "." + (f" {link}" if link else "") + (f" (archived: {archive})"
-                                                                              if archive else "")
+        line = (
+            "- "
+            + ". ".join(parts)
+            + "."
+            + (f" {link}" if link else "")
+            + (f" (archived: {archive})" if archive else "")
+        )
         lines.append(line + f" — `{source_id}`, {counts[source_id]} fact{'s' if counts[source_id] != 1 else ''}")
     lines += ["", "## Charts", ""]
     for chart, stem in export.names():
         used = sorted(chart.rows["source"].dropna().unique().tolist())
-        lines.append(f"- `{stem}` ({chart.chart_id}): {_md(chart.title)}. {len(chart.rows)} facts from "
-                     f"{', '.join(f'`{s}`' for s in used) or 'no source'}.")
+        lines.append(
+            f"- `{stem}` ({chart.chart_id}): {_md(chart.title)}. {len(chart.rows)} facts from "
+            f"{', '.join(f'`{s}`' for s in used) or 'no source'}."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -383,11 +461,19 @@ def cli_command(export: Export) -> str:
     words = ["factdash", "export"]
     if export.facts_path:
         words += ["--facts", export.facts_path]
-    words += ["--all"] if export.charts and all_charts(export) else \
-        [w for c in export.charts for w in ("--chart", c.chart_id)]
+    words += (
+        ["--all"]
+        if export.charts and all_charts(export)
+        else [w for c in export.charts for w in ("--chart", c.chart_id)]
+    )
     words += ["--format", ",".join(export.formats)]
-    for flag, values in (("--publisher", f.publishers), ("--source", f.sources), ("--claimant", f.claimants),
-                         ("--kind", f.claimant_kinds), ("--category", f.categories)):
+    for flag, values in (
+        ("--publisher", f.publishers),
+        ("--source", f.sources),
+        ("--claimant", f.claimants),
+        ("--kind", f.claimant_kinds),
+        ("--category", f.categories),
+    ):
         if values:
             words += [flag, *values]
     if f.party != "all":
@@ -422,8 +508,10 @@ def readme(export: Export) -> str:
         f"Fact base:  {base.title or '(untitled)'}",
         f"  files:    {', '.join(base.files) or export.facts_path or '?'}",
         f"  content hash: {base.content_hash}",
-        f"  latest figure as of {as_of:%Y-%m-%d}" + (f", latest stated {stated:%Y-%m-%d}" if not pd.isna(stated)
-                                                     else "") if not pd.isna(as_of) else "  (no figures)",
+        f"  latest figure as of {as_of:%Y-%m-%d}"
+        + (f", latest stated {stated:%Y-%m-%d}" if not pd.isna(stated) else "")
+        if not pd.isna(as_of)
+        else "  (no figures)",
         f"Filter:     {export.filters.describe()}",
         f"Facts:      {len(facts):,} of {len(base.facts):,} (all of them in data.csv)",
         "",

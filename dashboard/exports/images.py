@@ -19,8 +19,10 @@ from typing import Any
 
 FORMATS = ("png", "svg", "pdf")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
-NO_BROWSER = ("Image export (PNG, SVG, PDF) needs Chromium or Chrome: install it (e.g. `apt-get install chromium`) "
-              "or set BROWSER_PATH to its executable.")
+NO_BROWSER = (
+    "Image export (PNG, SVG, PDF) needs Chromium or Chrome: install it (e.g. `apt-get install chromium`) "
+    "or set BROWSER_PATH to its executable."
+)
 TIMEOUT = 120.0  # seconds for one image, start included; Kaleido gives up on a render after 90
 # Tabs of the one Chromium: images of a batch are drawn side by side, up to one per core.
 TABS = max(1, min(4, os.cpu_count() or 1))
@@ -60,8 +62,9 @@ def images_available() -> bool:
     return known[1]
 
 
-def render(fig: Any, fmt: str, *, width: int | None = None, height: int | None = None,
-           scale: float | None = None) -> bytes:
+def render(
+    fig: Any, fmt: str, *, width: int | None = None, height: int | None = None, scale: float | None = None
+) -> bytes:
     """The figure (a go.Figure or its dict) as PNG, SVG or PDF bytes, drawn by the shared Chromium.
 
     Width and height default to the figure's own (then Kaleido's 700 × 500). Raises
@@ -92,12 +95,19 @@ def render_many(jobs: list[tuple[Any, str, dict]]) -> list[bytes]:
 
     with tempfile.TemporaryDirectory(prefix="factdash-images-") as folder:
         paths = [Path(folder) / f"{i}.{fmt}" for i, (_, fmt, _) in enumerate(jobs)]
-        items = [{"fig": fig.to_dict() if hasattr(fig, "to_dict") else fig, "path": path,
-                  "opts": _opts(fmt, size.get("width"), size.get("height"), size.get("scale"))}
-                 for (fig, fmt, size), path in zip(jobs, paths, strict=True)]
+        items = [
+            {
+                "fig": fig.to_dict() if hasattr(fig, "to_dict") else fig,
+                "path": path,
+                "opts": _opts(fmt, size.get("width"), size.get("height"), size.get("scale")),
+            }
+            for (fig, fmt, size), path in zip(jobs, paths, strict=True)
+        ]
         with _LOCK:
-            _call(lambda kaleido: kaleido.write_fig_from_object_sync(items, cancel_on_error=True),
-                  TIMEOUT + 10 * len(items))
+            _call(
+                lambda kaleido: kaleido.write_fig_from_object_sync(items, cancel_on_error=True),
+                TIMEOUT + 10 * len(items),
+            )
         return [path.read_bytes() for path in paths]
 
 

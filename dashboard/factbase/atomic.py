@@ -63,7 +63,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     """
     removed = []
     for path in temporaries_of(target):
-        pid = int(path.name[len(Path(target).name) + 2:].split(".", 1)[0])
+        pid = int(path.name[len(Path(target).name) + 2 :].split(".", 1)[0])
         if pid == os.getpid() or _running(pid):
             continue
         try:

@@ -49,9 +49,14 @@ def _rules() -> dict[str, FieldRule]:
     rules = {}
     for name, prop in schema["properties"].items():
         types = frozenset(p["type"] for p in prop.get("anyOf", [prop]))
-        rules[name] = FieldRule(types, name in schema.get("required", ()), prop.get("maxLength"),
-                                prop.get("pattern"), tuple(prop["enum"]) if "enum" in prop else None,
-                                prop.get("items", {}).get("maxLength"))
+        rules[name] = FieldRule(
+            types,
+            name in schema.get("required", ()),
+            prop.get("maxLength"),
+            prop.get("pattern"),
+            tuple(prop["enum"]) if "enum" in prop else None,
+            prop.get("items", {}).get("maxLength"),
+        )
     return rules
 
 
@@ -174,8 +179,7 @@ def tags_series(column: pa.Array, index: pd.Index) -> pd.Series:
     """Tags as Arrow lists of text; an empty list is no tags, as in a file that leaves them out."""
     column = column.cast(TAGS)
     empty = pc.equal(pc.list_value_length(column), 0)
-    return pd.Series(pd.array(pc.if_else(empty, pa.scalar(None, TAGS), column), dtype=pd.ArrowDtype(TAGS)),
-                     index=index)
+    return pd.Series(pd.array(pc.if_else(empty, pa.scalar(None, TAGS), column), dtype=pd.ArrowDtype(TAGS)), index=index)
 
 
 def facts_pass_schema(facts: list) -> bool:
@@ -195,10 +199,34 @@ def records_frame(records: list[dict], positions: list[int]) -> pd.DataFrame:
     return pd.DataFrame(frame, index=index, copy=False)
 
 
-TEXT_COLUMNS = ["fact_id", "metric", "metric_label", "unit", "category", "aggregation", "definition", "subject",
-                 "qualifier", "as_of_precision", "as_of_text", "claimant", "claimant_name", "claimant_kind",
-                 "claimant_affiliation", "source", "source_title", "publisher", "url", "source_kind", "license",
-                 "via", "quote", "stage", "note", "file"]
+TEXT_COLUMNS = [
+    "fact_id",
+    "metric",
+    "metric_label",
+    "unit",
+    "category",
+    "aggregation",
+    "definition",
+    "subject",
+    "qualifier",
+    "as_of_precision",
+    "as_of_text",
+    "claimant",
+    "claimant_name",
+    "claimant_kind",
+    "claimant_affiliation",
+    "source",
+    "source_title",
+    "publisher",
+    "url",
+    "source_kind",
+    "license",
+    "via",
+    "quote",
+    "stage",
+    "note",
+    "file",
+]
 
 
 def compact(frame: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
@@ -213,8 +241,6 @@ def compact(frame: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
         tags = [list(t) if isinstance(t, (list, tuple)) and t else None for t in frame["tags"].tolist()]
         frame["tags"] = pd.Series(pd.array(tags, dtype=pd.ArrowDtype(pa.list_(pa.string()))), index=frame.index)
     return frame
-
-
 
 
 def empty_facts() -> pd.DataFrame:
@@ -259,25 +285,43 @@ def normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, Problems]:
     value, low, high = out["value"], out["low"], out["high"]
     qualifier = out["qualifier"]
     rules = [
-        (frame["value"].isna() & frame["low"].isna() & frame["high"].isna(), "value",
-         "has no value: give value, or low and high for a range"),
+        (
+            frame["value"].isna() & frame["low"].isna() & frame["high"].isna(),
+            "value",
+            "has no value: give value, or low and high for a range",
+        ),
         (value < 0, "value", "is negative: figures are magnitudes (money, people, items)"),
         (low < 0, "low", "low is negative: figures are magnitudes (money, people, items)"),
         ((high < 0) & ~(low < 0), "high", "high is negative: figures are magnitudes (money, people, items)"),
         (low > high, "low", "low is greater than high"),
         ((value < low) | (value > high), "value", "value lies outside its range [low, high]"),
-        (qualifier.isin(["at_least", "more_than"]) & high.notna(), "high",
-         "qualifier says the figure is only a lower bound, but high is given; use low and high with exact "
-         "or approximately for a range"),
-        (qualifier.isin(["at_most", "less_than"]) & low.notna(), "low",
-         "qualifier says the figure is only an upper bound, but low is given; use low and high with exact "
-         "or approximately for a range"),
-        (qualifier.isin(["exact", "approximately"]) & value.isna() & (low.isna() != high.isna()), "low",
-         "a range needs both low and high (or say at_least / at_most for an open-ended figure)"),
-        (qualifier.isin(["at_least", "more_than"]) & value.notna() & low.notna() & (value != low), "low",
-         "qualifier makes value the lower bound, but low differs from it; give one of them"),
-        (qualifier.isin(["at_most", "less_than"]) & value.notna() & high.notna() & (value != high), "high",
-         "qualifier makes value the upper bound, but high differs from it; give one of them"),
+        (
+            qualifier.isin(["at_least", "more_than"]) & high.notna(),
+            "high",
+            "qualifier says the figure is only a lower bound, but high is given; use low and high with exact "
+            "or approximately for a range",
+        ),
+        (
+            qualifier.isin(["at_most", "less_than"]) & low.notna(),
+            "low",
+            "qualifier says the figure is only an upper bound, but low is given; use low and high with exact "
+            "or approximately for a range",
+        ),
+        (
+            qualifier.isin(["exact", "approximately"]) & value.isna() & (low.isna() != high.isna()),
+            "low",
+            "a range needs both low and high (or say at_least / at_most for an open-ended figure)",
+        ),
+        (
+            qualifier.isin(["at_least", "more_than"]) & value.notna() & low.notna() & (value != low),
+            "low",
+            "qualifier makes value the lower bound, but low differs from it; give one of them",
+        ),
+        (
+            qualifier.isin(["at_most", "less_than"]) & value.notna() & high.notna() & (value != high),
+            "high",
+            "qualifier makes value the upper bound, but high differs from it; give one of them",
+        ),
     ]
     for mask, name, message in rules:
         for item in frame.index[mask.fillna(False).to_numpy(dtype=bool)]:
@@ -359,8 +403,10 @@ def _unusable_number(raw: float | int) -> str:
     if isinstance(raw, float) and math.isnan(raw):
         return "is NaN (not a number); give the figure, or leave the key out"
     if isinstance(raw, float) and math.isinf(raw):
-        return ("is infinite or far too large (.inf, 1e400 and numbers of over 1,000 digits read as infinity); "
-                "figures are finite")
+        return (
+            "is infinite or far too large (.inf, 1e400 and numbers of over 1,000 digits read as infinity); "
+            "figures are finite"
+        )
     return f"{short(raw)} is too large to be a real figure (over 10^18)"
 
 
@@ -378,12 +424,14 @@ def date_column(column: pd.Series) -> tuple[pd.DataFrame, dict[int, str]]:
             for item in column.index[codes == code]:
                 errors[item] = str(err)
     parsed.append(None)  # code -1: no date given
-    table = pd.DataFrame({
-        "text": pd.array([d.text if d else None for d in parsed], dtype="str"),
-        "start": pd.to_datetime(np.array([d.start if d else None for d in parsed], dtype=object)),
-        "end": pd.to_datetime(np.array([d.end if d else None for d in parsed], dtype=object)),
-        "precision": pd.array([d.precision if d else None for d in parsed], dtype="str"),
-    })
+    table = pd.DataFrame(
+        {
+            "text": pd.array([d.text if d else None for d in parsed], dtype="str"),
+            "start": pd.to_datetime(np.array([d.start if d else None for d in parsed], dtype=object)),
+            "end": pd.to_datetime(np.array([d.end if d else None for d in parsed], dtype=object)),
+            "precision": pd.array([d.precision if d else None for d in parsed], dtype="str"),
+        }
+    )
     frame = table.take(np.where(codes < 0, len(parsed) - 1, codes))
     frame.index = column.index
     return frame, errors

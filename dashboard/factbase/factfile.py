@@ -82,8 +82,9 @@ def _check_read(file: str, digest: str, text: str, read: FastRead) -> FileResult
         FILE_ADAPTER.validate_python(read.data)  # "facts" holds [] here: the facts were checked as columns
     except ValidationError:
         return None
-    result = check_parsed(file, digest, read.data, [], {}, frame, _fact_lines(text, len(frame), frame.index.to_numpy(),
-                                                                               file))
+    result = check_parsed(
+        file, digest, read.data, [], {}, frame, _fact_lines(text, len(frame), frame.index.to_numpy(), file)
+    )
     return result if not result.problems else None
 
 
@@ -99,8 +100,15 @@ def _check_located(file: str, digest: str, text: str) -> FileResult:
         empty.fatal = [Problem(file, 1, 1, "the file is empty; a fact file needs at least 'schema_version: 1'")]
         return empty
     if not isinstance(parsed, dict):
-        empty.fatal = [Problem(file, 1, 1, f"the top level must be a mapping of keys (schema_version, sources, "
-                                           f"facts, ...), not {type_name(parsed)}")]
+        empty.fatal = [
+            Problem(
+                file,
+                1,
+                1,
+                f"the top level must be a mapping of keys (schema_version, sources, "
+                f"facts, ...), not {type_name(parsed)}",
+            )
+        ]
         return empty
 
     problems: Problems = []
@@ -119,17 +127,31 @@ def _check_located(file: str, digest: str, text: str) -> FileResult:
     if frame is None:
         # Facts that failed the schema are still checked, without their failing keys, so that one run
         # reports every problem; a file with any problem never reaches a FactBase.
-        good = [(i, f if i not in bad_fields else {k: v for k, v in f.items()
-                                                   if k in FACT_FIELDS and k not in bad_fields[i]})
-                for i, f in enumerate(facts) if isinstance(f, dict) and None not in bad_fields.get(i, ())]
+        good = [
+            (
+                i,
+                f
+                if i not in bad_fields
+                else {k: v for k, v in f.items() if k in FACT_FIELDS and k not in bad_fields[i]},
+            )
+            for i, f in enumerate(facts)
+            if isinstance(f, dict) and None not in bad_fields.get(i, ())
+        ]
         frame = records_frame([f for _, f in good], [i for i, _ in good])
     lines = _fact_lines(text, len(facts), frame.index.to_numpy(), file)
     return check_parsed(file, digest, parsed, found, bad_fields, frame, lines, problems)
 
 
-def check_parsed(file: str, digest: str, parsed: dict, found: list[Problem], bad_fields: dict[int, set],
-                  frame: pd.DataFrame, lines: np.ndarray,
-                  problems: list[tuple[tuple, str, str]] | None = None) -> FileResult:
+def check_parsed(
+    file: str,
+    digest: str,
+    parsed: dict,
+    found: list[Problem],
+    bad_fields: dict[int, set],
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    problems: list[tuple[tuple, str, str]] | None = None,
+) -> FileResult:
     """The checks after parsing, the same for both ways in: declarations, events, and the facts'
     figures and dates (`frame`: one column per fact field, indexed by position in the list)."""
     problems = problems if problems is not None else []
@@ -144,8 +166,9 @@ def check_parsed(file: str, digest: str, parsed: dict, found: list[Problem], bad
     declarations: dict[str, dict[str, dict]] = {}
     for name in DECLARATIONS:
         section = sections[name] if isinstance(sections[name], dict) else {}
-        declarations[name] = {key: (value if isinstance(value, dict) else {}) for key, value in section.items()
-                              if isinstance(key, str)}
+        declarations[name] = {
+            key: (value if isinstance(value, dict) else {}) for key, value in section.items() if isinstance(key, str)
+        }
         for key, value in declarations[name].items():
             problems.extend(_check_declaration(name, key, value))
 
@@ -164,8 +187,18 @@ def check_parsed(file: str, digest: str, parsed: dict, found: list[Problem], bad
     frame["line"] = lines
     frame = frame.reset_index(drop=True)
     frame = compact(frame)  # compact in the per-file cache, fast to factorize and merge
-    return FileResult(file, digest, header, includes, declarations, events, frame, problems, found,
-                      keys=tuple(k for k in parsed if isinstance(k, str)))
+    return FileResult(
+        file,
+        digest,
+        header,
+        includes,
+        declarations,
+        events,
+        frame,
+        problems,
+        found,
+        keys=tuple(k for k in parsed if isinstance(k, str)),
+    )
 
 
 _VALUE_FIELDS = {"value", "low", "high", "qualifier"}
@@ -182,8 +215,13 @@ def _check_declaration(section: str, key: str, value: dict) -> list[tuple[tuple,
     problems = []
     for name in ("url", "archive_url"):
         if isinstance(value.get(name), str) and not _is_web_address(value[name]):
-            problems.append(((section, key, name), f"{KIND_OF[section]} '{key}': {name} '{short(value[name])}' "
-                                                   "is not an http:// or https:// address", "value"))
+            problems.append(
+                (
+                    (section, key, name),
+                    f"{KIND_OF[section]} '{key}': {name} '{short(value[name])}' is not an http:// or https:// address",
+                    "value",
+                )
+            )
     for name in ("published", "accessed", "since"):
         if name in value:
             problems.extend(_date_problem((section, key, name), value[name], f"{KIND_OF[section]} '{key}': {name}"))
@@ -228,7 +266,7 @@ def _item_lines(text: str, section: str) -> np.ndarray | None:
     (vectorised: a 100k-fact file has a million lines)."""
     raw = text.encode("utf-8", "surrogatepass")
     data = np.frombuffer(raw + b"\n\n", dtype=np.uint8)  # padded: a line's next bytes can always be read
-    line_starts = np.concatenate(([0], np.flatnonzero(data[:len(raw)] == 10) + 1))
+    line_starts = np.concatenate(([0], np.flatnonzero(data[: len(raw)] == 10) + 1))
     line_starts = line_starts[line_starts < len(raw)] if len(raw) else line_starts[:0]
     first_bytes = data[line_starts]
     # Top-level keys start with a letter or "_" in the first column; only those lines are read as text.
@@ -236,7 +274,7 @@ def _item_lines(text: str, section: str) -> np.ndarray | None:
     keys = []
     for line in candidates.tolist():
         begin = int(line_starts[line])
-        match = _TOP_KEY.match(raw[begin:raw.find(b"\n", begin) % (len(raw) + 1)].decode("utf-8", "surrogatepass"))
+        match = _TOP_KEY.match(raw[begin : raw.find(b"\n", begin) % (len(raw) + 1)].decode("utf-8", "surrogatepass"))
         if match:
             keys.append((line, match.group(1)))
     for n, (line, name) in enumerate(keys):
@@ -262,5 +300,3 @@ def _item_lines(text: str, section: str) -> np.ndarray | None:
         return np.zeros(0, dtype=np.int64)
     own = item & (indent == indent[np.argmax(item)])
     return lines[own] + 1  # lines count from 1
-
-

@@ -21,8 +21,7 @@ from dashboard.factbase.values import PartialDate, ValueError_, intervals, is_cu
 Locate = Callable[[str, tuple, str, str], Problem]
 
 
-def assemble(results: list[FileResult], locate: Locate,
-             complete: bool = True) -> tuple[FactBase | None, list[Problem]]:
+def assemble(results: list[FileResult], locate: Locate, complete: bool = True) -> tuple[FactBase | None, list[Problem]]:
     """Merge the files: unique ids, resolved references, joined attributes.
 
     With problems found already (`complete` false) only the checks run, so that every problem is
@@ -36,60 +35,102 @@ def assemble(results: list[FileResult], locate: Locate,
             for key, value in result.declarations.get(name, {}).items():
                 if key in tables[name]:
                     first = defined_in[name][key]
-                    problems.append(locate(result.file, (name, key), f"{KIND_OF[name]} '{key}' is "
-                                        f"defined twice (first in {first}); ids are shared by all included files",
-                                        "key"))
+                    problems.append(
+                        locate(
+                            result.file,
+                            (name, key),
+                            f"{KIND_OF[name]} '{key}' is "
+                            f"defined twice (first in {first}); ids are shared by all included files",
+                            "key",
+                        )
+                    )
                     continue
                 tables[name][key] = value
                 defined_in[name][key] = result.file
 
     frames = [r.facts for r in results if len(r.facts)]
-    facts = pd.concat(frames, ignore_index=True) if frames else normalise_facts(empty_facts())[0].assign(
-        file=pd.Series(dtype=object), item=pd.Series(dtype="int64"), line=pd.Series(dtype="int64"))
+    facts = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else normalise_facts(empty_facts())[0].assign(
+            file=pd.Series(dtype=object), item=pd.Series(dtype="int64"), line=pd.Series(dtype="int64")
+        )
+    )
 
     def report(mask: pd.Series, name: str, message) -> None:
         for row in facts.index[mask.to_numpy(dtype=bool)]:
             record = facts.loc[row]
             text = message(record) if callable(message) else message
-            problems.append(locate(record["file"], ("facts", int(record["item"]), name),
-                                f"fact '{record['fact_id']}': {text}", "value"))
+            problems.append(
+                locate(
+                    record["file"], ("facts", int(record["item"]), name), f"fact '{record['fact_id']}': {text}", "value"
+                )
+            )
 
     keys = {name: _Keys.of(facts[name]) for name in ("metric", "claimant", "source", "via")}
     ids = facts["fact_id"]
     duplicated = ids.duplicated(keep="first") if ids.nunique() != len(ids) else pd.Series(False, index=ids.index)
     if duplicated.any():
         first = facts.drop_duplicates("fact_id").set_index("fact_id")
-        report(duplicated, "id", lambda r: f"the id is used twice (first at {first.at[r['fact_id'], 'file']}:"
-                                           f"{first.at[r['fact_id'], 'line']}); fact ids must be unique in all files")
+        report(
+            duplicated,
+            "id",
+            lambda r: (
+                f"the id is used twice (first at {first.at[r['fact_id'], 'file']}:"
+                f"{first.at[r['fact_id'], 'line']}); fact ids must be unique in all files"
+            ),
+        )
 
     for name, table in (("metric", "metrics"), ("claimant", "claimants"), ("source", "sources"), ("via", "sources")):
         known = tables[table]
-        unknown = pd.Series(keys[name].where(lambda key, known=known: key is not None and key not in known),
-                            index=facts.index)
+        unknown = pd.Series(
+            keys[name].where(lambda key, known=known: key is not None and key not in known), index=facts.index
+        )
         kind = KIND_OF[table] if name != "via" else "source"
-        report(unknown, name, lambda r, name=name, known=known, kind=kind, table=table: f"unknown {kind} "
-               f"'{r[name]}'{did_you_mean(str(r[name]), known)}; define it under {table}: or fix the id")
+        report(
+            unknown,
+            name,
+            lambda r, name=name, known=known, kind=kind, table=table: (
+                f"unknown {kind} '{r[name]}'{did_you_mean(str(r[name]), known)}; define it under {table}: or fix the id"
+            ),
+        )
 
     units = _lookup(keys["metric"], {k: v.get("unit") for k, v in tables["metrics"].items()})
     categories = _lookup(keys["metric"], {k: v.get("category") for k, v in tables["metrics"].items()})
     wrong_currency = facts["value_currency"].notna() & units.notna() & (facts["value_currency"] != units)
-    report(wrong_currency, "value", lambda r: f"the value is written in {r['value_currency']} but metric "
-                                              f"'{r['metric']}' counts {units[r.name]}")
-    not_money = (facts["value_currency"].notna() & units.notna()
-                 & ~_lookup(keys["metric"], {k: is_currency(str(v.get("unit"))) for k, v in tables["metrics"].items()})
-                 .fillna(False).astype(bool))
+    report(
+        wrong_currency,
+        "value",
+        lambda r: f"the value is written in {r['value_currency']} but metric '{r['metric']}' counts {units[r.name]}",
+    )
+    not_money = (
+        facts["value_currency"].notna()
+        & units.notna()
+        & ~_lookup(keys["metric"], {k: is_currency(str(v.get("unit"))) for k, v in tables["metrics"].items()})
+        .fillna(False)
+        .astype(bool)
+    )
     report(not_money & ~wrong_currency, "value", "the value has a currency sign but the metric does not count money")
     stage_off = facts["stage"].notna() & categories.notna() & (categories != "aid")
-    report(stage_off, "stage", lambda r: f"stage is for aid figures; metric '{r['metric']}' is in category "
-                                         f"'{categories[r.name]}'")
+    report(
+        stage_off,
+        "stage",
+        lambda r: f"stage is for aid figures; metric '{r['metric']}' is in category '{categories[r.name]}'",
+    )
 
     for result in results:
         for i, event in result.events:
             source = event.get("source")
             if isinstance(source, str) and source not in tables["sources"]:
-                problems.append(locate(result.file, ("events", i, "source"),
-                                    f"event '{event.get('label', i)}': unknown source '{source}'"
-                                    f"{did_you_mean(source, tables['sources'])}", "value"))
+                problems.append(
+                    locate(
+                        result.file,
+                        ("events", i, "source"),
+                        f"event '{event.get('label', i)}': unknown source '{source}'"
+                        f"{did_you_mean(source, tables['sources'])}",
+                        "value",
+                    )
+                )
 
     if not complete or any(p.severity == "error" for p in problems):
         return None, problems
@@ -126,9 +167,17 @@ def _event_rows(results: list[FileResult]) -> list[dict]:
                 date: PartialDate | None = parse_date(event.get("date"))
             except ValueError_:
                 date = None
-            rows.append({"event_id": event.get("id"), "date": date.start if date else None,
-                         "date_text": date.text if date else None, "label": event.get("label"),
-                         "source": event.get("source"), "note": event.get("note"), "file": result.file})
+            rows.append(
+                {
+                    "event_id": event.get("id"),
+                    "date": date.start if date else None,
+                    "date_text": date.text if date else None,
+                    "label": event.get("label"),
+                    "source": event.get("source"),
+                    "note": event.get("note"),
+                    "file": result.file,
+                }
+            )
     return rows
 
 
@@ -138,12 +187,28 @@ def events_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values("date", kind="stable").reset_index(drop=True)
 
 
-_METRIC_COLUMNS = {"label": "metric_label", "unit": "unit", "category": "category", "aggregation": "aggregation",
-                   "definition": "definition", "subject": "subject"}
-_CLAIMANT_COLUMNS = {"name": "claimant_name", "kind": "claimant_kind", "affiliation": "claimant_affiliation",
-                     "party_to_conflict": "party_to_conflict"}
-_SOURCE_COLUMNS = {"title": "source_title", "publisher": "publisher", "url": "url", "published": "published",
-                   "kind": "source_kind", "license": "license"}
+_METRIC_COLUMNS = {
+    "label": "metric_label",
+    "unit": "unit",
+    "category": "category",
+    "aggregation": "aggregation",
+    "definition": "definition",
+    "subject": "subject",
+}
+_CLAIMANT_COLUMNS = {
+    "name": "claimant_name",
+    "kind": "claimant_kind",
+    "affiliation": "claimant_affiliation",
+    "party_to_conflict": "party_to_conflict",
+}
+_SOURCE_COLUMNS = {
+    "title": "source_title",
+    "publisher": "publisher",
+    "url": "url",
+    "published": "published",
+    "kind": "source_kind",
+    "license": "license",
+}
 
 
 def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]], keys: dict[str, _Keys]) -> pd.DataFrame:
@@ -151,17 +216,23 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]], keys: dict[st
     # Columns are gathered in a dict and framed once: setting 20 columns on a 100k-row frame one by
     # one cost more than the lookups themselves.
     out = {name: facts[name] for name in facts.columns}
-    for key, table, columns in (("metric", "metrics", _METRIC_COLUMNS), ("claimant", "claimants", _CLAIMANT_COLUMNS),
-                                ("source", "sources", _SOURCE_COLUMNS)):
+    for key, table, columns in (
+        ("metric", "metrics", _METRIC_COLUMNS),
+        ("claimant", "claimants", _CLAIMANT_COLUMNS),
+        ("source", "sources", _SOURCE_COLUMNS),
+    ):
         for attribute, column in columns.items():
-            out[column] = _lookup(keys[key], {k: v.get(attribute) for k, v in tables[table].items()},
-                                  text=column in TEXT_COLUMNS)
-    out["party_to_conflict"] = _lookup(keys["claimant"], {k: v.get("party_to_conflict") is True
-                                                          for k, v in tables["claimants"].items()}).astype("boolean")
+            out[column] = _lookup(
+                keys[key], {k: v.get(attribute) for k, v in tables[table].items()}, text=column in TEXT_COLUMNS
+            )
+    out["party_to_conflict"] = _lookup(
+        keys["claimant"], {k: v.get("party_to_conflict") is True for k, v in tables["claimants"].items()}
+    ).astype("boolean")
     published = {k: _date_start(v.get("published")) for k, v in tables["sources"].items()}
     out["published"] = _lookup_dates(keys["source"], published)
-    out["since"] = out["since"].fillna(_lookup_dates(keys["metric"], {k: _date_start(v.get("since"))
-                                                                      for k, v in tables["metrics"].items()}))
+    out["since"] = out["since"].fillna(
+        _lookup_dates(keys["metric"], {k: _date_start(v.get("since")) for k, v in tables["metrics"].items()})
+    )
     out["stated"] = out["stated"].fillna(out["published"])
     value, low, high = out["value"].to_numpy(), out["low"].to_numpy(), out["high"].to_numpy()
     lows, highs = intervals(out["qualifier"], value, low, high)
@@ -170,8 +241,7 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]], keys: dict[st
     upper_bound = out["qualifier"].isin(["at_most", "less_than"]).to_numpy(dtype=bool)
     bound_or_middle = np.where(np.isinf(highs), lows, np.where(upper_bound, highs, (low + high) / 2))
     out["central"] = pd.Series(np.where(~np.isnan(value), value, bound_or_middle), index=facts.index)
-    return compact(pd.DataFrame({name: out[name] for name in FRAME_COLUMNS}, index=facts.index, copy=False),
-                   copy=False)
+    return compact(pd.DataFrame({name: out[name] for name in FRAME_COLUMNS}, index=facts.index, copy=False), copy=False)
 
 
 @dataclass(frozen=True)
@@ -229,10 +299,44 @@ def _date_start(raw: object) -> str | None:
 
 
 FRAME_COLUMNS = [
-    "fact_id", "metric", "metric_label", "unit", "category", "aggregation", "definition", "subject",
-    "value", "low", "high", "central", "qualifier", "interval_low", "interval_high",
-    "as_of", "as_of_end", "as_of_precision", "as_of_text", "since", "stated",
-    "claimant", "claimant_name", "claimant_kind", "claimant_affiliation", "party_to_conflict",
-    "source", "source_title", "publisher", "url", "published", "source_kind", "license", "via",
-    "quote", "stage", "note", "tags", "file", "line",
+    "fact_id",
+    "metric",
+    "metric_label",
+    "unit",
+    "category",
+    "aggregation",
+    "definition",
+    "subject",
+    "value",
+    "low",
+    "high",
+    "central",
+    "qualifier",
+    "interval_low",
+    "interval_high",
+    "as_of",
+    "as_of_end",
+    "as_of_precision",
+    "as_of_text",
+    "since",
+    "stated",
+    "claimant",
+    "claimant_name",
+    "claimant_kind",
+    "claimant_affiliation",
+    "party_to_conflict",
+    "source",
+    "source_title",
+    "publisher",
+    "url",
+    "published",
+    "source_kind",
+    "license",
+    "via",
+    "quote",
+    "stage",
+    "note",
+    "tags",
+    "file",
+    "line",
 ]

@@ -167,8 +167,16 @@ def _display(path: Path) -> str:
     return relative if not relative.startswith("..") else str(absolute)
 
 
-def _collect(path: Path, file: str, files: list, problems: list[Problem], texts: dict[str, bytes],
-             stack: list[Path], origin: Problem | None = None, overrides: dict[Path, bytes] | None = None) -> None:
+def _collect(
+    path: Path,
+    file: str,
+    files: list,
+    problems: list[Problem],
+    texts: dict[str, bytes],
+    stack: list[Path],
+    origin: Problem | None = None,
+    overrides: dict[Path, bytes] | None = None,
+) -> None:
     """Read `path` and its includes depth first, in order; report cycles and missing files where included."""
     resolved = path.resolve()
     if any(resolved == seen for seen, _, _ in files):
@@ -179,12 +187,16 @@ def _collect(path: Path, file: str, files: list, problems: list[Problem], texts:
             raise _NotAFile()
         data, digest = (overrides[resolved], None) if overrides and resolved in overrides else _read(resolved)
     except (FileNotFoundError, IsADirectoryError, PermissionError, _NotAFile, OSError) as err:
-        reason = {FileNotFoundError: "no such file", IsADirectoryError: "it is a folder",
-                  PermissionError: "permission denied",
-                  _NotAFile: "it is not a regular file (a device or a pipe?)"}.get(type(err), str(err))
+        reason = {
+            FileNotFoundError: "no such file",
+            IsADirectoryError: "it is a folder",
+            PermissionError: "permission denied",
+            _NotAFile: "it is not a regular file (a device or a pipe?)",
+        }.get(type(err), str(err))
         if origin:
-            problems.append(Problem(origin.file, origin.line, origin.column,
-                                    f"cannot include '{origin.message}': {reason}"))
+            problems.append(
+                Problem(origin.file, origin.line, origin.column, f"cannot include '{origin.message}': {reason}")
+            )
         else:
             problems.append(Problem(file, 1, 1, f"cannot read the fact file: {reason}"))
         return
@@ -196,14 +208,22 @@ def _collect(path: Path, file: str, files: list, problems: list[Problem], texts:
     for node_path, message, where in result.problems:
         problems.append(_at(result.file, located, node_path, message, where))
     for written, node_path in result.includes:
-        target = (resolved.parent / written)
+        target = resolved.parent / written
         line, column = located().of_value(node_path)
         if target.resolve() in stack + [resolved]:
             chain = " -> ".join(_display(p) for p in stack + [resolved, target.resolve()])
             problems.append(Problem(file, line, column, f"include cycle: {chain}"))
             continue
-        _collect(target, _display(target), files, problems, texts, stack + [resolved],
-                 origin=Problem(file, line, column, written), overrides=overrides)
+        _collect(
+            target,
+            _display(target),
+            files,
+            problems,
+            texts,
+            stack + [resolved],
+            origin=Problem(file, line, column, written),
+            overrides=overrides,
+        )
 
 
 class _NotAFile(OSError):
@@ -282,5 +302,3 @@ def _locate_in(results: list[FileResult], texts: dict[str, bytes]):
         return _at(file, locators[file], node_path, message, where)
 
     return locate
-
-

@@ -49,19 +49,31 @@ def explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]:
         if kind == "literal_error":
             expected = [e.strip().strip("'") for e in re.split(r",| or ", error["ctx"]["expected"]) if e.strip()]
             hint = did_you_mean(short(given), expected)
-            message = (f"{where}{field_name} '{short(given)}' is not allowed{hint}; "
-                       f"expected one of: {', '.join(expected)}")
+            message = (
+                f"{where}{field_name} '{short(given)}' is not allowed{hint}; expected one of: {', '.join(expected)}"
+            )
             if isinstance(given, str) and given in expected and all(e.isdigit() for e in expected):  # '1' for 1
                 message = f"{where}{field_name} must be the number {given}, not text: remove the quotes"
         elif kind == "string_pattern_mismatch":
-            message = (f"{where}'{short(given)}' is not a valid id: use lowercase letters, digits, '.', '_' and '-' "
-                       f"(e.g. '{slug(short(given))}')")
+            message = (
+                f"{where}'{short(given)}' is not a valid id: use lowercase letters, digits, '.', '_' and '-' "
+                f"(e.g. '{slug(short(given))}')"
+            )
             seen[loc] = (loc, message, "key" if is_key else "value")
             continue
         elif kind in ("string_too_long",):
             message = f"{where}{field_name} is too long ({len(given) if isinstance(given, str) else '?'} characters)"
-        elif union_member or kind in ("int_type", "float_type", "string_type", "bool_type", "list_type", "dict_type",
-                                      "typed_dict_type", "model_type", "int_from_float"):
+        elif union_member or kind in (
+            "int_type",
+            "float_type",
+            "string_type",
+            "bool_type",
+            "list_type",
+            "dict_type",
+            "typed_dict_type",
+            "model_type",
+            "int_from_float",
+        ):
             message = f"{where}{field_name} must be {_expected(loc)}, not {type_name(given)} {short(given)!s}"
             message = message.rstrip()
         else:
@@ -71,15 +83,25 @@ def explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]:
 
 
 _EXPECTED = {
-    "value": "a number or a string such as \"$500 million\"", "low": "a number or a string such as \"1,200\"",
-    "high": "a number or a string such as \"1,200\"", "as_of": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
-    "since": "a date (YYYY-MM-DD, YYYY-MM or YYYY)", "stated": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
-    "published": "a date (YYYY-MM-DD, YYYY-MM or YYYY)", "accessed": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
-    "date": "a date (YYYY-MM-DD, YYYY-MM or YYYY)", "party_to_conflict": "true or false",
-    "tags": "a list of strings", "aliases": "a list of strings", "include": "a list of file paths",
-    "facts": "a list of facts (each starting with '- id: ...')", "events": "a list of events",
-    "sources": "a mapping of source ids to sources", "claimants": "a mapping of claimant ids to claimants",
-    "metrics": "a mapping of metric ids to metrics", "schema_version": "1",
+    "value": 'a number or a string such as "$500 million"',
+    "low": 'a number or a string such as "1,200"',
+    "high": 'a number or a string such as "1,200"',
+    "as_of": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "since": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "stated": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "published": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "accessed": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "date": "a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    "party_to_conflict": "true or false",
+    "tags": "a list of strings",
+    "aliases": "a list of strings",
+    "include": "a list of file paths",
+    "facts": "a list of facts (each starting with '- id: ...')",
+    "events": "a list of events",
+    "sources": "a mapping of source ids to sources",
+    "claimants": "a mapping of claimant ids to claimants",
+    "metrics": "a mapping of metric ids to metrics",
+    "schema_version": "1",
 }
 
 
@@ -120,8 +142,15 @@ def did_you_mean(given: str, choices: list[str] | set[str]) -> str:
 
 
 def type_name(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-            float: "a number", type(None): "empty"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "empty",
+    }.get(type(value), type(value).__name__)
 
 
 def short(value: object, limit: int = 60) -> str:

@@ -14,7 +14,7 @@ class FactBase:
     """Everything `load_factbase` read, ready for analysis.
 
     `facts` has one row per fact with its metric's, claimant's and source's attributes joined on
-    (see the README for every column). `sources`, `claimants` and `metrics` are indexed by id.
+    (docs/fact-files.md lists every column). `sources`, `claimants` and `metrics` are indexed by id.
     """
 
     facts: pd.DataFrame
@@ -29,5 +29,7 @@ class FactBase:
     warnings: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{len(self.facts)} facts, {len(self.sources)} sources, {len(self.claimants)} claimants, "
-                f"{len(self.metrics)} metrics, {len(self.events)} events")
+        return (
+            f"{len(self.facts)} facts, {len(self.sources)} sources, {len(self.claimants)} claimants, "
+            f"{len(self.metrics)} metrics, {len(self.events)} events"
+        )

@@ -14,24 +14,37 @@ from dashboard.factbase.values import QUALIFIERS
 SCHEMA_VERSION = 1
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
-Id = Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=200,
-                                description="lowercase letters, digits, '.', '_' and '-'")]
+Id = Annotated[
+    StrictStr, Field(pattern=ID_PATTERN, max_length=200, description="lowercase letters, digits, '.', '_' and '-'")
+]
 Text = Annotated[StrictStr, Field(max_length=100_000)]
 Url = Annotated[StrictStr, Field(max_length=4_000, description="an http:// or https:// address")]
 DateLike = Annotated[
     StrictStr | StrictInt,
-    Field(description="YYYY-MM-DD, YYYY-MM or YYYY (the precision is kept)",
-          json_schema_extra={"pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}),
+    Field(
+        description="YYYY-MM-DD, YYYY-MM or YYYY (the precision is kept)",
+        json_schema_extra={"pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+    ),
 ]
 Amount = Annotated[
     StrictInt | StrictFloat | StrictStr,
-    Field(description='a number (500000000, 3.85e9) or a string such as "$500 million", "3.85 billion", '
-                      '"66bn", "1,200"'),
+    Field(
+        description='a number (500000000, 3.85e9) or a string such as "$500 million", "3.85 billion", "66bn", "1,200"'
+    ),
 ]
 
 SourceKind = Literal["news", "government", "dataset", "report", "social", "other"]
-ClaimantKind = Literal["government", "military", "intelligence", "official", "independent", "media",
-                       "academic", "international_org", "other"]
+ClaimantKind = Literal[
+    "government",
+    "military",
+    "intelligence",
+    "official",
+    "independent",
+    "media",
+    "academic",
+    "international_org",
+    "other",
+]
 Aggregation = Literal["cumulative", "increment", "level"]
 Qualifier = Literal[QUALIFIERS]  # type: ignore[valid-type]
 Stage = Literal["announced", "committed", "allocated", "delivered", "disbursed"]

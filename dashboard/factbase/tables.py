@@ -45,8 +45,12 @@ def check_table(file: str, data: bytes, digest: str) -> FileResult:
     if problems:
         return unreadable(file, digest, problems)
     try:
-        table = pcsv.read_csv(io.BytesIO(data), convert_options=pcsv.ConvertOptions(
-            column_types={name: TEXT for name in header}, strings_can_be_null=True, quoted_strings_can_be_null=True))
+        table = pcsv.read_csv(
+            io.BytesIO(data),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: TEXT for name in header}, strings_can_be_null=True, quoted_strings_can_be_null=True
+            ),
+        )
     except pa.ArrowInvalid as err:
         line, column = located.first_ragged_row()
         message = str(err).removeprefix("CSV parse error: ")
@@ -56,8 +60,10 @@ def check_table(file: str, data: bytes, digest: str) -> FileResult:
     bad_fields: dict[int, set] = {}
     frame = checked_frame(dict(columns), table.num_rows)
     if frame is None:  # the schema checks each row and says what is wrong
-        records = [{k: v for k, v in row.items() if v is not None}
-                   for row in pa.Table.from_arrays(list(columns.values()), names=list(columns)).to_pylist()]
+        records = [
+            {k: v for k, v in row.items() if v is not None}
+            for row in pa.Table.from_arrays(list(columns.values()), names=list(columns)).to_pylist()
+        ]
         try:
             FILE_ADAPTER.validate_python({"schema_version": 1, "facts": records})
         except ValidationError as err:
@@ -65,8 +71,11 @@ def check_table(file: str, data: bytes, digest: str) -> FileResult:
                 fact_problems.append((path, message, where))
                 if len(path) >= 2 and path[0] == "facts" and isinstance(path[1], int):
                     bad_fields.setdefault(path[1], set()).add(path[2] if len(path) > 2 else None)
-        good = [(i, {k: v for k, v in f.items() if k not in bad_fields.get(i, ())}) for i, f in enumerate(records)
-                if None not in bad_fields.get(i, ())]
+        good = [
+            (i, {k: v for k, v in f.items() if k not in bad_fields.get(i, ())})
+            for i, f in enumerate(records)
+            if None not in bad_fields.get(i, ())
+        ]
         frame = records_frame([f for _, f in good], [i for i, _ in good])
     lines = located.row_lines()
     lines = lines[frame.index.to_numpy()] if len(lines) == table.num_rows else np.ones(len(frame), dtype=np.int64)
@@ -82,8 +91,10 @@ def _columns(table: pa.Table) -> dict[str, pa.Array]:
     if "tags" in columns:
         # Tags repeat (a series has the same on every row): split each distinct cell once.
         encoded = columns["tags"].dictionary_encode()
-        split = [[t.strip() for t in cell.split(TAG_SEPARATOR) if t.strip()] or None
-                 for cell in encoded.dictionary.to_pylist()]
+        split = [
+            [t.strip() for t in cell.split(TAG_SEPARATOR) if t.strip()] or None
+            for cell in encoded.dictionary.to_pylist()
+        ]
         columns["tags"] = pa.array(split, type=pa.list_(TEXT)).take(encoded.indices)
     ids = columns.get("id")
     if ids is None or ids.null_count:
@@ -106,16 +117,30 @@ def _header_problems(file: str, header: list[str], located: TableLocated) -> lis
         if name in seen:
             problems.append(Problem(file, line, column, f"the column '{name}' appears twice in the header"))
         elif name not in FACT_FIELDS:
-            problems.append(Problem(file, line, column, f"unknown column '{name}'{did_you_mean(name, FACT_FIELDS)}; a "
-                                                        f"fact table's columns are fact fields: {', '.join(FACT_FIELDS)}"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    column,
+                    f"unknown column '{name}'{did_you_mean(name, FACT_FIELDS)}; a "
+                    f"fact table's columns are fact fields: {', '.join(FACT_FIELDS)}",
+                )
+            )
         seen.add(name)
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if not header:
         problems.append(Problem(file, 1, 1, "the table is empty; it needs a header row of fact fields"))
     elif missing or not set(FIGURE_COLUMNS) & set(header):
         needed = missing + ([] if set(FIGURE_COLUMNS) & set(header) else ["value (or low and high)"])
-        problems.append(Problem(file, 1, 1, f"the header has no {', '.join(needed)} column: a fact table needs "
-                                            "metric, as_of, claimant, source and a figure (value, or low and high)"))
+        problems.append(
+            Problem(
+                file,
+                1,
+                1,
+                f"the header has no {', '.join(needed)} column: a fact table needs "
+                "metric, as_of, claimant, source and a figure (value, or low and high)",
+            )
+        )
     return problems
 
 
@@ -142,13 +167,13 @@ class TableLocated(Located):
         if self._records is None:
             records, data, at = [], self.data, 0
             while at < len(data):
-                if data[at:at + 1] in (b"\n", b"\r"):
+                if data[at : at + 1] in (b"\n", b"\r"):
                     at += 1
                     continue
                 cells = self._cells_at(at)
                 records.append(cells)
                 at = _FIELD.match(data, cells[-1]).end()  # type: ignore[union-attr]
-                at += 2 if data[at:at + 2] == b"\r\n" else 1
+                at += 2 if data[at : at + 2] == b"\r\n" else 1
             self._records = records
         return self._records
 
@@ -176,7 +201,7 @@ class TableLocated(Located):
         while True:
             cells.append(at)
             at = _FIELD.match(data, at).end()  # type: ignore[union-attr]  # * matches empty
-            if data[at:at + 1] != b",":
+            if data[at : at + 1] != b",":
                 return cells
             at += 1
 
@@ -199,7 +224,7 @@ class TableLocated(Located):
         records = self.records
         for cells in records[1:]:
             if len(cells) != len(records[0]):
-                return self.position(cells[-1])
+                return self.position(cells[0])
         return (1, 1)
 
     def of_value(self, path: tuple) -> tuple[int, int]:

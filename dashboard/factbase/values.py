@@ -13,26 +13,102 @@ QUALIFIERS = ("exact", "approximately", "at_least", "more_than", "at_most", "les
 APPROX_TOLERANCE = 0.10
 
 _SCALES = {
-    "thousand": 1e3, "k": 1e3,
-    "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6,
-    "billion": 1e9, "bn": 1e9, "b": 1e9, "bln": 1e9,
-    "trillion": 1e12, "tn": 1e12, "trn": 1e12,
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "bln": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+    "trn": 1e12,
 }
-_CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "₴": "UAH", "₽": "RUB"}
-_CURRENCY_CODES = {"USD", "EUR", "GBP", "UAH", "RUB", "CAD", "JPY", "CHF", "SEK", "NOK", "DKK", "PLN", "AUD"}
 QUALIFIER_WORDS = {
-    "about": "approximately", "around": "approximately", "approximately": "approximately", "some": "approximately",
-    "roughly": "approximately", "nearly": "approximately", "almost": "approximately", "~": "approximately",
-    "over": "more_than", "more than": "more_than", "above": "more_than", "at least": "at_least",
-    "up to": "at_most", "at most": "at_most", "under": "less_than", "less than": "less_than", "fewer than": "less_than",
+    "about": "approximately",
+    "around": "approximately",
+    "approximately": "approximately",
+    "some": "approximately",
+    "roughly": "approximately",
+    "nearly": "approximately",
+    "almost": "approximately",
+    "~": "approximately",
+    "over": "more_than",
+    "more than": "more_than",
+    "above": "more_than",
+    "at least": "at_least",
+    "up to": "at_most",
+    "at most": "at_most",
+    "under": "less_than",
+    "less than": "less_than",
+    "fewer than": "less_than",
 }
 
+
+# ---- currencies --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Currency:
+    """A currency: how texts write it around a figure, and how the dashboard writes it."""
+
+    code: str  # ISO 4217, the metric's unit: "USD"
+    sign: str | None = None  # ours, before a figure ("$3.85 billion"); None: the code after it ("2.5 billion UAH")
+    before: tuple[str, ...] = ()  # the signs texts write before a figure, as well as the code: "$", "US$"
+    after: tuple[str, ...] = ()  # the words texts write after a figure, as well as the code; the English plural first
+
+
+# The one currency table: every reader of figures (parse_amount here, curation's prose and extract)
+# and the writer (factbase.wording) take what they need from it. A currency without signs is known
+# as a metric's unit only: no reader looks for it around a figure.
+CURRENCIES = (
+    Currency("USD", "$", ("$", "US$"), ("dollars", "dollar", "dólares")),
+    Currency("EUR", "€", ("€",), ("euros", "euro")),
+    Currency("GBP", "£", ("£",), ("pounds",)),
+    Currency("UAH", None, ("₴",), ("hryvnias", "hryvnia")),
+    Currency("RUB", None, ("₽",), ("roubles", "rubles")),
+    *(Currency(code) for code in ("CAD", "JPY", "CHF", "SEK", "NOK", "DKK", "PLN", "AUD")),
+)
+# The currencies figures are read in: texts write their signs or codes before a figure, their codes
+# or words after it.
+READ_CURRENCIES = tuple(c for c in CURRENCIES if c.before)
+_BY_CODE = {c.code: c for c in CURRENCIES}
+_BY_NAME = {name.lower(): c.code for c in READ_CURRENCIES for name in (c.code, *c.before, *c.after)}
+# Of those words, a fact file may write only these after a figure ("988 million USD", "500 million dollars").
+_FACT_FILE_WORDS = ("dollars", "euros")
+
+
+def currency(unit: object) -> Currency | None:
+    """The currency a metric's unit names ("USD", "usd"); None for a unit that is not money."""
+    return _BY_CODE.get(unit.upper()) if isinstance(unit, str) else None
+
+
+def currency_of(name: str) -> str | None:
+    """The code a text's name for a currency stands for: "$", "US$", "usd" or "dollars" -> "USD"."""
+    return _BY_NAME.get(name.lower())
+
+
+def is_currency(unit: str) -> bool:
+    return unit.upper() in _BY_CODE
+
+
+def _alternation(names: list[str]) -> str:
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+
+
+_BEFORE = _alternation([name for c in READ_CURRENCIES for name in (*c.before, c.code)])
+_AFTER = _alternation([*(c.code for c in READ_CURRENCIES), *_FACT_FILE_WORDS])
+
 _AMOUNT = re.compile(
-    r"""^\s*
-    (?P<cur>(?:US\$|[$€£₴₽]|USD|EUR|GBP|UAH|RUB)\s*)?
+    rf"""^\s*
+    (?P<minus>-\s*)?
+    (?P<cur>(?:{_BEFORE})\s*)?
     (?P<num>[0-9][0-9_,]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+)
     \s*(?P<scale>thousand|million|billion|trillion|mln|bln|trn|mn|bn|tn|k|m|b)?\.?
-    \s*(?P<code>USD|EUR|GBP|UAH|RUB|dollars|euros)?\s*$""",
+    \s*(?P<code>{_AFTER})?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
 _THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
@@ -58,7 +134,7 @@ def parse_amount(raw: object) -> tuple[float, str | None]:
     elif isinstance(raw, str):
         value, currency = _parse_amount_text(raw)
     else:
-        raise ValueError_(f"expected a number or a string such as \"$500 million\", got {type(raw).__name__}")
+        raise ValueError_(f'expected a number or a string such as "$500 million", got {type(raw).__name__}')
     if not math.isfinite(value):
         raise ValueError_(f"expected a finite number, got {raw!r}")
     if abs(value) > 1e18:
@@ -76,26 +152,18 @@ def _parse_amount_text(text: str) -> tuple[float, str | None]:
     match = _AMOUNT.match(text)
     if not match:
         raise ValueError_(
-            f"'{text}' is not a number; expected a number such as 1200, \"1,200\", \"$500 million\" or \"3.85bn\""
+            f'\'{text}\' is not a number; expected a number such as 1200, "1,200", "$500 million" or "3.85bn"'
         )
     number = match["num"]
     if "," in number and not _THOUSANDS.match(number):
-        raise ValueError_(f"'{text}' has misplaced thousands separators; expected e.g. \"1,200\" or \"1,200,000\"")
+        raise ValueError_(f'\'{text}\' has misplaced thousands separators; expected e.g. "1,200" or "1,200,000"')
     value = float(number.replace(",", "").replace("_", ""))
     if match["scale"]:
         value *= _SCALES[match["scale"].lower()]
-    currency = None
-    if match["cur"]:
-        symbol = match["cur"].strip().upper()
-        currency = _CURRENCY_SYMBOLS.get(symbol, symbol)
-    if match["code"]:
-        code = match["code"].upper()
-        currency = {"DOLLARS": "USD", "EUROS": "EUR"}.get(code, code)
-    return value, currency
-
-
-def is_currency(unit: str) -> bool:
-    return unit.upper() in _CURRENCY_CODES
+    if match["minus"]:  # read, so that the figure is refused as negative rather than as no number
+        value = -value
+    written = match["code"] or match["cur"]  # a code after the figure wins, as it always has
+    return value, currency_of(written.strip()) if written else None
 
 
 # ---- dates -------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ _IMPLICIT = "?implicit"
 # a character YAML reserves (@, `, %) or a closing bracket, which rapidyaml reads as text, or with
 # | or > (block scalars, whose last line break at the end of a file the two keep differently); tabs,
 # which the two fold differently; NEL, LS and PS, line breaks to YAML 1.1 only; and very deep indentation (the
-# located path measures depth before composing).
+# located path measures depth before composing); and \u escapes, which may name a lone surrogate.
 # A lone "!" (the non-specific tag) counts too.
 _FLOW_PAIR = re.compile(r"\[[^\]]*[\[{:?]")  # a collection, a "key:" or a "?" inside a flow sequence
 _DOCUMENT_MARKERS = re.compile(r"^(?:[ ]*(?:---|\.\.\.)|%)", re.MULTILINE)
@@ -58,6 +58,8 @@ def needs_located_parse(text: str) -> bool:
     """Whether `text` holds anything the fast path does not read as the located one does."""
     # Substring tests run at memchr speed; the regular expressions only where one of them hits.
     if any(c in text for c in "\t\x85\u2028\u2029{") or "\n" + " " * (MAX_DEPTH + 1) in text:
+        return True
+    if "\\u" in text or "\\U" in text:  # a \u escape: rapidyaml reads a lone surrogate ("\ud800") that PyYAML refuses
         return True
     if "[" in text and _FLOW_PAIR.search(text):
         return True
@@ -75,8 +77,9 @@ def needs_located_parse(text: str) -> bool:
 # line (`title: "Post by @DefenceHQ"`) are text and do not count.
 _MARKS = np.zeros(256, dtype=bool)
 _MARKS[list(b"!&*@`]}|>%<")] = True
-_AFTER = {ord(c): set(b" \n[]{},'\"") for c in "!&*"} | {ord(c): set(b" \n[,") for c in "@`}|>%"} | {
-    ord("]"): set(b" \n,")}  # "[]" is an empty list
+_AFTER = (
+    {ord(c): set(b" \n[]{},'\"") for c in "!&*"} | {ord(c): set(b" \n[,") for c in "@`}|>%"} | {ord("]"): set(b" \n,")}
+)  # "[]" is an empty list
 _TOKEN_STARTS = np.zeros((256, 256), dtype=bool)  # [mark, the byte before it]
 for _mark, _before in _AFTER.items():
     _TOKEN_STARTS[_mark, list(_before)] = True
@@ -97,8 +100,9 @@ def _has_marked_token(data: bytes) -> bool:
         merge = (marks == ord("<")) & (raw[np.minimum(at + 1, len(raw) - 1)] == ord("<")) & (at + 1 < len(raw))
         for position in at[starts & (marks != ord("<")) | merge].tolist():
             line_start = data.rfind(b"\n", 0, position) + 1
-            in_text = _COMMENT_LINE.match(data, line_start, position) or _IN_QUOTES.fullmatch(data, line_start,
-                                                                                              position)
+            in_text = _COMMENT_LINE.match(data, line_start, position) or _IN_QUOTES.fullmatch(
+                data, line_start, position
+            )
             if not in_text:
                 return True
     return _has_long_key(data, raw)
@@ -154,14 +158,28 @@ def decode(data: bytes, file: str) -> str:
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
         message = f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8"
         raise YamlProblems([Problem(file, line, column, message)]) from None
-    if (len(data.translate(None, _CONTROL_BYTES)) != len(data) or "\ufffe" in text or "\uffff" in text
-            or b"\xc2" in data and _C1_BYTES.search(data)):
+    if (
+        len(data.translate(None, _CONTROL_BYTES)) != len(data)
+        or "\ufffe" in text
+        or "\uffff" in text
+        or b"\xc2" in data
+        and _C1_BYTES.search(data)
+    ):
         found = _CONTROL.search(text)  # ~1 ms per MB above; this search runs only on a hit
         assert found is not None
         line = text.count("\n", 0, found.start()) + 1
         column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
-        raise YamlProblems([Problem(file, line, column, f"the character U+{ord(found.group()):04X} (a control "
-                                    "character or a non-character) is not allowed in a fact file; remove it")])
+        raise YamlProblems(
+            [
+                Problem(
+                    file,
+                    line,
+                    column,
+                    f"the character U+{ord(found.group()):04X} (a control "
+                    "character or a non-character) is not allowed in a fact file; remove it",
+                )
+            ]
+        )
     return text.removeprefix("\ufeff")  # a BOM is allowed by YAML; editors on Windows add one
 
 
@@ -210,8 +228,13 @@ def read_fast(text: str) -> FastRead | None:
         written = "{" + ",".join(pieces) + "}"
         # YAML keeps the last of two equal keys silently; the JSON keeps both, and is refused here.
         # Numbers are typed from their text by the same rules as on the located path.
-        data = json.loads(written, object_pairs_hook=_refuse_duplicates, parse_int=resolve_plain,
-                          parse_float=resolve_plain, parse_constant=_not_json)
+        data = json.loads(
+            written,
+            object_pairs_hook=_refuse_duplicates,
+            parse_int=resolve_plain,
+            parse_float=resolve_plain,
+            parse_constant=_not_json,
+        )
         if _holds_suspects(written):
             data = _typed_like_plain(data, written, tree)
             if data is None:
@@ -231,9 +254,29 @@ def _holds_suspects(written: str | pa.LargeStringArray) -> bool:
     return pc.match_substring_regex(written, _MAYBE_TYPED.pattern)[0].as_py()
 
 
-FACT_TABLE_SCHEMA = pa.schema([(name, pa.large_string()) for name in (
-    "id", "metric", "value", "low", "high", "qualifier", "as_of", "since", "stated", "claimant", "source", "via",
-    "quote", "stage", "note")] + [("tags", pa.list_(pa.large_string()))])
+FACT_TABLE_SCHEMA = pa.schema(
+    [
+        (name, pa.large_string())
+        for name in (
+            "id",
+            "metric",
+            "value",
+            "low",
+            "high",
+            "qualifier",
+            "as_of",
+            "since",
+            "stated",
+            "claimant",
+            "source",
+            "via",
+            "quote",
+            "stage",
+            "note",
+        )
+    ]
+    + [("tags", pa.list_(pa.large_string()))]
+)
 # Figures and dates may be numbers or text in YAML; they are read as text here (the JSON's number as
 # written), since a column must have one type.
 _NUMBER_VALUE = r'("(?:value|low|high|as_of|since|stated)": )(-?[0-9][^,\n]*)'
@@ -269,8 +312,12 @@ def _facts_table(written: pa.LargeStringArray) -> pa.Table | None:
     if body.size < 64 and not body.to_pybytes().strip():
         return FACT_TABLE_SCHEMA.empty_table()
     try:
-        return pa_json.read_json(pa.BufferReader(body), parse_options=pa_json.ParseOptions(
-            explicit_schema=FACT_TABLE_SCHEMA, newlines_in_values=True, unexpected_field_behavior="error"))
+        return pa_json.read_json(
+            pa.BufferReader(body),
+            parse_options=pa_json.ParseOptions(
+                explicit_schema=FACT_TABLE_SCHEMA, newlines_in_values=True, unexpected_field_behavior="error"
+            ),
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
 
@@ -318,9 +365,11 @@ _RYML_MESSAGE = re.compile(rb"line=\d+ col=\d+ \(\d+B\): ERROR: [^\n]*\n(?:[^\n]
 # "_", and numbers that start with 0 (0x1F, 0o17, 0b1, 007, 0e5). Keys are always written as text:
 # one that may be a number or a word for null or a boolean counts too. Found by RE2 in one pass over
 # the JSON; a match is rare, and only then is the tree asked which of them were plain.
-_MAYBE_TYPED = re.compile(r'"(?:~|Null|NULL|True|TRUE|False|FALSE|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)'
-                          r'|[-+]?0[0-9a-zA-Z._+-]+|[-+]?(?:_|[.0-9][0-9a-zA-Z.+-]*_)[0-9a-zA-Z._+-]*)"'
-                          r'|"(?:[-+]?[._0-9][^"\\]*|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|)": ')
+_MAYBE_TYPED = re.compile(
+    r'"(?:~|Null|NULL|True|TRUE|False|FALSE|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)'
+    r'|[-+]?0[0-9a-zA-Z._+-]+|[-+]?(?:_|[.0-9][0-9a-zA-Z.+-]*_)[0-9a-zA-Z._+-]*)"'
+    r'|"(?:[-+]?[._0-9][^"\\]*|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|)": '
+)
 
 
 def _typed_like_plain(data: object, written: str, tree: ryml.Tree) -> object | None:
@@ -400,7 +449,7 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
         if line > len(lines):  # libyaml puts the end of a file without a final newline on the line after it
             line, column = len(lines), len(lines[-1]) + 1
         bad_line = lines[line - 1] if 0 < line <= len(lines) else ""
-        if "\t" in bad_line[: column] or bad_line[column - 1: column] == "\t":
+        if "\t" in bad_line[:column] or bad_line[column - 1 : column] == "\t":
             what = "a tab character; YAML indentation must use spaces"
         context = f" ({err.context})" if err.context else ""
         raise YamlProblems([Problem(file, line, column, f"YAML syntax error: {what}{context}")]) from None
@@ -410,13 +459,19 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
             at = len(text.encode("utf-8")[:at].decode("utf-8", "ignore"))
         line = text.count("\n", 0, at) + 1
         column = at - (text.rfind("\n", 0, at) + 1) + 1
-        raise YamlProblems([Problem(file, line, column, f"the character U+{err.character:04X} is not allowed in "
-                                                        "a YAML file; remove it")]) from None
+        raise YamlProblems(
+            [
+                Problem(
+                    file, line, column, f"the character U+{err.character:04X} is not allowed in a YAML file; remove it"
+                )
+            ]
+        ) from None
     except yaml.YAMLError as err:
         raise YamlProblems([Problem(file, 1, 1, f"YAML error: {err}")]) from None
     except RecursionError:
-        raise YamlProblems([Problem(file, 1, 1, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")]) \
-            from None
+        raise YamlProblems(
+            [Problem(file, 1, 1, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")]
+        ) from None
     located = Located()
     if node is None:
         return None, located, []
@@ -441,8 +496,9 @@ def _check_depth(text: str, file: str, loader: type | None = None) -> None:
             depth += 1
             if depth > MAX_DEPTH + 1:  # the walker counts the top level as 0, the events as 1
                 mark = event.start_mark
-                raise YamlProblems([Problem(file, mark.line + 1, mark.column + 1,
-                                            f"nested too deeply (more than {MAX_DEPTH} levels)")])
+                raise YamlProblems(
+                    [Problem(file, mark.line + 1, mark.column + 1, f"nested too deeply (more than {MAX_DEPTH} levels)")]
+                )
         elif isinstance(event, _CLOSES):
             depth -= 1
 
@@ -475,8 +531,11 @@ class _Walker:
         self.budget -= 1
         if self.budget < 0:
             if self.budget == -1:
-                self._problem(node, "aliases expand to more nodes than the file holds characters "
-                                    "(an alias bomb?); write the values out instead")
+                self._problem(
+                    node,
+                    "aliases expand to more nodes than the file holds characters "
+                    "(an alias bomb?); write the values out instead",
+                )
             return _REFUSED
         if depth > MAX_DEPTH:
             self._problem(node, f"nested too deeply (more than {MAX_DEPTH} levels)")
@@ -511,8 +570,11 @@ class _Walker:
                 continue
             if key in result or key in first_seen:
                 line = first_seen[key]
-                self._problem(key_node, f"duplicate key '{key}' (first at line {line}); YAML would silently "
-                                        "keep only the last one: remove or rename one of them")
+                self._problem(
+                    key_node,
+                    f"duplicate key '{key}' (first at line {line}); YAML would silently "
+                    "keep only the last one: remove or rename one of them",
+                )
                 continue
             first_seen[key] = key_node.start_mark.line + 1
             self.located.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -531,8 +593,7 @@ _DIGIT = re.compile(r"[0-9]")  # only ASCII digits make numbers; a regex scans a
 _INT = re.compile(r"[-+]?[0-9]+")
 _BASED = re.compile(r"([-+]?)0([xXoObB])([0-9a-fA-F]+)")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, ".nan": math.nan, ".NaN": math.nan,
-            ".NAN": math.nan}
+_SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
 
 
 # No figure needs a thousand digits; Python refuses to turn over 4,300 into an int (or back).
@@ -552,7 +613,7 @@ def resolve_plain(value: str) -> object:
     if value in _BOOLS:
         return _BOOLS[value]
     sign = value[0] if value[0] in "+-" else ""
-    body = value[len(sign):].replace("_", "")
+    body = value[len(sign) :].replace("_", "")
     if not body or body[0] in "+-" or not _DIGIT.search(body) and body not in _SPECIAL:
         return value
     digits = sign + body

@@ -29,8 +29,9 @@ from pathlib import Path
 from dashboard.factbase.atomic import write_text_atomic
 from dashboard.factbase.columns import facts_pass_schema
 from dashboard.factbase.schema import FILE_ADAPTER
-from dashboard.factbase.yamltext import needs_located_parse, resolve_plain
+from dashboard.factbase.yamltext import needs_located_parse
 from dashboard.imports.spec import DateColumn, FromColumns, ImportSpec, QualifierColumn, SpecError, load_spec
+from dashboard.imports.writer import fact_file, fact_table, yaml_lines
 
 FIRST_FACTS = 5  # facts shown by --dry-run
 PROGRESS_ROWS = 2000  # inputs longer than this get a progress bar on a terminal
@@ -55,8 +56,11 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: row {self.row}: {self.message}" if self.row else \
-            f"{self.file}:{self.line}: {self.message}"
+        return (
+            f"{self.file}:{self.line}: row {self.row}: {self.message}"
+            if self.row
+            else f"{self.file}:{self.line}: {self.message}"
+        )
 
 
 class InputError(Exception):
@@ -82,6 +86,8 @@ class ImportResult:
     not_tracked: Counter = field(default_factory=Counter)  # column -> rows without a value
     dropped: Counter = field(default_factory=Counter)  # reason -> facts left out
     text: str | None = None
+    table_path: Path | None = None  # the CSV fact table, when the spec asks for one
+    table_text: str | None = None
     seconds: float = 0.0
 
     @property
@@ -121,8 +127,11 @@ def _csv_rows(text: str, delimiter: str, file: str) -> list[Row]:
                 line = reader.line_num + 1
                 continue  # a blank line
             if len(cells) != len(header):
-                raise InputError(ImportProblem(file, line, len(rows) + 1, f"{len(cells)} cells where the header "
-                                                                          f"has {len(header)} columns"))
+                raise InputError(
+                    ImportProblem(
+                        file, line, len(rows) + 1, f"{len(cells)} cells where the header has {len(header)} columns"
+                    )
+                )
             rows.append(Row(len(rows) + 1, line, dict(zip(header, cells, strict=True))))
             line = reader.line_num + 1
     except csv.Error as err:
@@ -146,14 +155,14 @@ def _json_rows(text: str, file: str) -> list[Row]:
         return InputError(ImportProblem(file, text.count("\n", 0, position) + 1, row, message))
 
     at = _skip_space(text, 0)
-    if text[at:at + 1] != "[":
+    if text[at : at + 1] != "[":
         raise fail(at, "a JSON input must be an array of objects ([{...}, {...}])")
     at = _skip_space(text, at + 1)
     rows: list[Row] = []
     line, counted = 1, 0
-    while text[at:at + 1] != "]":
+    while text[at : at + 1] != "]":
         if rows:
-            if text[at:at + 1] != ",":
+            if text[at : at + 1] != ",":
                 raise fail(at, "expected ',' or ']' between the array's objects", len(rows))
             at = _skip_space(text, at + 1)
         try:
@@ -168,7 +177,7 @@ def _json_rows(text: str, file: str) -> list[Row]:
         at = _skip_space(text, end)
         if at >= len(text):
             raise fail(at, "the array is not closed with ']'")
-    if text[_skip_space(text, at + 1):]:
+    if text[_skip_space(text, at + 1) :]:
         raise fail(at + 1, "text after the array's closing ']'")
     return rows
 
@@ -208,8 +217,10 @@ def parse_number(cell: object, column: str) -> int | float | None:
     if isinstance(number, float) and not math.isfinite(number):
         raise CellError(f"column '{column}': {cell!r} is not a finite number")
     if number < 0:
-        raise CellError(f"column '{column}': {cell!r} is negative; figures are magnitudes (a running total that "
-                        "falls is a smaller figure, not a negative one)")
+        raise CellError(
+            f"column '{column}': {cell!r} is negative; figures are magnitudes (a running total that "
+            "falls is a smaller figure, not a negative one)"
+        )
     if isinstance(number, float) and number.is_integer():
         number = int(number)
     return number
@@ -249,8 +260,10 @@ def _resolve(lookup: str | FromColumns | None, cells: dict, what: str) -> str | 
         return lookup.map[key]
     if lookup.unmapped == "skip":
         raise _Skip(f"{what} '{key}' not mapped")
-    raise CellError(f"{what} from column {' / '.join(lookup.columns)}: {key!r} is not in the spec's map "
-                    f"(known: {', '.join(sorted(lookup.map)[:12])}{', ...' if len(lookup.map) > 12 else ''})")
+    raise CellError(
+        f"{what} from column {' / '.join(lookup.columns)}: {key!r} is not in the spec's map "
+        f"(known: {', '.join(sorted(lookup.map)[:12])}{', ...' if len(lookup.map) > 12 else ''})"
+    )
 
 
 def _slug(text: str) -> str:
@@ -266,7 +279,13 @@ def run_import(spec_path: Path, *, progress: Callable[[int, int], None] | None =
     spec_path = Path(spec_path)
     spec = load_spec(spec_path)
     folder = spec_path.parent
-    result = ImportResult(spec_path, folder / spec.input.path, folder / spec.output.path, spec)
+    result = ImportResult(
+        spec_path,
+        folder / spec.input.path,
+        folder / spec.output.path,
+        spec,
+        table_path=folder / spec.output.table if spec.output.table else None,
+    )
     file = _shown(result.input_path)
     try:
         data = result.input_path.read_bytes()
@@ -285,15 +304,19 @@ def run_import(spec_path: Path, *, progress: Callable[[int, int], None] | None =
     facts.sort(key=lambda f: (f["metric"], f["as_of"], f["claimant"], f["id"]))
     result.facts = [{k: v for k, v in f.items() if not k.startswith("_")} for f in facts]
     if not result.problems:
-        result.text = render(result, hashlib.sha256(data).hexdigest(),
-                             hashlib.sha256(spec_path.read_bytes()).hexdigest())
+        result.text = render(
+            result, hashlib.sha256(data).hexdigest(), hashlib.sha256(spec_path.read_bytes()).hexdigest()
+        )
+        if result.table_path is not None:
+            result.table_text = fact_table(result.facts)
         _check_output(result)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _make_facts(rows: list[Row], spec: ImportSpec, file: str, result: ImportResult,
-                progress: Callable[[int, int], None] | None) -> tuple[list[dict], list[str]]:
+def _make_facts(
+    rows: list[Row], spec: ImportSpec, file: str, result: ImportResult, progress: Callable[[int, int], None] | None
+) -> tuple[list[dict], list[str]]:
     used = spec.used_columns() | set(spec.ignore_columns)
     unknown: dict[str, Row] = {}
     skip_rules = [(s.column, set(s.values), s.reason) for s in spec.skip]
@@ -326,9 +349,13 @@ def _make_facts(rows: list[Row], spec: ImportSpec, file: str, result: ImportResu
             claimant = _resolve(spec.claimant, cells, "claimant")
             source = _resolve(spec.source, cells, "source")
             via = _resolve(spec.via, cells, "via")
-            stated = (day if spec.stated == "as_of" else
-                      parse_day(cells.get(spec.stated.column), spec.stated) if isinstance(spec.stated, DateColumn)
-                      else None)
+            stated = (
+                day
+                if spec.stated == "as_of"
+                else parse_day(cells.get(spec.stated.column), spec.stated)
+                if isinstance(spec.stated, DateColumn)
+                else None
+            )
             qualifier = spec.qualifier
             if isinstance(qualifier, QualifierColumn):
                 word = _text(cells.get(qualifier.column))
@@ -337,8 +364,10 @@ def _make_facts(rows: list[Row], spec: ImportSpec, file: str, result: ImportResu
                 elif word in qualifier.map:
                     qualifier = qualifier.map[word]
                 else:
-                    raise CellError(f"column '{qualifier.column}': {word!r} is not in the spec's qualifier map "
-                                    f"(known: {', '.join(sorted(qualifier.map))})")
+                    raise CellError(
+                        f"column '{qualifier.column}': {word!r} is not in the spec's qualifier map "
+                        f"(known: {', '.join(sorted(qualifier.map))})"
+                    )
             if spec.metric is not None:
                 pairs = [(_resolve(spec.metric, cells, "metric"), spec.value)]
             else:
@@ -361,8 +390,15 @@ def _make_facts(rows: list[Row], spec: ImportSpec, file: str, result: ImportResu
             if value is None and low is None and high is None:
                 result.not_tracked[column] += 1  # a missing key or an empty cell: not tracked, never zero
                 continue
-            fields = {"metric": metric, "date": day.isoformat(), "claimant": claimant, "source": source,
-                      "row": row.number, "column": _slug(column), "cells": _Cells(cells)}
+            fields = {
+                "metric": metric,
+                "date": day.isoformat(),
+                "claimant": claimant,
+                "source": source,
+                "row": row.number,
+                "column": _slug(column),
+                "cells": _Cells(cells),
+            }
             try:
                 fact_id = template_id.format(**fields)
                 note = spec.note.format(**fields) if spec.note else None
@@ -391,8 +427,11 @@ def _make_facts(rows: list[Row], spec: ImportSpec, file: str, result: ImportResu
             if spec.one_per_date is not None:
                 order_keys.append(_text(cells.get(spec.one_per_date.order_by)))
     for name, row in unknown.items():
-        problem(row, f"column '{name}' (first seen here) is neither used by the spec nor listed under "
-                     "ignore_columns: map it to a metric, or ignore it on purpose")
+        problem(
+            row,
+            f"column '{name}' (first seen here) is neither used by the spec nor listed under "
+            "ignore_columns: map it to a metric, or ignore it on purpose",
+        )
     return facts, order_keys
 
 
@@ -451,13 +490,25 @@ def _check_ids(facts: list[dict], file: str, result: ImportResult) -> None:
         first = seen.setdefault(fact["id"], fact["_row"])
         if first is not fact["_row"]:
             row = fact["_row"]
-            result.problems.append(ImportProblem(
-                file, row.line, row.number, f"fact id '{fact['id']}' is made twice (first from row {first.number}): "
-                                            "put {metric}, {date} or {row} in the id template, or use one_per_date"))
+            result.problems.append(
+                ImportProblem(
+                    file,
+                    row.line,
+                    row.number,
+                    f"fact id '{fact['id']}' is made twice (first from row {first.number}): "
+                    "put {metric}, {date} or {row} in the id template, or use one_per_date",
+                )
+            )
         elif not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", fact["id"]) or len(fact["id"]) > 200:
             row = fact["_row"]
-            result.problems.append(ImportProblem(file, row.line, row.number, f"fact id '{fact['id']}' is not a valid "
-                                                 "id (lowercase letters, digits, '.', '_', '-'; at most 200)"))
+            result.problems.append(
+                ImportProblem(
+                    file,
+                    row.line,
+                    row.number,
+                    f"fact id '{fact['id']}' is not a valid id (lowercase letters, digits, '.', '_', '-'; at most 200)",
+                )
+            )
 
 
 def _check_output(result: ImportResult) -> None:
@@ -472,61 +523,26 @@ def _check_output(result: ImportResult) -> None:
     try:
         FILE_ADAPTER.validate_python({**content, "facts": []})
     except Exception as err:  # noqa: BLE001
-        result.problems.append(ImportProblem(spec_file, 1, 0, f"the spec's sources, claimants or metrics do not "
-                                                              f"pass the fact schema: {err}"))
+        result.problems.append(
+            ImportProblem(
+                spec_file, 1, 0, f"the spec's sources, claimants or metrics do not pass the fact schema: {err}"
+            )
+        )
     if result.text is not None and needs_located_parse(result.text):
-        result.problems.append(ImportProblem(
-            spec_file, 1, 0, "the generated text has '{', a YAML tag, anchor or alias, or a document marker: the "
-                             "loader would parse it slowly; reword the spec's texts (titles, notes, definitions)"))
+        result.problems.append(
+            ImportProblem(
+                spec_file,
+                1,
+                0,
+                "the generated text has '{', a YAML tag, anchor or alias, or a document marker: the "
+                "loader would parse it slowly; reword the spec's texts (titles, notes, definitions)",
+            )
+        )
     if result.problems:
         result.text = None
 
 
-# ---- writing YAML ------------------------------------------------------------------------------------
-
-_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._/()',+-]*")
-
-
-def yaml_scalar(value: object) -> str:
-    """One scalar in block style: plain where YAML reads it back as the same text, quoted otherwise."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"cannot write {value!r} in a fact file")
-        return repr(value)
-    if isinstance(value, str):
-        if (_PLAIN.fullmatch(value) and not value.endswith(" ") and " #" not in value and ": " not in value
-                and type(resolve_plain(value)) is str):
-            return value
-        # A JSON string is a YAML double-quoted scalar; escape what YAML reads as breaks or non-printable.
-        return re.sub(r"[\x7f-\x9f\u2028\u2029\ufeff]", lambda m: f"\\u{ord(m.group()):04x}",
-                      json.dumps(value, ensure_ascii=False))
-    raise TypeError(f"cannot write {type(value).__name__} as YAML")
-
-
-def yaml_lines(value: object, indent: int = 0) -> list[str]:
-    """Block-style YAML, one key per line, keys in insertion order: no flow collections."""
-    pad = " " * indent
-    lines = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, (dict, list)):
-                lines.append(f"{pad}{yaml_scalar(key)}:")
-                lines.extend(yaml_lines(item, indent + 2))
-            else:
-                lines.append(f"{pad}{yaml_scalar(key)}: {yaml_scalar(item)}")
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict):
-                inner = yaml_lines(item, indent + 2)
-                lines.append(f"{pad}- {inner[0].lstrip()}")
-                lines.extend(inner[1:])
-            else:
-                lines.append(f"{pad}- {yaml_scalar(item)}")
-    return lines
+# ---- writing the files ------------------------------------------------------------------------------
 
 
 def _content(result: ImportResult) -> dict:
@@ -534,36 +550,34 @@ def _content(result: ImportResult) -> dict:
     content: dict = {"schema_version": 1, "title": spec.title}
     if spec.description:
         content["description"] = spec.description
+    if result.table_path is not None:
+        content["include"] = [_relative(result.table_path, result.output_path.parent)]
     for name in ("sources", "claimants", "metrics"):
         table = getattr(spec, name)
         if table:
             content[name] = {key: dict(value) for key, value in table.items()}
-    content["facts"] = result.facts
+    if result.table_path is None:
+        content["facts"] = result.facts
     return content
 
 
 def render(result: ImportResult, input_hash: str, spec_hash: str) -> str:
-    """The fact file's text: a header comment naming the spec and the input's hash, then the content."""
+    """The fact file's text: a header comment naming the spec and the input's hash, then the content
+    (without the facts when they go into a fact table of their own)."""
     here = result.output_path.parent
     header = []
     if result.spec.output.json_schema:
         schema = _relative(result.spec_path.parent / result.spec.output.json_schema, here)
-        header.append(f"# yaml-language-server: $schema={schema}")
+        header.append(f"yaml-language-server: $schema={schema}")
     header += [
-        "# Generated by `factdash import` from the spec "
+        "Generated by `factdash import` from the spec "
         f"{_relative(result.spec_path, here)} and the input {_relative(result.input_path, here)}",
-        f"# (paths relative to this file; input sha256 {input_hash}, spec sha256 {spec_hash}).",
-        "# Do not edit by hand: change the spec or the input and run the import again.",
+        f"(paths relative to this file; input sha256 {input_hash}, spec sha256 {spec_hash}).",
+        "Do not edit by hand: change the spec or the input and run the import again.",
     ]
-    body = []
-    for key, value in _content(result).items():
-        if isinstance(value, (dict, list)):
-            body.append("")
-            body.append(f"{key}:")
-            body.extend(yaml_lines(value, 2))
-        else:
-            body.append(f"{key}: {yaml_scalar(value)}")
-    return "\n".join(header + body) + "\n"
+    if result.table_path is not None:
+        header.append(f"The facts are in the fact table {_relative(result.table_path, here)}, also generated.")
+    return fact_file(header, _content(result))
 
 
 def _relative(path: Path, start: Path) -> str:
@@ -579,13 +593,21 @@ def _shown(path: Path) -> str:
 
 
 def write(result: ImportResult) -> bool:
-    """Write the file atomically; False (and nothing written) when the import had problems."""
+    """Write the files atomically (a fact table before the file that includes it); False, and
+    nothing written, when the import had problems."""
     if not result.ok:
         return False
     assert result.text is not None
-    result.output_path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(result.output_path, result.text)
+    for path, text in _outputs(result):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, text)
     return True
+
+
+def _outputs(result: ImportResult) -> list[tuple[Path, str]]:
+    """The files an import makes, in the order they are written."""
+    table = [(result.table_path, result.table_text or "")] if result.table_path is not None else []
+    return table + [(result.output_path, result.text or "")]
 
 
 # ---- reporting ---------------------------------------------------------------------------------------
@@ -593,8 +615,9 @@ def write(result: ImportResult) -> bool:
 
 def summary(result: ImportResult) -> list[str]:
     """Counts: rows read and left out (and why), facts per metric, values not tracked."""
-    lines = [f"{_shown(result.input_path)}: {result.rows:,} rows -> {len(result.facts):,} facts "
-             f"({result.seconds:.2f} s)"]
+    lines = [
+        f"{_shown(result.input_path)}: {result.rows:,} rows -> {len(result.facts):,} facts ({result.seconds:.2f} s)"
+    ]
     for reason, count in sorted(result.skipped.items()):
         lines.append(f"  rows left out: {count:,}: {reason}")
     for reason, count in sorted(result.dropped.items()):
@@ -612,11 +635,12 @@ def dry_run_report(result: ImportResult, first: int = FIRST_FACTS) -> str:
     if result.facts:
         lines.append(f"first {min(first, len(result.facts))} facts:")
         lines += ["  " + line for line in yaml_lines(result.facts[:first])]
-    lines.append(f"{len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}"
-                 + (":" if result.problems else ""))
+    lines.append(
+        f"{len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}" + (":" if result.problems else "")
+    )
     lines += [f"  {p}" for p in sorted(result.problems)]
     if not result.problems:
-        lines.append(f"would write {_shown(result.output_path)} ({len(result.text or ''):,} characters)")
+        lines += [f"would write {_shown(path)} ({len(text):,} characters)" for path, text in _outputs(result)]
     return "\n".join(lines) + "\n"
 
 
@@ -660,15 +684,18 @@ def run_cli(specs: list[str], *, dry_run: bool = False, check: bool = False, pro
             status = 1
             continue
         if check:
-            current = result.output_path.read_bytes() if result.output_path.exists() else None
-            if current != (result.text or "").encode("utf-8"):
-                print(f"{_shown(result.output_path)} is out of date: run factdash import {spec_text}")
-                status = 1
-            else:
+            stale = [
+                path
+                for path, text in _outputs(result)
+                if not path.exists() or path.read_bytes() != text.encode("utf-8")
+            ]
+            for path in stale:
+                print(f"{_shown(path)} is out of date: run factdash import {spec_text}")
+            if not stale:
                 print(f"{_shown(result.output_path)}: up to date ({len(result.facts):,} facts)")
+            status = status or (1 if stale else 0)
             continue
         write(result)
         sys.stdout.write("\n".join(summary(result)) + "\n")
-        print(f"wrote {_shown(result.output_path)}")
+        print(f"wrote {', '.join(_shown(path) for path, _ in _outputs(result))}")
     return status
-

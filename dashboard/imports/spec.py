@@ -1,6 +1,6 @@
 """Import specs: how a CSV or JSON file becomes facts, as typed models with a published JSON Schema.
 
-A spec is a small YAML file (see `imports/` and the README's "Importing datasets"). Paths in it
+A spec is a small YAML file (see `imports/` and docs/importing.md). Paths in it
 are relative to the spec. `load_spec` reads one and reports every mistake as `file:line:column:
 message`; `json_schema_text` is what `imports/spec.schema.json` holds, for editors.
 
@@ -41,7 +41,8 @@ class Input(_Strict):
     path: str = Field(description="the input file, relative to the spec")
     format: Literal["csv", "json"] = Field(
         description="csv: a header row, then one row per record; json: an array of objects (a missing key is a "
-                    "value not tracked that day, never zero)")
+        "value not tracked that day, never zero)"
+    )
     delimiter: str = Field(",", min_length=1, max_length=1, description="csv only")
 
 
@@ -49,9 +50,16 @@ class Output(_Strict):
     """The generated fact file."""
 
     path: str = Field(description="the fact file to write, relative to the spec; include it from facts.yaml")
-    json_schema: str | None = Field(None, alias="schema",
-                                       description="facts.schema.json, relative to the spec: named in the file's "
-                                                   "first line so that editors check it")
+    json_schema: str | None = Field(
+        None,
+        alias="schema",
+        description="facts.schema.json, relative to the spec: named in the file's first line so that editors check it",
+    )
+    table: str | None = Field(
+        None,
+        description="a CSV fact table to write the facts into, relative to the spec; "
+        "the fact file then holds the declarations and includes it",
+    )
 
 
 class DateColumn(_Strict):
@@ -65,10 +73,10 @@ class FromColumns(_Strict):
     """An id taken from a column (or several, joined with ' / '), through `map` when given."""
 
     column: str | list[str] = Field(description="one column, or several whose cells are joined with ' / '")
-    map: dict[str, Id] | None = Field(None, description="cell (or joined cells) -> id; without it the cell is "
-                                                           "the id")
-    unmapped: Literal["error", "skip"] = Field("error", description="a cell not in `map`: a problem (error) or a "
-                                                                    "row left out on purpose (skip)")
+    map: dict[str, Id] | None = Field(None, description="cell (or joined cells) -> id; without it the cell is the id")
+    unmapped: Literal["error", "skip"] = Field(
+        "error", description="a cell not in `map`: a problem (error) or a row left out on purpose (skip)"
+    )
 
     @property
     def columns(self) -> list[str]:
@@ -111,11 +119,14 @@ class ImportSpec(_Strict):
     output: Output
     date: DateColumn = Field(description="the as_of date of every fact made from a row")
     stated: Literal["as_of"] | DateColumn | None = Field(
-        None, description="when the figure was stated: 'as_of' (the same day), a date column, or left out (the "
-                          "source's published date)")
+        None,
+        description="when the figure was stated: 'as_of' (the same day), a date column, or left out (the "
+        "source's published date)",
+    )
     metric_columns: dict[str, Id] | None = Field(
-        None, description="one metric per column: column -> metric id; each row gives one fact per column that "
-                          "has a value")
+        None,
+        description="one metric per column: column -> metric id; each row gives one fact per column that has a value",
+    )
     metric: FromColumns | None = Field(None, description="a column that names the metric (with `value`)")
     value: str | None = Field(None, description="the value column, with `metric`")
     low: str | None = None
@@ -124,14 +135,18 @@ class ImportSpec(_Strict):
     claimant: IdOrColumns
     source: IdOrColumns
     via: IdOrColumns | None = Field(None, description="the dataset the figures were taken from")
-    ignore_columns: list[str] = Field(default_factory=list,
-                                      description="columns deliberately not imported; any other column not used "
-                                                  "by the spec is a problem, so a new column is never missed")
+    ignore_columns: list[str] = Field(
+        default_factory=list,
+        description="columns deliberately not imported; any other column not used "
+        "by the spec is a problem, so a new column is never missed",
+    )
     skip: list[Skip] = Field(default_factory=list)
     one_per_date: OnePerDate | None = None
     keep: Literal["all", "weekly", "monthly"] = Field(
-        "all", description="thin a dense series: the last date of each week or month present, and always the last "
-                           "date of the input")
+        "all",
+        description="thin a dense series: the last date of each week or month present, and always the last "
+        "date of the input",
+    )
     id: str = Field(description="fact id template, e.g. 'gsua-{metric}-{date}'")
     note: str | None = Field(None, description="fact note template")
     tags: list[str] | None = None
@@ -142,8 +157,10 @@ class ImportSpec(_Strict):
     @model_validator(mode="after")
     def _one_way_to_the_metric(self) -> ImportSpec:
         if (self.metric_columns is None) == (self.metric is None):
-            raise ValueError("give either metric_columns (one metric per column) or metric with value (a column "
-                             "that names the metric)")
+            raise ValueError(
+                "give either metric_columns (one metric per column) or metric with value (a column "
+                "that names the metric)"
+            )
         if self.metric is not None and self.value is None:
             raise ValueError("metric names the metric from a column; value must name the column of the figures")
         if self.metric_columns is not None and (self.value or self.low or self.high):
@@ -184,15 +201,17 @@ def _check_template(template: str, name: str) -> None:
     for field in fields:
         root = field.split("[", 1)[0].split(".", 1)[0]
         if root not in TEMPLATE_FIELDS:
-            raise ValueError(f"{name} template {template!r}: unknown field '{{{field}}}'; known: "
-                             + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS))
+            raise ValueError(
+                f"{name} template {template!r}: unknown field '{{{field}}}'; known: "
+                + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+            )
 
 
 def _template_cells(template: str) -> set[str]:
     cells = set()
     for _, field, _, _ in string.Formatter().parse(template):
         if field and field.startswith("cells[") and field.endswith("]"):
-            cells.add(field[len("cells["):-1])
+            cells.add(field[len("cells[") : -1])
     return cells
 
 
@@ -231,8 +250,12 @@ def _explain(err: ValidationError, located: Located, file: str) -> list[Problem]
         # that are keys or positions in the spec file.
         loc: tuple = ()
         for part in error["loc"]:
-            if (loc + (part,)) in located.values or (loc + (part,)) in located.keys or error["type"] in (
-                    "missing", "extra_forbidden") and part == error["loc"][-1]:
+            if (
+                (loc + (part,)) in located.values
+                or (loc + (part,)) in located.keys
+                or error["type"] in ("missing", "extra_forbidden")
+                and part == error["loc"][-1]
+            ):
                 loc += (part,)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.analysis.figurecheck import FigureCheck, check_text
 from dashboard.app.ui.components import facts_table, md
 from dashboard.app.ui.state import View, remember
-from dashboard.curation.prose import format_figure
+from dashboard.factbase.wording import format_value
 
 COLUMNS = ["claimant_name", "figure", "as_of_text", "quote", "source_title", "publisher", "url", "fact_id"]
 LONGEST = 5_000  # characters: a paragraph or two; the extractor is for sentences, not whole archives
@@ -15,21 +15,32 @@ LONGEST = 5_000  # characters: a paragraph or two; the extractor is for sentence
 
 def check_a_figure(view: View) -> None:
     st.subheader("Check a figure")
-    st.caption("Paste a sentence that states a figure. Each figure in it is matched against the whole fact base "
-               "(the sidebar filters do not apply): the facts that count the same thing and agree, and those "
-               "of the same time that disagree.")
+    st.caption(
+        "Paste a sentence that states a figure. Each figure in it is matched against the whole fact base "
+        "(the sidebar filters do not apply): the facts that count the same thing and agree, and those "
+        "of the same time that disagree."
+    )
     with st.form("check-figure", border=True):
-        text = st.text_area("Sentence", key="check-text", max_chars=LONGEST, height=90,
-                            placeholder="The U.S. estimates North Korean casualties at around 1,200.")
-        when = st.text_input("As of (optional: YYYY, YYYY-MM or YYYY-MM-DD)", key="check-as-of",
-                             help="The date the figure refers to, if the sentence does not say.")
+        text = st.text_area(
+            "Sentence",
+            key="check-text",
+            max_chars=LONGEST,
+            height=90,
+            placeholder="The U.S. estimates North Korean casualties at around 1,200.",
+        )
+        when = st.text_input(
+            "As of (optional: YYYY, YYYY-MM or YYYY-MM-DD)",
+            key="check-as-of",
+            help="The date the figure refers to, if the sentence does not say.",
+        )
         st.form_submit_button("Check", icon=":material/fact_check:")
     if not text.strip():
         return
     when = when.strip() or None
     try:
-        checks = remember(("check", view.base.content_hash, text, when),
-                          lambda: check_text(text, view.base, as_of=when))
+        checks = remember(
+            ("check", view.base.content_hash, text, when), lambda: check_text(text, view.base, as_of=when)
+        )
     except ValueError as err:  # a date the reader typed that is not one
         st.error(f"As of: {md(err)}")
         return
@@ -42,7 +53,7 @@ def check_a_figure(view: View) -> None:
 
 def _show_check(check: FigureCheck, *, key: str) -> None:
     found = check.candidate
-    figure = format_figure(found.qualifier, found.value, found.low, found.high, found.unit)
+    figure = format_value(found.value, found.unit, found.qualifier, found.low, found.high, words=True, units=False)
     with st.container(border=True):
         said = f" ({md(found.claimant_name)})" if found.claimant_name else ""
         st.markdown(f"**{md(found.text)}**{said}: read as {md(figure)}")

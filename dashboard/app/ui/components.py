@@ -12,11 +12,11 @@ import streamlit as st
 
 from charts.registry import ChartSpec, chart_count, view_charts
 from dashboard.app.ui.state import current_view, per_view, remember
-from dashboard.curation.prose import format_figure
 from dashboard.exports.files import FORMATS, MIME, Export, export_file, modebar_config
 from dashboard.exports.images import FORMATS as IMAGE_FORMATS
 from dashboard.exports.images import NO_BROWSER, images_available
 from dashboard.factbase.errors import Problem
+from dashboard.factbase.wording import format_value
 
 # ":" and "/" too: Streamlit reads :smile:, :red[...] and :material/icon: in markdown.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:/=])")
@@ -56,10 +56,17 @@ def show_figure(chart: ChartSpec, *, key: str) -> None:
     with st.container(horizontal=True, gap="small", key=f"downloads-{key}"):
         for fmt in FORMATS:
             needs_browser = fmt in IMAGE_FORMATS
-            st.download_button(fmt.upper(), data=functools.partial(export_file, chart, fmt),
-                               file_name=chart.file_name(fmt), mime=MIME[fmt], key=f"{key}-{fmt}", on_click="ignore",
-                               icon=":material/download:", disabled=needs_browser and not can_draw,
-                               help=_DOWNLOAD_HELP[fmt])
+            st.download_button(
+                fmt.upper(),
+                data=functools.partial(export_file, chart, fmt),
+                file_name=chart.file_name(fmt),
+                mime=MIME[fmt],
+                key=f"{key}-{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+                disabled=needs_browser and not can_draw,
+                help=_DOWNLOAD_HELP[fmt],
+            )
     if not can_draw:
         st.caption(NO_BROWSER)
 
@@ -85,22 +92,37 @@ def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
     can_draw = images_available()
     offered = [f for f in FORMATS if can_draw or f not in IMAGE_FORMATS]
     with st.sidebar.expander("Export everything", icon=":material/folder_zip:"):
-        chosen = st.multiselect("Formats", offered, default=[f for f in ("png", "csv") if f in offered],
-                                key="export-formats", format_func=str.upper)
+        chosen = st.multiselect(
+            "Formats",
+            offered,
+            default=[f for f in ("png", "csv") if f in offered],
+            key="export-formats",
+            format_func=str.upper,
+        )
         charts = per_view(view, "chart_count", lambda: chart_count(view.facts))
         drawn = charts * sum(f in IMAGE_FORMATS for f in chosen)
         files = view.base.files
-        st.download_button("Download ZIP", data=functools.partial(_everything, view.base, view.filters,
-                                                                  tuple(chosen), files[0] if files else ""),
-                           file_name=f"factdash-export_{dt.date.today():%Y-%m-%d}.zip", mime=MIME["zip"],
-                           key="export-zip", on_click="ignore", icon=":material/folder_zip:", disabled=not chosen)
-        st.caption(f"Every chart under the current filters ({charts:,}), the filtered facts as CSV, SOURCES.md "
-                   "with full citations, and README.txt with the filter and the fact base's content hash.")
+        st.download_button(
+            "Download ZIP",
+            data=functools.partial(_everything, view.base, view.filters, tuple(chosen), files[0] if files else ""),
+            file_name=f"factdash-export_{dt.date.today():%Y-%m-%d}.zip",
+            mime=MIME["zip"],
+            key="export-zip",
+            on_click="ignore",
+            icon=":material/folder_zip:",
+            disabled=not chosen,
+        )
+        st.caption(
+            f"Every chart under the current filters ({charts:,}), the filtered facts as CSV, SOURCES.md "
+            "with full citations, and README.txt with the filter and the fact base's content hash."
+        )
         if drawn * SECONDS_PER_IMAGE > BROWSER_WAITS:
             # The browser gives up on a download that takes longer (Streamlit's limit); the server would go on.
-            st.caption(f":material/warning: {drawn:,} images take longer than the browser waits for a download: "
-                       "narrow the filters, choose fewer image formats, or run `factdash export --all` "
-                       "(its options are the sidebar's filters).")
+            st.caption(
+                f":material/warning: {drawn:,} images take longer than the browser waits for a download: "
+                "narrow the filters, choose fewer image formats, or run `factdash export --all` "
+                "(its options are the sidebar's filters)."
+            )
         if not can_draw:
             st.caption(NO_BROWSER)
 
@@ -110,9 +132,17 @@ def _everything(base, filters, formats: tuple[str, ...], facts_path: str) -> byt
 
 
 TABLE_COLUMNS = {
-    "claimant_name": "Claimant", "figure": "Figure", "as_of_text": "As of", "metric_label": "Metric",
-    "quote": "Quote", "source_title": "Source", "publisher": "Publisher", "url": "Link", "stated": "Stated",
-    "fact_id": "Fact id", "where": "Written at",
+    "claimant_name": "Claimant",
+    "figure": "Figure",
+    "as_of_text": "As of",
+    "metric_label": "Metric",
+    "quote": "Quote",
+    "source_title": "Source",
+    "publisher": "Publisher",
+    "url": "Link",
+    "stated": "Stated",
+    "fact_id": "Fact id",
+    "where": "Written at",
 }
 
 
@@ -121,8 +151,17 @@ def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = No
     # The same rows of the same fact base make the same table: built once, whoever asks.
     rows = ("facts-table", current_view().base.content_hash, tuple(facts["fact_id"].tolist()))
     table = remember(rows, lambda: _table_of(facts))
-    shown = columns or ["claimant_name", "figure", "as_of_text", "metric_label", "quote", "source_title",
-                        "publisher", "url", "fact_id"]
+    shown = columns or [
+        "claimant_name",
+        "figure",
+        "as_of_text",
+        "metric_label",
+        "quote",
+        "source_title",
+        "publisher",
+        "url",
+        "fact_id",
+    ]
     config = {name: TABLE_COLUMNS[name] for name in shown}
     config["url"] = st.column_config.LinkColumn("Link", display_text="open source")
     config["quote"] = st.column_config.TextColumn("Quote", width="large")
@@ -130,19 +169,24 @@ def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = No
 
 
 def _table_of(facts: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "fact_id": facts["fact_id"],
-        "claimant_name": facts["claimant_name"],
-        "figure": [format_figure(r.qualifier, r.value, r.low, r.high, r.unit) for r in facts.itertuples()],
-        "metric_label": facts["metric_label"],
-        "as_of_text": facts["as_of_text"],
-        "stated": facts["stated"].dt.date,
-        "quote": facts["quote"],
-        "source_title": facts["source_title"],
-        "publisher": facts["publisher"],
-        "url": facts["url"].where(facts["url"].fillna("").str.match(r"(?i)^https?://"), None),
-        "where": facts["file"].astype(str) + ":" + facts["line"].astype(str),
-    })
+    return pd.DataFrame(
+        {
+            "fact_id": facts["fact_id"],
+            "claimant_name": facts["claimant_name"],
+            "figure": [
+                format_value(r.value, r.unit, r.qualifier, r.low, r.high, words=True, units=False)
+                for r in facts.itertuples()
+            ],
+            "metric_label": facts["metric_label"],
+            "as_of_text": facts["as_of_text"],
+            "stated": facts["stated"].dt.date,
+            "quote": facts["quote"],
+            "source_title": facts["source_title"],
+            "publisher": facts["publisher"],
+            "url": facts["url"].where(facts["url"].fillna("").str.match(r"(?i)^https?://"), None),
+            "where": facts["file"].astype(str) + ":" + facts["line"].astype(str),
+        }
+    )
 
 
 PAGE_SIZE = 500
@@ -152,14 +196,20 @@ def paged_facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | Non
     """`facts_table` 500 rows at a time: long series would otherwise be formatted and sent whole."""
     pages = max(1, -(-len(facts) // PAGE_SIZE))
     page = st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"{key}-page") if pages > 1 else 1
-    facts_table(facts.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], key=key, columns=columns)
+    facts_table(facts.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], key=key, columns=columns)
 
 
 def show_problems(problems: list[Problem], *, stale: bool) -> None:
     """Load problems as a readable list; says whether the page shows the last good data."""
     if stale:
-        st.warning(f"The fact base has {len(problems)} problem(s); the pages show the last good version "
-                   "until they are fixed." if problems else "Showing the last good version of the fact base.")
+        st.warning(
+            f"The fact base has {len(problems)} problem(s); the pages show the last good version until they are fixed."
+            if problems
+            else "Showing the last good version of the fact base."
+        )
     with st.expander(f"Problems in the fact base ({len(problems)})", expanded=True):
-        st.code("\n".join(str(p) for p in problems[:200]) + (f"\n… and {len(problems) - 200} more"
-                                                              if len(problems) > 200 else ""), language=None)
+        st.code(
+            "\n".join(str(p) for p in problems[:200])
+            + (f"\n… and {len(problems) - 200} more" if len(problems) > 200 else ""),
+            language=None,
+        )

@@ -22,10 +22,13 @@ def options_for(base: FactBase) -> dict:
         found = {
             "publishers": sorted(facts["publisher"].dropna().unique().tolist()),
             "sources": sorted(facts["source"].dropna().unique().tolist()),
-            "source_titles": _unique({k: _short(str(v.get("title", k)))
-                                      for k, v in base.sources.to_dict("index").items()}),
-            "claimants": sorted(facts["claimant"].dropna().unique().tolist(),
-                                key=lambda c: str(base.claimants["name"].get(c, c)).lower()),
+            "source_titles": _unique(
+                {k: _short(str(v.get("title", k))) for k, v in base.sources.to_dict("index").items()}
+            ),
+            "claimants": sorted(
+                facts["claimant"].dropna().unique().tolist(),
+                key=lambda c: str(base.claimants["name"].get(c, c)).lower(),
+            ),
             "claimant_names": _unique(base.claimants["name"].astype(str).to_dict()) if len(base.claimants) else {},
             "kinds": sorted(facts["claimant_kind"].dropna().unique().tolist()),
             "categories": sorted(facts["category"].dropna().unique().tolist()),
@@ -55,28 +58,69 @@ def sidebar_filters(base: FactBase) -> Filters:
     choices = options_for(base)
     with st.sidebar:
         st.header("Filters")
-        categories = st.multiselect("Metric category", choices["categories"], key="category", bind="query-params",
-                                    placeholder="All categories")
-        claimants = st.multiselect("Claimant (who says it)", choices["claimants"], key="claimant",
-                                   bind="query-params", placeholder="All claimants",
-                                   format_func=lambda c: choices["claimant_names"].get(c, c))
-        party = st.radio("Claimants", PARTY_CHOICES, key="party", bind="query-params", horizontal=False,
-                         format_func=_PARTY_LABELS.get)
-        kinds = st.multiselect("Claimant kind", choices["kinds"], key="kind", bind="query-params",
-                               placeholder="All kinds", format_func=lambda k: k.replace("_", " "))
-        publishers = st.multiselect("Publisher (who printed it)", choices["publishers"], key="publisher",
-                                    bind="query-params", placeholder="All publishers")
-        sources = st.multiselect("Source", choices["sources"], key="source", bind="query-params",
-                                 placeholder="All sources",
-                                 format_func=lambda s: choices["source_titles"].get(s, s))
+        categories = st.multiselect(
+            "Metric category", choices["categories"], key="category", bind="query-params", placeholder="All categories"
+        )
+        claimants = st.multiselect(
+            "Claimant (who says it)",
+            choices["claimants"],
+            key="claimant",
+            bind="query-params",
+            placeholder="All claimants",
+            format_func=lambda c: choices["claimant_names"].get(c, c),
+        )
+        party = st.radio(
+            "Claimants",
+            PARTY_CHOICES,
+            key="party",
+            bind="query-params",
+            horizontal=False,
+            format_func=_PARTY_LABELS.get,
+        )
+        kinds = st.multiselect(
+            "Claimant kind",
+            choices["kinds"],
+            key="kind",
+            bind="query-params",
+            placeholder="All kinds",
+            format_func=lambda k: k.replace("_", " "),
+        )
+        publishers = st.multiselect(
+            "Publisher (who printed it)",
+            choices["publishers"],
+            key="publisher",
+            bind="query-params",
+            placeholder="All publishers",
+        )
+        sources = st.multiselect(
+            "Source",
+            choices["sources"],
+            key="source",
+            bind="query-params",
+            placeholder="All sources",
+            format_func=lambda s: choices["source_titles"].get(s, s),
+        )
         first, last = choices["first"], choices["last"]
-        dates = st.date_input("As of, from – to", value=(first, last), min_value=dt.date(1990, 1, 1),
-                              max_value=dt.date(2100, 12, 31), key="asof", bind="query-params",
-                              format="YYYY-MM-DD")
+        dates = st.date_input(
+            "As of, from – to",
+            value=(first, last),
+            min_value=dt.date(1990, 1, 1),
+            max_value=dt.date(2100, 12, 31),
+            key="asof",
+            bind="query-params",
+            format="YYYY-MM-DD",
+        )
     date_from, date_to = _range(dates, first, last)
-    return Filters(publishers=tuple(publishers), sources=tuple(sources), claimants=tuple(claimants),
-                   claimant_kinds=tuple(kinds), party=party or "all", categories=tuple(categories),
-                   date_from=date_from, date_to=date_to)
+    return Filters(
+        publishers=tuple(publishers),
+        sources=tuple(sources),
+        claimants=tuple(claimants),
+        claimant_kinds=tuple(kinds),
+        party=party or "all",
+        categories=tuple(categories),
+        date_from=date_from,
+        date_to=date_to,
+    )
 
 
 def _range(dates: object, first: dt.date, last: dt.date) -> tuple[dt.date | None, dt.date | None]:

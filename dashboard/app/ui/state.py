@@ -116,5 +116,4 @@ def current_view() -> View:
 
 def filtered(base: FactBase, filters: Filters) -> pd.DataFrame:
     """The facts the filters leave, shared by every session with the same filters (read only)."""
-    return _kept(_FILTERED, _FILTERED_ENTRIES, (base.content_hash, filters),
-                 lambda: apply_filters(base.facts, filters))
+    return _kept(_FILTERED, _FILTERED_ENTRIES, (base.content_hash, filters), lambda: apply_filters(base.facts, filters))

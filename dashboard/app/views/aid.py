@@ -17,12 +17,18 @@ currencies = aid_currencies(aid)
 if not currencies:  # aid counted in vehicles or shells has no money chart
     st.info("No aid figures in a currency under the current filters.")
     st.stop()
-currency = st.segmented_control("Currency", currencies, default=currencies[0], key="currency",
-                                bind="query-params") if len(currencies) > 1 else currencies[0]
+currency = (
+    st.segmented_control("Currency", currencies, default=currencies[0], key="currency", bind="query-params")
+    if len(currencies) > 1
+    else currencies[0]
+)
 currency = currency or currencies[0]
-chart = per_view(view, "aid_chart",
-                 lambda: aid_chart(view.base, view.filters, view.facts, currency, colors=view.colors), currency)
+chart = per_view(
+    view, "aid_chart", lambda: aid_chart(view.base, view.filters, view.facts, currency, colors=view.colors), currency
+)
 show_figure(chart, key=f"aid-{currency}")
-st.caption("Packages (one announcement each) are bars coloured by stage; running totals since February 2022 are "
-           "steps; drawdown authority left is a level. Different stages are never added together.")
+st.caption(
+    "Packages (one announcement each) are bars coloured by stage; running totals since February 2022 are "
+    "steps; drawdown authority left is a level. Different stages are never added together."
+)
 paged_facts_table(per_view(view, "aid_table_rows", lambda: chart.rows.sort_values("as_of"), currency), key="aid-facts")

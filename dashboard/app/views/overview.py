@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.analysis.conflicts import find_conflicts
 from dashboard.app.ui.components import conflict_label, export_everything, facts_table, md
 from dashboard.app.ui.state import current_view, per_view
-from dashboard.curation.prose import format_figure
+from dashboard.factbase.wording import format_ratio, format_value
 
 view = current_view()
 export_everything(view)
@@ -32,21 +32,27 @@ if not conflicts:
     st.info("No conflicting figures under the current filters.")
 for row_start in range(0, len(conflicts), 2):
     # A last row may hold one conflict in two columns.
-    for column, conflict in zip(st.columns(2), conflicts[row_start:row_start + 2], strict=False):
+    for column, conflict in zip(st.columns(2), conflicts[row_start : row_start + 2], strict=False):
         high, low = conflict.members.iloc[0], conflict.members.iloc[-1]
         with column.container(border=True):
             st.markdown(f"**{md(conflict.metric_label)}**, {conflict.as_of_from:%B %Y}")
             left, right, ratio = st.columns([3, 3, 2])
             for column, member in ((left, high), (right, low)):
-                figure = format_figure(member.qualifier, member.value, member.low, member.high, conflict.unit)
+                figure = format_value(
+                    member.value, conflict.unit, member.qualifier, member.low, member.high, words=True, units=False
+                )
                 party = " · party to the conflict" if member.party_to_conflict == True else ""  # noqa: E712 (NA-safe)
                 column.markdown(f"### {md(figure)}")
                 column.caption(f"{md(member.claimant_name)}{party}")
-            ratio.markdown(f"### {conflict.ratio:.1f}×" if conflict.ratio < 1e6 else "### —")
+            ratio.markdown(f"### {format_ratio(conflict.ratio)}" if conflict.ratio < 1e6 else "### —")
             ratio.caption("highest ÷ lowest")
             st.markdown(md(conflict.summary))  # names and units in it are data
-            st.page_link("views/compare.py", label="Compare the figures and their quotes",
-                         query_params={"group": conflict_label(conflict)}, icon=":material/compare_arrows:")
+            st.page_link(
+                "views/compare.py",
+                label="Compare the figures and their quotes",
+                query_params={"group": conflict_label(conflict)},
+                icon=":material/compare_arrows:",
+            )
 
 st.subheader("Latest facts")
 latest = facts.sort_values(["stated", "as_of"], ascending=False, na_position="last").head(10)

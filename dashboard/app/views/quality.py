@@ -15,16 +15,24 @@ if view.problems:
 findings = remember(("checks", view.base.content_hash), lambda: run_checks(view.base))
 frame = findings_frame(findings)
 errors = int((frame["severity"] == "error").sum()) if len(frame) else 0
-st.caption(f"{len(findings)} finding(s): {errors} error(s), {len(findings) - errors} warning(s). "
-           "Each finding names the facts involved; search for a fact id on the Sources page.")
+st.caption(
+    f"{len(findings)} finding(s): {errors} error(s), {len(findings) - errors} warning(s). "
+    "Each finding names the facts involved; search for a fact id on the Sources page."
+)
 if len(frame):
     kinds = sorted(frame["check"].unique().tolist())
     chosen = st.multiselect("Checks", kinds, key="checks", bind="query-params", placeholder="All checks")
     shown = (frame[frame["check"].isin(chosen)] if chosen else frame).copy()
     # Each finding links to the Sources page searched for its first fact, where quote and link are.
     shown["facts"] = ["sources?q=" + quote_plus(ids[0]) if len(ids) else None for ids in shown["fact_ids"]]
-    st.dataframe(shown[["severity", "check", "message", "location", "facts", "fact_ids"]], hide_index=True,
-                 key="findings", column_config={
-                     "facts": st.column_config.LinkColumn("Facts", display_text="show the facts"),
-                     "message": st.column_config.TextColumn("Finding", width="large"),
-                     "location": "Written at", "fact_ids": "Fact ids"})
+    st.dataframe(
+        shown[["severity", "check", "message", "location", "facts", "fact_ids"]],
+        hide_index=True,
+        key="findings",
+        column_config={
+            "facts": st.column_config.LinkColumn("Facts", display_text="show the facts"),
+            "message": st.column_config.TextColumn("Finding", width="large"),
+            "location": "Written at",
+            "fact_ids": "Fact ids",
+        },
+    )

@@ -15,35 +15,81 @@ query = st.text_input("Search facts (claimant, quote, source, metric, fact id)",
 shown = facts
 if query:
     needle = query.strip().lower()
-    haystack = (facts["fact_id"].fillna("") + " " + facts["claimant_name"].fillna("") + " " +
-                facts["quote"].fillna("") + " " + facts["source_title"].fillna("") + " " +
-                facts["publisher"].fillna("") + " " + facts["metric_label"].fillna("")).str.lower()
+    haystack = (
+        facts["fact_id"].fillna("")
+        + " "
+        + facts["claimant_name"].fillna("")
+        + " "
+        + facts["quote"].fillna("")
+        + " "
+        + facts["source_title"].fillna("")
+        + " "
+        + facts["publisher"].fillna("")
+        + " "
+        + facts["metric_label"].fillna("")
+    ).str.lower()
     shown = facts[haystack.str.contains(needle, regex=False)]
 st.caption(f"{len(shown):,} of {len(facts):,} facts. Click a column header to sort.")
 page_size = 500
 pages = max(1, -(-len(shown) // page_size))
 page = st.number_input("Page", 1, pages, 1, key="page") if pages > 1 else 1
-facts_table(shown.iloc[(page - 1) * page_size: page * page_size], key="all-facts",
-            columns=["fact_id", "claimant_name", "figure", "metric_label", "as_of_text", "stated", "quote",
-                     "source_title", "publisher", "url", "where"])
+facts_table(
+    shown.iloc[(page - 1) * page_size : page * page_size],
+    key="all-facts",
+    columns=[
+        "fact_id",
+        "claimant_name",
+        "figure",
+        "metric_label",
+        "as_of_text",
+        "stated",
+        "quote",
+        "source_title",
+        "publisher",
+        "url",
+        "where",
+    ],
+)
 
 left, right = st.columns(2)
 left.subheader("Facts per source")
-left.dataframe(shown.groupby(["publisher", "source_title"], dropna=False).size().rename("facts")
-               .sort_values(ascending=False).reset_index(), hide_index=True, key="per-source")
+left.dataframe(
+    shown.groupby(["publisher", "source_title"], dropna=False)
+    .size()
+    .rename("facts")
+    .sort_values(ascending=False)
+    .reset_index(),
+    hide_index=True,
+    key="per-source",
+)
 right.subheader("Facts per claimant")
-right.dataframe(shown.groupby(["claimant_name", "claimant_kind", "party_to_conflict"], dropna=False).size()
-                .rename("facts").sort_values(ascending=False).reset_index(), hide_index=True, key="per-claimant")
+right.dataframe(
+    shown.groupby(["claimant_name", "claimant_kind", "party_to_conflict"], dropna=False)
+    .size()
+    .rename("facts")
+    .sort_values(ascending=False)
+    .reset_index(),
+    hide_index=True,
+    key="per-claimant",
+)
 
 st.subheader("Citations")
 cited = view.base.sources.loc[view.base.sources.index.intersection(shown["source"].dropna().unique())]
 lines = []
 for source_id, source in cited.sort_values("title").iterrows():
-    parts = [md(source.get("publisher")) if isinstance(source.get("publisher"), str) else "",
-             f"*{md(source.get('title'))}*", md(source.get("published")) if isinstance(source.get("published"), str)
-             else "", f"licence: {md(source.get('license'))}" if isinstance(source.get("license"), str) else ""]
+    parts = [
+        md(source.get("publisher")) if isinstance(source.get("publisher"), str) else "",
+        f"*{md(source.get('title'))}*",
+        md(source.get("published")) if isinstance(source.get("published"), str) else "",
+        f"licence: {md(source.get('license'))}" if isinstance(source.get("license"), str) else "",
+    ]
     url = source.get("url")
-    link = f" [{md(url)}]({url})" if isinstance(url, str) and url.lower().startswith(("http://", "https://")) and \
-        not any(c in url for c in "() <>") else ""
+    link = (
+        f" [{md(url)}]({url})"
+        if isinstance(url, str)
+        and url.lower().startswith(("http://", "https://"))
+        and not any(c in url for c in "() <>")
+        else ""
+    )
     lines.append("- " + ". ".join(p for p in parts if p) + "." + link + f" (`{source_id}`)")
 st.markdown("\n".join(lines) if lines else "No sources under the current filters.")
