@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -133,6 +135,33 @@ def test_a_syntax_error_at_the_end_of_a_file_without_a_final_newline_is_located_
     (problem,) = caught.value.problems
     last = text.split("\n")[-1]
     assert (problem.line, problem.column) == (text.count("\n") + 1, len(last) + 1), problem
+
+
+@pytest.mark.parametrize("item", ["- ", "-", "- 5", "- [1]", "- null", "- ~", "- text", "- {id: a}\n  - 7"])
+def test_a_facts_item_that_is_not_a_mapping_is_reported_not_crashed_on(item, tmp_path):
+    # pyarrow 26's JSON reader kills the process on a top-level null row: the fast path must not
+    # hand it one. Loaded in a child process, so that a crash fails this test instead of the run.
+    (tmp_path / "facts.yaml").write_text("schema_version: 1\nfacts:\n  " + item, encoding="utf-8")
+    code = (
+        "import sys\nfrom dashboard import FactBaseError, load_factbase\n"
+        "try:\n    load_factbase(sys.argv[1])\nexcept FactBaseError as err:\n    print(err)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "facts.yaml")], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "facts.yaml:3:" in run.stdout, run.stdout
+
+
+@pytest.mark.parametrize("breaks", ["\x85", "\u2028", "\u2029", "\r"])
+def test_positions_count_line_feeds_only_as_an_editor_does(breaks):
+    # PyYAML (YAML 1.1) breaks lines at NEL, U+2028, U+2029 and a lone CR; an editor shows them
+    # inside a line. A problem after one is reported at the editor's line.
+    text = f'a: 1\nb: "x{breaks}y"\nc: 2\nc: 3\n'
+    _, _, problems = parse_checked(text, "facts.yaml")
+    (problem,) = problems
+    assert "duplicate key 'c' (first at line 3)" in problem.message
+    assert (problem.line, problem.column) == (4, 1)
 
 
 # ---- the two parsers against each other on text made of YAML's own pieces ------------------------

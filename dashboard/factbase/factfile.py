@@ -171,6 +171,12 @@ def check_parsed(
         }
         for key, value in declarations[name].items():
             problems.extend(_check_declaration(name, key, value))
+    # A field found wrong is reported and left out, so the checks across files never meet a unit that
+    # is a list or a date that is not one (the located path leaves such values out the same way).
+    for path, _, _ in problems:
+        if len(path) >= 3 and path[0] in declarations and isinstance(declarations[path[0]].get(path[1]), dict):
+            kept = declarations[path[0]][path[1]]
+            declarations[path[0]][path[1]] = {field: v for field, v in kept.items() if field != path[2]}
 
     events = []
     if isinstance(sections["events"], list):
@@ -283,20 +289,24 @@ def _item_lines(text: str, section: str) -> np.ndarray | None:
             break
     else:
         return None
-    # The list's own items are the "- " at the indentation of the first one (YAML requires it).
+    # The list's own items are the "- " at the indentation of the first one (YAML requires it): a
+    # deeper line has a space there, and no line of an item starts "- " at that indentation.
     lines = np.arange(first_line + 1, end_line)
     starts = line_starts[lines]
-    indent = np.zeros(len(lines), dtype=np.int64)
-    blank = np.ones(len(lines), dtype=bool)
-    for offset in range(129):  # deeper indentation goes the located way (see yamlfile)
-        blank &= data[np.minimum(starts + offset, len(data) - 1)] == 32
-        indent += blank
-        if not blank.any():
-            break
-    after = data[np.minimum(starts + indent, len(data) - 1)]
-    follows = data[np.minimum(starts + indent + 1, len(data) - 1)]
-    item = (after == 45) & ((follows == 32) | (follows == 10))  # "- " or a lone "-"
-    if not item.any():
+    first = next(
+        (
+            int(i)
+            for i in np.flatnonzero(data[starts] != 10)
+            if raw[starts[i] : starts[i] + 129].lstrip(b" ")[:1] not in (b"#", b"\n")
+        ),
+        None,
+    )
+    if first is None:
         return np.zeros(0, dtype=np.int64)
-    own = item & (indent == indent[np.argmax(item)])
-    return lines[own] + 1  # lines count from 1
+    depth = len(raw[starts[first] : starts[first] + 129]) - len(raw[starts[first] : starts[first] + 129].lstrip(b" "))
+    item = (data[np.minimum(starts + depth, len(data) - 1)] == 45) & np.isin(
+        data[np.minimum(starts + depth + 1, len(data) - 1)], (32, 10)
+    )  # "- " or a lone "-"
+    for offset in range(depth):
+        item &= data[np.minimum(starts + offset, len(data) - 1)] == 32
+    return lines[item] + 1  # lines count from 1

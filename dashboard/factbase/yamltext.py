@@ -12,6 +12,7 @@ typed by the same function on both paths (`resolve_plain`), so both give the sam
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import json
@@ -282,6 +283,10 @@ FACT_TABLE_SCHEMA = pa.schema(
 _NUMBER_VALUE = r'("(?:value|low|high|as_of|since|stated)": )(-?[0-9][^,\n]*)'
 
 
+# The list's items are written at two spaces: "  {", "  }" or "  },"; anything else there is not a mapping.
+_NOT_AN_OBJECT_ITEM = r"(?m)^  (?:[^ {}]|\}[^,\n])"
+
+
 def _json_of(tree: ryml.Tree, node: int, size_hint: int) -> pa.LargeStringArray:
     """rapidyaml's JSON of one node, written into a buffer of our own (no Python string of it), as
     one Arrow text value."""
@@ -299,6 +304,10 @@ def _facts_table(written: pa.LargeStringArray) -> pa.Table | None:
     """The facts list (rapidyaml's JSON of it, `"facts": [...]`) as a table; None when the located
     path must read it: a suspect plain scalar, a key with no value, or anything pyarrow refuses."""
     if pc.match_substring(written, '": null')[0].as_py() or _holds_suspects(written):
+        return None
+    # An item that is not a mapping (a bare "- ", a number, a list) is the located path's to report;
+    # pyarrow 26's JSON reader crashes the process on a top-level null row, so it never sees one.
+    if pc.match_substring_regex(written, _NOT_AN_OBJECT_ITEM)[0].as_py():
         return None
     # One object after another, as pyarrow reads JSON: the list's commas between its items go (its
     # items are written at two spaces, each key on a line of its own; no text holds a line break).
@@ -443,7 +452,7 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
             # ahead, before the events reach ours: find our level with the pure-Python parser.
             _check_depth(text, file, loader=yaml.SafeLoader)
         mark = err.problem_mark or err.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = _position(mark, _line_feeds(text)) if mark else (1, 1)
         what = err.problem or "invalid YAML"
         lines = text.split("\n")
         if line > len(lines):  # libyaml puts the end of a file without a final newline on the line after it
@@ -475,7 +484,7 @@ def parse_checked(text: str, file: str) -> tuple[object, Located, list[Problem]]
     located = Located()
     if node is None:
         return None, located, []
-    walker = _Walker(file, located, budget=100_000 + len(text))
+    walker = _Walker(file, located, budget=100_000 + len(text), line_feeds=_line_feeds(text))
     data = walker.construct(node, (), 0)
     return (None if data is _REFUSED else data), located, walker.problems
 
@@ -495,10 +504,8 @@ def _check_depth(text: str, file: str, loader: type | None = None) -> None:
         if isinstance(event, _OPENS):
             depth += 1
             if depth > MAX_DEPTH + 1:  # the walker counts the top level as 0, the events as 1
-                mark = event.start_mark
-                raise YamlProblems(
-                    [Problem(file, mark.line + 1, mark.column + 1, f"nested too deeply (more than {MAX_DEPTH} levels)")]
-                )
+                line, column = _position(event.start_mark, _line_feeds(text))
+                raise YamlProblems([Problem(file, line, column, f"nested too deeply (more than {MAX_DEPTH} levels)")])
         elif isinstance(event, _CLOSES):
             depth -= 1
 
@@ -514,16 +521,37 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         return _IMPLICIT
 
 
+def _line_feeds(text: str) -> list[int] | None:
+    """Where the text's line feeds are, when YAML also breaks lines elsewhere (a lone CR, NEL, U+2028,
+    U+2029): PyYAML counts those as line breaks and an editor does not, so positions are counted
+    again from the character index. None when PyYAML's lines are the editor's (the usual case)."""
+    if not _OTHER_BREAKS.search(text):
+        return None
+    return [m.start() for m in re.finditer("\n", text)]
+
+
+_OTHER_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
+def _position(mark: yaml.Mark, line_feeds: list[int] | None) -> tuple[int, int]:
+    """A mark's line and column (from 1) as an editor counts them."""
+    if line_feeds is None:
+        return mark.line + 1, mark.column + 1
+    before = bisect.bisect_left(line_feeds, mark.index)
+    return before + 1, mark.index - (line_feeds[before - 1] + 1 if before else 0) + 1
+
+
 class _Walker:
-    def __init__(self, file: str, located: Located, budget: int):
+    def __init__(self, file: str, located: Located, budget: int, line_feeds: list[int] | None = None):
         self.file = file
         self.located = located
         self.budget = budget
+        self.line_feeds = line_feeds
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
 
     def _problem(self, node: yaml.Node, message: str) -> None:
-        self.problems.append(Problem(self.file, node.start_mark.line + 1, node.start_mark.column + 1, message))
+        self.problems.append(Problem(self.file, *_position(node.start_mark, self.line_feeds), message))
 
     def construct(self, node: yaml.Node, path: tuple, depth: int) -> object:
         """The node's value; _REFUSED for a node reported here (an item keeps its place in a list as
@@ -540,7 +568,7 @@ class _Walker:
         if depth > MAX_DEPTH:
             self._problem(node, f"nested too deeply (more than {MAX_DEPTH} levels)")
             return _REFUSED
-        self.located.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.located.values.setdefault(path, _position(node.start_mark, self.line_feeds))
         if node.tag != _IMPLICIT:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self._problem(node, f"YAML tags such as '{tag}' are not allowed in fact files; remove the tag")
@@ -576,8 +604,9 @@ class _Walker:
                     "keep only the last one: remove or rename one of them",
                 )
                 continue
-            first_seen[key] = key_node.start_mark.line + 1
-            self.located.keys[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            where = _position(key_node.start_mark, self.line_feeds)
+            first_seen[key] = where[0]
+            self.located.keys[path + (key,)] = where
             value = self.construct(value_node, path + (key,), depth + 1)
             if value is not _REFUSED:
                 result[key] = value
