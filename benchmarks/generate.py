@@ -17,9 +17,10 @@ from pathlib import Path
 QUALIFIERS = ["exact"] * 6 + ["approximately"] * 2 + ["at_least", "more_than"]
 
 
-def write_factbase(folder: Path, facts: int, *, seed: int = 1, table: bool = False) -> Path:
+def write_factbase(folder: Path, facts: int, *, seed: int = 1, table: bool = False, part_of: bool = False) -> Path:
     """Write folder/facts.yaml including folder/series.yaml with `facts` facts (with `table`: its
-    declarations, and the facts in folder/series.csv); return the top path."""
+    declarations, and the facts in folder/series.csv); return the top path. With `part_of`, the
+    counts of people form part_of chains three deep (metric-4 of metric-3 of metric-2 of metric-1)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     metrics, claimants, sources = 50, 200, 500
@@ -58,6 +59,8 @@ def write_factbase(folder: Path, facts: int, *, seed: int = 1, table: bool = Fal
             "    since: 2022-02-24",
             f'    definition: "What metric {m} counts"',
         ]
+        if part_of and m % 5 in (2, 3, 4):
+            out.append(f"    part_of: metric-{m - 1}")
     rows: list[dict] = []
     if not table:
         out.append("facts:")

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.factbase.wording import format_date, format_value, present
+from dashboard.factbase.wording import format_date, format_value, format_written_date, present
 
 
 def _inert(text: str) -> str:
@@ -68,7 +68,7 @@ def hover_text(row: Mapping) -> str:
     as_of = format_date(row.get("as_of"), row.get("as_of_precision"))
     if as_of:
         lines.append(f"As of: {_inert(as_of)}")
-    stated = format_date(row.get("stated"))
+    stated = format_written_date(row["stated_text"]) if "stated_text" in row else format_date(row.get("stated"))
     if stated:
         lines.append(f"Stated: {_inert(stated)}")
     if present(row.get("stage")):
@@ -97,6 +97,7 @@ HOVER_COLUMNS = (
     "as_of",
     "as_of_precision",
     "stated",
+    "stated_text",
     "stage",
     "quote",
 )
@@ -116,7 +117,7 @@ def sources_caption(frame: pd.DataFrame, limit: int = CAPTION_LIMIT) -> str:
     """
     if frame is None or frame.empty or "source" not in frame:
         return ""
-    columns = [c for c in ("source", "publisher", "source_title", "published") if c in frame]
+    columns = [c for c in ("source", "publisher", "source_title", "published", "published_text") if c in frame]
     sources = frame[columns].drop_duplicates("source")
     entries: dict[str, list[dict]] = {}
     for source in sources.to_dict("records"):
@@ -137,7 +138,9 @@ def _caption_entry(name: str, items: list[dict]) -> str:
     title = item.get("source_title")
     if present(title) and str(title) != name:
         details.append(str(title))
-    if present(item.get("published")):
+    if present(item.get("published_text")):  # as written: a month stays "2025-01"
+        details.append(str(item["published_text"]))
+    elif present(item.get("published")):
         details.append(pd.Timestamp(item["published"]).strftime("%Y-%m-%d"))
     return f"{name} ({', '.join(details)})" if details else name
 

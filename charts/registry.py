@@ -21,9 +21,11 @@ from charts.aid import aid_figure
 from charts.compare import compare_figure
 from charts.palette import claimant_colors
 from charts.provenance import sources_caption
+from charts.questions import question_figure
 from charts.timeline import timeline_figure, timeline_panels
 from dashboard.analysis.conflicts import Conflict, find_conflicts
 from dashboard.analysis.filters import Filters, apply_filters
+from dashboard.analysis.questions import Question, measure_panels, questions_of
 from dashboard.analysis.series import metrics_with_series, timeline
 from dashboard.factbase.model import FactBase
 from dashboard.factbase.wording import is_money
@@ -72,11 +74,23 @@ class ChartSpec:
         return (None if pd.isna(first) else first.date()), (None if pd.isna(last) else last.date())
 
     @functools.cached_property
+    def as_of_written(self) -> tuple[str, str]:
+        """The first and last as_of of the chart's figures as written ("2022-03", "2025-01-09"):
+        a month stays a month. ("", "") when there are none."""
+        rows = self.rows
+        if not len(rows) or "as_of_text" not in rows or rows["as_of"].isna().all():
+            return "", ""
+        first = rows.loc[rows["as_of"].idxmin(), "as_of_text"]
+        ends = rows["as_of_end"] if "as_of_end" in rows else rows["as_of"]
+        last = rows.loc[ends.idxmax(), "as_of_text"]
+        return str(first), str(last)
+
+    @functools.cached_property
     def stem(self) -> str:
-        """File name without extension: the title and the last as-of day, e.g.
-        `north-korean-casualties-january-2025_2025-01-09`."""
-        last = self.as_of[1]
-        return f"{slug(self.title)}_{last:%Y-%m-%d}" if last else slug(self.title)
+        """File name without extension: the title and the last as_of as written, e.g.
+        `north-korean-casualties-january-2025_2025-01-09` (a month stays `_2025-01`)."""
+        last = self.as_of_written[1]
+        return f"{slug(self.title)}_{last}" if last else slug(self.title)
 
     def file_name(self, fmt: str) -> str:
         return f"{self.stem}.{fmt}"
@@ -176,6 +190,43 @@ def timeline_chart(
     return _spec(base, filters, chart_id="timeline:" + "+".join(metrics), title=title, rows=shown, draw=draw)
 
 
+def question_chart(
+    base: FactBase,
+    filters: Filters,
+    facts: pd.DataFrame,
+    question: Question,
+    *,
+    log: bool = False,
+    colors: Mapping[str, str] | None = None,
+) -> ChartSpec:
+    """Every answer to one question over time (`facts` are the filtered facts)."""
+    panels, labels, relations = measure_panels(question, base.metrics)
+    shown = facts[facts["metric"].isin(list(labels)) & facts["as_of"].notna()]
+    if shown.empty:
+        raise ValueError(f"no dated figures for the question {question.id!r} under the current filters")
+    keep = [fid for c in find_conflicts(shown) for fid in c.members["fact_id"]]
+    colors = colors if colors is not None else base_colors(base)
+    return _spec(
+        base,
+        filters,
+        chart_id=f"question:{question.id}",
+        title=question.title,
+        rows=shown,
+        draw=lambda: question_figure(
+            shown,
+            panels,
+            labels,
+            base.events,
+            log=log,
+            title=question.title,
+            relations=relations,
+            colors=colors,
+            keep=keep,
+            max_points=TIMELINE_POINTS,
+        ),
+    )
+
+
 def aid_chart(
     base: FactBase | None,
     filters: Filters,
@@ -205,32 +256,42 @@ def aid_currencies(facts: pd.DataFrame) -> list[str]:
     return sorted(u for u in facts.loc[facts["category"] == "aid", "unit"].dropna().unique().tolist() if is_money(u))
 
 
-def _view_parts(facts: pd.DataFrame, agreeing: bool) -> tuple[list[Conflict], list[str], list[str]]:
-    """What the view draws a chart of: conflict groups, metrics with a timeline, aid currencies."""
+def _view_parts(
+    facts: pd.DataFrame, agreeing: bool, base: FactBase | None = None
+) -> tuple[list[Conflict], list[str], list[str], list[Question]]:
+    """What the view draws a chart of: conflict groups, metrics with a timeline, aid currencies, and
+    the declared questions with dated figures (a question made for a metric is its timeline)."""
     conflicts = [c for c in find_conflicts(facts) if agreeing or c.conflicting]
-    return conflicts, metrics_with_series(facts), aid_currencies(facts)
+    questions = []
+    if base is not None:
+        dated = set(facts.loc[facts["as_of"].notna(), "metric"].dropna())
+        questions = [q for q in questions_of(base) if q.declared and dated.intersection(q.metrics)]
+    return conflicts, metrics_with_series(facts), aid_currencies(facts), questions
 
 
 def view_charts(base: FactBase, filters: Filters | None = None, *, agreeing: bool = False) -> list[ChartSpec]:
-    """Every chart the dashboard offers under `filters`: each conflicting group (with `agreeing`, also
-    those whose figures agree within their precision), each metric's timeline, aid per currency."""
+    """Every chart the dashboard offers under `filters`: each declared question's answers, each
+    conflicting group (with `agreeing`, also those whose figures agree within their precision), each
+    metric's timeline, aid per currency."""
     filters = filters or Filters()
     facts = apply_filters(base.facts, filters)
     colors = base_colors(base)
-    conflicts, metrics, currencies = _view_parts(facts, agreeing)
-    charts = [compare_chart(base, filters, c, colors=colors) for c in conflicts]
+    conflicts, metrics, currencies, questions = _view_parts(facts, agreeing, base)
+    charts = [question_chart(base, filters, facts, q, colors=colors) for q in questions]
+    charts += [compare_chart(base, filters, c, colors=colors) for c in conflicts]
     charts += [timeline_chart(base, filters, facts, [m], colors=colors) for m in metrics]
     charts += [aid_chart(base, filters, facts, u, colors=colors) for u in currencies]
     return charts
 
 
-def chart_count(facts: pd.DataFrame, *, agreeing: bool = False) -> int:
-    """len(view_charts(...)) for already filtered facts, without building the charts."""
-    return sum(len(part) for part in _view_parts(facts, agreeing))
+def chart_count(facts: pd.DataFrame, *, agreeing: bool = False, base: FactBase | None = None) -> int:
+    """len(view_charts(base, ...)) for already filtered facts, without building the charts."""
+    return sum(len(part) for part in _view_parts(facts, agreeing, base))
 
 
 def find_chart(base: FactBase, filters: Filters | None, chart_id: str) -> ChartSpec:
-    """The chart named `chart_id` ("compare:<group>", "timeline:<metric>[+<metric>...]", "aid:<currency>");
+    """The chart named `chart_id` ("question:<id>", "compare:<group>", "timeline:<metric>[+<metric>...]",
+    "aid:<currency>");
     ValueError naming the known ids when there is no such chart under the filters."""
     filters = filters or Filters()
     facts = apply_filters(base.facts, filters)
@@ -245,6 +306,10 @@ def find_chart(base: FactBase, filters: Filters | None, chart_id: str) -> ChartS
             return timeline_chart(base, filters, facts, metrics)
     elif kind == "aid" and rest in aid_currencies(facts):
         return aid_chart(base, filters, facts, rest)
+    elif kind == "question":
+        found = next((q for q in questions_of(base) if q.id == rest), None)
+        if found is not None and facts["metric"].isin(found.metrics).any():
+            return question_chart(base, filters, facts, found)
     known = [c.chart_id for c in view_charts(base, filters, agreeing=True)]
     shown = ", ".join(known[:12]) + (
         f", … ({len(known)} in all; `factdash charts` lists them)" if len(known) > 12 else ""

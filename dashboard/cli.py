@@ -88,7 +88,17 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
             "line",
         ]
         # An open bound is "no limit": an empty cell, as it is null in the JSON, rather than "inf".
-        frame = conflicts_frame(conflicts)[columns].replace([float("inf"), float("-inf")], float("nan"))
+        frame = conflicts_frame(conflicts)
+        # Dates as written ("2025-01" stays a month), beside the period as_of names.
+        frame = frame.assign(
+            as_of_start=frame["as_of"].dt.strftime("%Y-%m-%d"),
+            as_of_end=frame["as_of_end"].dt.strftime("%Y-%m-%d"),
+            as_of=frame["as_of_text"],
+            stated=frame["stated_text"],
+        )
+        columns.insert(columns.index("as_of") + 1, "as_of_start")
+        columns.insert(columns.index("as_of_start") + 1, "as_of_end")
+        frame = frame[columns].replace([float("inf"), float("-inf")], float("nan"))
         _emit(frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n"))
     else:
         apart = sum(c.conflicting for c in conflicts)
@@ -130,6 +140,101 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         _emit("\n".join(lines) + "\n")
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    from dashboard.analysis.questions import KINDS, answers_of, answers_to_dicts, ranked
+
+    base = _load_or_report(args.facts)
+    if base is None:
+        return 1
+    answers = ranked(answers_of(base))
+    if args.format == "json":
+        _emit(json.dumps(answers_to_dicts(answers), indent=2, ensure_ascii=False) + "\n")
+        return 0
+    if args.format == "csv":
+        import pandas as pd
+
+        from dashboard.exports.files import neutralise
+
+        rows = [
+            {
+                "question": a["id"],
+                "title": a["title"],
+                "kind": kind,
+                "ratio": entry["ratio"],
+                "sentence": entry["sentence"],
+                "fact_ids": ";".join(entry["fact_ids"]),
+                "metrics": ";".join(entry["metrics"]),
+                "claimants": ";".join(entry["claimants"]),
+                "as_of": entry["as_of"],
+                "more": entry["more"],
+            }
+            for a in answers_to_dicts(answers)
+            for kind in KINDS
+            for entry in a[kind]
+        ]
+        columns = [
+            "question",
+            "title",
+            "kind",
+            "ratio",
+            "sentence",
+            "fact_ids",
+            "metrics",
+            "claimants",
+            "as_of",
+            "more",
+        ]
+        frame = pd.DataFrame(rows, columns=columns).map(neutralise)
+        _emit(frame.to_csv(index=False, lineterminator="\n"))
+        return 0
+    heading = {"disagreements": "Disagree", "inconsistencies": "Inconsistent", "explained": "Explained by the measure"}
+    lines = []
+    for a in answers:
+        singular = {"disagreements": "disagreement", "inconsistencies": "inconsistency", "explained": "explained"}
+        counts = ", ".join(
+            f"{len(getattr(a, kind))} {kind if len(getattr(a, kind)) != 1 else singular[kind]}" for kind in KINDS
+        )
+        lines += [f"{a.question.title} [{a.question.id}]: {a.facts} figures; {counts}"]
+        for kind in KINDS:
+            for finding in getattr(a, kind):
+                more = f" (and {finding.more} more date{'s' if finding.more > 1 else ''} alike)" if finding.more else ""
+                lines.append(f"  {heading[kind]}: {finding.sentence}{more}")
+                lines.append(f"      {', '.join(finding.fact_ids)}")
+        lines.append("")
+    _emit("\n".join(lines))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from dashboard.analysis.figurecheck import check_text, check_to_dict
+
+    base = _load_or_report(args.facts)
+    if base is None:
+        return 1
+    try:
+        checks = check_text(args.text, base, as_of=args.as_of)
+    except ValueError as err:  # an --as-of that is not a date
+        print(f"factdash verify: --as-of: {err}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        _emit(json.dumps([check_to_dict(c) for c in checks], indent=2, ensure_ascii=False) + "\n")
+        return 0
+    if not checks:
+        _emit("No money amount or count found in that text.\n")
+        return 0
+    lines = []
+    for check in checks:
+        where = f"{check.question.title} [{check.question.id}]" if check.question else "no question"
+        lines += [
+            f"{check.candidate.text}: {check.outcome} ({where}; measure {check.metric or 'not told'})",
+            f"  {check.verdict}",
+        ]
+        for measure in check.measures:
+            lines.append(f"  - {measure.sentence} ({measure.outcome})")
+    _emit("\n".join(lines) + "\n")
+    return 0
 
 
 def _emit(text: str) -> None:
@@ -441,6 +546,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="table (default), json (one object per group) or csv (one row per member)",
     )
     conflicts.set_defaults(run=cmd_conflicts)
+
+    questions = commands.add_parser(
+        "questions", help="every question's answers: disagreements, inconsistencies, differences the measures explain"
+    )
+    questions.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
+    questions.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="table (default), json (one object per question) or csv (one row per finding)",
+    )
+    questions.set_defaults(run=cmd_questions)
+
+    verify = commands.add_parser(
+        "verify", help="check the figures of a sentence against every measure of the question each answers"
+    )
+    verify.add_argument("text", help="the sentence (or paragraph) that states the figures")
+    verify.add_argument("--as-of", metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD when the text gives no date")
+    verify.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
+    verify.add_argument("--format", choices=["table", "json"], default="table", help="table (default) or json")
+    verify.set_defaults(run=cmd_verify)
 
     check = commands.add_parser("check", help="consistency checks over a fact base; exit 1 on errors")
     check.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")

@@ -561,6 +561,8 @@ def build_metrics() -> dict:
                 "differ in whether they include irregular forces.",
                 "subject": f"{adjective} forces",
             }
+            if kind == "deaths":  # the killed are part of the killed and wounded
+                metrics[metric_id(kind, country)]["part_of"] = metric_id("casualties", country)
     return metrics
 
 

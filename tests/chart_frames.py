@@ -51,6 +51,8 @@ def facts(*rows: dict) -> pd.DataFrame:
     for record in records:
         record.setdefault("claimant_name", f"Claimant {record['claimant']}")
         record.setdefault("as_of_text", str(record["as_of"]))
+        for name in ("since", "stated", "published"):
+            record.setdefault(f"{name}_text", str(record[name]) if record.get(name) is not None else None)
     frame = pd.DataFrame.from_records(records)
     for name in ("value", "low", "high"):
         frame[name] = frame[name].astype("float64")

@@ -61,7 +61,8 @@ def write(tmp_path):
     return _write
 
 
-MINIMAL = """\
+# A source and two claimants (one a party to the conflict) that inline tests build on.
+DECLARED = """\
 schema_version: 1
 sources:
   rep:
@@ -78,6 +79,10 @@ claimants:
     name: Volodymyr Zelenskyy
     kind: official
     party_to_conflict: true
+"""
+MINIMAL = (
+    DECLARED
+    + """\
 metrics:
   nk-casualties:
     label: North Korean casualties
@@ -91,6 +96,7 @@ metrics:
     category: aid
     aggregation: increment
 """
+)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from .conftest import ROOT
 APP = str(ROOT / "dashboard" / "app" / "main.py")
 PAGES = [
     "views/overview.py",
+    "views/questions.py",
     "views/compare.py",
     "views/timelines.py",
     "views/aid.py",
@@ -51,7 +52,7 @@ def test_every_page_renders_without_exception(page, monkeypatch):
     monkeypatch.delenv("FACTDASH_FACTS", raising=False)
     at = run(page)
     assert not at.exception, at.exception
-    if page in ("views/compare.py", "views/timelines.py", "views/aid.py"):
+    if page in ("views/overview.py", "views/questions.py", "views/compare.py", "views/timelines.py", "views/aid.py"):
         assert chart_specs(at), f"{page} drew no chart"
 
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "": "Who says what",
+    "questions": "Questions: every answer",
     "compare": "Compare conflicting figures",
     "timelines": "How the figures moved",
     "aid": "Aid: packages",
@@ -60,7 +61,7 @@ def wait_quiet(page) -> None:
 def test_every_page_renders_its_heading_and_charts(site, path):
     page, errors = open_page(site, path)
     page.get_by_text(PAGES[path]).first.wait_for(timeout=60_000)
-    if path in ("compare", "timelines", "aid"):
+    if path in ("", "questions", "compare", "timelines", "aid"):
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
         assert page.locator(".js-plotly-plot").count() >= 1
     assert not page.get_by_text("Traceback").count()
@@ -115,20 +116,55 @@ def test_broken_fact_file_shows_the_problems(tmp_path, chromium):
         assert not page.get_by_text("Traceback").count()
 
 
-def test_overview_card_links_to_its_compare_group(site):
+def test_overview_card_links_to_its_question(site):
     page, errors = open_page(site, "")
-    page.get_by_text("Largest disagreements").wait_for(timeout=60_000)
+    page.get_by_text("Questions, where the answers differ most").wait_for(timeout=60_000)
     wait_quiet(page)
-    link = page.get_by_role("link", name="Compare the figures and their quotes").nth(1)  # not the default group
+    link = page.get_by_role("link", name="Every answer, and how they differ").nth(1)  # not the default question
     href = link.get_attribute("href") or ""
-    group = unquote_plus(href.split("group=", 1)[1]) if "group=" in href else ""
-    assert group, href
+    title = unquote_plus(href.split("question=", 1)[1]) if "question=" in href else ""
+    assert title.startswith("How many Russian soldiers"), href
     link.click()
-    page.get_by_text("Compare conflicting figures").wait_for(timeout=60_000)
+    page.get_by_text("Questions: every answer").wait_for(timeout=60_000)
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     wait_quiet(page)
-    assert "group=" in page.url
-    metric_label = group.rsplit(" (", 1)[0]  # "<metric label> (<Mon YYYY>): <ratio>"
-    assert metric_label[:40] in page.locator(".js-plotly-plot").first.inner_text()
+    assert "question=" in page.url
+    assert title in page.locator(".js-plotly-plot").first.inner_text()
+    assert page.get_by_text("How the answers differ").count() == 1
     assert not errors
     page.close()
+
+
+def test_the_questions_page_labels_nested_measures_in_the_chart(site):
+    page, errors = open_page(site, "questions?question=" + quote_plus("How many tanks has Russia lost?"))
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    wait_quiet(page)
+    drawn = page.locator(".js-plotly-plot").first.inner_text()
+    assert "part of Russian tanks lost" in drawn and "Oryx" in drawn
+    assert page.get_by_text("Explained by the measure").count() >= 1
+    assert not errors
+    page.close()
+
+
+def test_the_questions_page_on_a_base_without_questions(tmp_path, chromium):
+    from .conftest import MINIMAL
+
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(
+        MINIMAL
+        + "facts:\n"
+        + "".join(
+            f"  - {{id: {i}, metric: nk-casualties, claimant: {c}, source: rep, as_of: '2025-01', value: {v}}}\n"
+            for i, c, v in (("a", "us-officials", 1200), ("b", "zelenskyy", 4000))
+        ),
+        encoding="utf-8",
+    )
+    with serve(facts) as url:
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/questions", wait_until="domcontentloaded")
+        page.get_by_text("Questions: every answer").wait_for(timeout=60_000)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        wait_quiet(page)
+        assert page.get_by_text("3.3 times").count() >= 1
+        assert not page.get_by_text("Traceback").count()
+        page.close()

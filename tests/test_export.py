@@ -115,7 +115,7 @@ def test_view_charts_lists_every_chart_of_the_view(tiny):
 def test_chart_count_counts_without_building(tiny):
     for filters in (Filters(), Filters(claimants=("zelenskyy",)), Filters(categories=("aid",))):
         facts = apply_filters(tiny.facts, filters)
-        assert registry.chart_count(facts) == len(registry.view_charts(tiny, filters))
+        assert registry.chart_count(facts, base=tiny) == len(registry.view_charts(tiny, filters))
 
 
 @pytest.mark.parametrize("chart_id", CHART_IDS)
@@ -180,7 +180,12 @@ def test_json_carries_the_rows_and_what_they_are(tiny):
     assert document["filter"] == "as of 2024-11-01 to …" and document["filters"]["date_from"] == "2024-11-01"
     assert document["fact_base"]["content_hash"] == tiny.content_hash
     assert document["sources"].startswith("Source: The Daily Example")
-    assert document["as_of"] == {"from": "2025-01-09", "to": "2025-01-09"}
+    assert document["as_of"] == {
+        "from": "2025-01-09",
+        "to": "2025-01-09",
+        "first_as_written": "2025-01-09",
+        "last_as_written": "2025-01-09",
+    }
     rows = {r["fact_id"]: r for r in document["rows"]}
     assert set(rows) == {"nk-zelenskyy", "nk-us"}  # the October figure is filtered out
     assert rows["nk-us"]["central"] == 1200 and rows["nk-us"]["interval_high"] == pytest.approx(1320)
@@ -206,7 +211,7 @@ def test_exported_figure_carries_title_sources_as_of_and_filter(tiny):
     assert fig.layout.title.text == "North Korean casualties, January 2025"
     assert any(t.startswith("Source: The Daily Example (A report, 2025-01-09)") for t in texts)
     note = next(a.text for a in fig.layout.annotations if a.name == "provenance")
-    assert "As of 2025-01-09 to 2025-01-09" in note and "Filter: source: rep" in note
+    assert "As of 9 January 2025 ·" in note and "Filter: source: rep" in note  # one day: said once, in words
     assert tiny.content_hash[:12] in note
     assert fig.layout.paper_bgcolor == "white" and fig.layout.template.layout.font.color  # not Streamlit's blanks
     assert fig.layout.height > spec.figure.layout.height  # grown for the footer, the plot keeps its size

@@ -58,7 +58,7 @@ def test_svg_parses_and_carries_title_sources_as_of_and_filter(tiny):
     text = svg_text(ex.to_image(spec, "svg"))
     assert "North Korean casualties, January 2025" in text
     assert "Source: The Daily Example (A report, 2025-01-09)" in text
-    assert "As of 2025-01-09 to 2025-01-09" in text and "Filter: source: rep" in text
+    assert "As of 9 January 2025" in text and "Filter: source: rep" in text
     assert "4,000" in text and "1,200" in text
 
 

@@ -71,3 +71,62 @@ def test_a_bad_date_gets_a_message_not_a_traceback(monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert any("As of" in e.value for e in at.error)
+
+
+# ---- against every measure of a question -------------------------------------------------------
+
+
+def test_an_undated_figure_gets_a_verdict_naming_its_question_measure_and_date(base):
+    (check,) = check_text("US officials said North Korean casualties were about 1,200.", base)
+    assert check.outcome == "agrees"
+    assert check.question.id == "nk-casualties" and check.metric == "soldier-casualties-north-korea"
+    assert check.as_of_used == "9 January 2025"
+    assert "Question: How many North Korean soldiers were killed or wounded in Kursk?" in check.verdict
+    assert "the latest figures (9 January 2025)" in check.verdict
+
+
+def test_a_part_above_its_whole_is_inconsistent(base):
+    (check,) = check_text("The UK said 2 million Russian soldiers have been killed since the invasion.", base)
+    assert check.metric == "soldier-deaths-russia" and check.outcome == "inconsistent"
+    (whole,) = [m for m in check.measures if m.relation == "whole"]
+    assert whole.metric == "soldier-casualties-russia" and whole.outcome == "inconsistent"
+    # The General Staff's "personnel" count says nothing of the wounded: not set against it.
+    assert {m.outcome for m in check.measures if m.metric == "personnel-losses-russia-gs"} == {"not compared"}
+
+
+def test_a_whole_below_its_part_is_inconsistent_at_the_date_given(base):
+    text = "The UK said 20,000 Russian soldiers have been killed and wounded since the invasion."
+    (check,) = check_text(text, base, as_of="2024-06")
+    assert check.metric == "soldier-casualties-russia" and check.outcome == "inconsistent"
+    assert check.as_of_used == "June 2024" and "1 June" not in check.verdict
+    assert [m.relation for m in check.measures if m.outcome == "inconsistent"] == ["part"]
+
+
+def test_a_figure_whose_measure_cannot_be_told_is_set_against_every_measure(base):
+    (check,) = check_text("Russia has lost 20,000 tanks.", base)
+    assert check.metric is None and check.question.id == "russian-tanks"
+    assert check.outcome == "disagrees" and "above every measure" in check.verdict
+    assert {m.outcome for m in check.measures} == {"above"}
+
+
+def test_factdash_verify_prints_json_per_figure(base):
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "verify", NK, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    us, zelenskyy = json.loads(run.stdout)
+    assert (us["value"], us["question"], us["metric"]) == (1200, "nk-casualties", "soldier-casualties-north-korea")
+    assert us["verdict"] in ("agrees", "disagrees", "inconsistent", "unknown")
+    assert set(us["fact_ids"]) == {"nk-casualties-us-2025-01", "nk-casualties-zelenskyy-2025-01"}
+    table = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "verify", "Russia has lost 20,000 tanks.", "--as-of", "2025-13"],
+        capture_output=True,
+        text=True,
+    )
+    assert table.returncode == 2 and "--as-of" in table.stderr and "Traceback" not in table.stderr

@@ -10,29 +10,15 @@ import pytest
 from dashboard import FactBaseError, load_factbase
 from dashboard.factbase.loader import _display
 
+from .conftest import DECLARED
 from .test_app import PAGES, run
 
-DECLARATIONS = """\
-schema_version: 1
-include: [estimates.csv]
-sources:
-  rep:
-    title: A report
-    kind: news
-    url: https://example.org/report
-    published: 2025-01-09
-  sheet:
-    title: A journalist's spreadsheet
-    kind: dataset
-claimants:
-  us-officials:
-    name: US officials
-    kind: government
-    party_to_conflict: false
-  zelenskyy:
-    name: Volodymyr Zelenskyy
-    kind: official
-    party_to_conflict: true
+# The shared declarations with a spreadsheet source, a claimant named only in the table, and an include.
+DECLARATIONS = (
+    DECLARED.replace("schema_version: 1\n", "schema_version: 1\ninclude: [estimates.csv]\n").replace(
+        "claimants:\n", "  sheet:\n    title: A journalist's spreadsheet\n    kind: dataset\nclaimants:\n"
+    )
+    + """\
   tabled-claimant:
     name: Claimant From The Table
     kind: media
@@ -59,6 +45,7 @@ facts:
     source: rep
     quote: "around 1,200"
 """
+)
 
 TABLE = (
     "\n".join(
@@ -195,6 +182,7 @@ def test_a_tables_facts_appear_on_every_page(tabled, monkeypatch, page):
     )
     wanted = {
         "views/overview.py": "Zelenskyy",
+        "views/questions.py": "Claimant From The Table",
         "views/compare.py": "Claimant From The Table",
         "views/timelines.py": "Claimant From The Table",
         "views/aid.py": "Claimant From The Table",

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.wheel
 
 PACKAGES = ("dashboard", "charts")
 # The pages that draw charts; every page of the navigation is opened, these must show one.
-CHARTED = {"compare", "timelines", "aid"}
+CHARTED = {"", "questions", "compare", "timelines", "aid"}
 
 
 def run(command: list, **options) -> subprocess.CompletedProcess:
@@ -219,9 +219,9 @@ def test_factdash_serve_from_the_wheel_serves_every_page(installed, elsewhere, u
             _wait_for(page, "[data-testid='stMain'] h1", log)
             if path in CHARTED:
                 _wait_for(page, "[data-testid='stPlotlyChart'] .js-plotly-plot .main-svg", log)
-            if path == "":  # the Overview: the counts of the bundled base and its largest disagreements
-                page.get_by_text("Largest disagreements").wait_for(timeout=60_000)
-                page.get_by_role("link", name="Compare the figures and their quotes").first.wait_for(timeout=60_000)
+            if path == "":  # the Overview: the counts of the bundled base and its questions' disagreements
+                page.get_by_text("Questions, where the answers differ most").wait_for(timeout=60_000)
+                page.get_by_role("link", name="Every answer, and how they differ").first.wait_for(timeout=60_000)
                 assert f"{facts:,}" in page.locator("[data-testid='stMetric']").first.inner_text()
             page.wait_for_function(
                 "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') "

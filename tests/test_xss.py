@@ -106,8 +106,9 @@ class Payloads:
 
 
 def payload_document(payloads: Payloads) -> dict:
-    """A fact base with a conflict (Compare), a series over time (Timelines), aid packages (Aid), an
-    event, two sources and three claimants, every free-text field of each carrying the payloads."""
+    """A fact base with a question and a conflict (Questions, Compare), a series over time
+    (Timelines), aid packages (Aid), an event, two sources and three claimants, every free-text
+    field of each carrying the payloads."""
     doc = payloads.fill("FactFile", {"schema_version": 1}, "file")
     doc["sources"] = {
         s: payloads.fill(
@@ -143,6 +144,7 @@ def payload_document(payloads: Payloads) -> dict:
         ("f-aid-2", "m-aid", 988_000_000, "2024-12-01", "cl-c", "src-b"),
         ("f-kit-1", "m-aid-kit", 31, "2025-01-09", "cl-c", "src-b"),
     ]
+    doc["questions"] = {"q-hit": payloads.fill("Question", {"metrics": ["m-hit"]}, "q-hit")}
     doc["facts"] = [
         payloads.fill("Fact", {"id": i, "metric": m, "value": v, "as_of": d, "claimant": c, "source": s}, i)
         for i, m, v, d, c, s in facts
@@ -175,6 +177,8 @@ SHOWN = {
     ("Metric", "label"),
     ("Metric", "unit"),
     ("Metric", "definition"),
+    ("Question", "title"),
+    ("Question", "note"),
     ("Fact", "quote"),
     ("Event", "label"),
     ("Event", "note"),
@@ -194,7 +198,7 @@ NOT_SHOWN = {
 # Drawn in every exported chart file (title, axis, legend or ticks, the sources footer).
 SHOWN_IN_EXPORTS = {("Source", "publisher"), ("Claimant", "name"), ("Metric", "label"), ("Metric", "unit")}
 
-PAGES = ("", "compare", "timelines", "aid", "sources", "quality")
+PAGES = ("", "questions", "compare", "timelines", "aid", "sources", "quality")
 
 # Anything a payload could have turned into: an inline handler, a javascript: or data: link, a script
 # element holding it (the argument: what a script must not contain).

@@ -20,7 +20,7 @@ from dashboard.analysis.keys import combined_codes, day_numbers
 from dashboard.curation.prose import quote_states
 from dashboard.factbase.model import FactBase
 from dashboard.factbase.values import ValueError_, parse_date
-from dashboard.factbase.wording import format_number, format_ratio, format_value
+from dashboard.factbase.wording import format_date, format_number, format_ratio, format_value
 
 # What each check looks for, in the order findings are listed.
 CHECKS = {
@@ -259,9 +259,10 @@ def increments_exceeding_totals(facts: pd.DataFrame) -> list[Finding]:
     inc_ids, inc_places = inc["fact_id"].to_numpy(dtype=object), _locations(inc)
     inc_labels = dict(zip(inc["metric"], inc["metric_label"], strict=True))
     findings = []
-    rows = _records(totals, over, extra=("metric_inc", "unit"))
+    rows = _records(totals, over, extra=("metric_inc", "unit", "since_text"))
     for i, row, more in zip(over.tolist(), rows, later.tolist(), strict=True):
-        since_text = f"{row['since']:%Y-%m-%d}" if pd.notna(row["since"]) else "the start"
+        # since as written: a month ("2024-10") is not its first day
+        since_text = row.get("since_text") if isinstance(row.get("since_text"), str) else "the start"
         count = int(last[i] - first[i])
         label = _text(inc_labels.get(row["metric_inc"]), row["metric_inc"])
         findings.append(
@@ -372,7 +373,8 @@ def as_of_after_stated(facts: pd.DataFrame, sources: pd.DataFrame | None = None)
                 "as-of-after-stated",
                 "warning",
                 f"fact '{row['fact_id']}': as_of {row['as_of_text']} is after the figure was stated "
-                f"({row['stated']:%Y-%m-%d}): a mistyped date, or a forecast (say so in a note)?",
+                f"({row.get('stated_text') or format_date(row['stated'])}): a mistyped date, or a forecast "
+                "(say so in a note)?",
                 [row["fact_id"]],
                 [_location(row)],
             )
@@ -524,6 +526,7 @@ _RECORD_FIELDS = (
     "central",
     "as_of",
     "as_of_text",
+    "stated_text",
     "since",
     "stated",
     "quote",

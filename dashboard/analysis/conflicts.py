@@ -16,44 +16,13 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.keys import combined_codes, day_numbers
-from dashboard.factbase.wording import format_ratio, format_value
+from dashboard.analysis.lazy import Deferred, OnFirstRead
+from dashboard.factbase.wording import format_value, how_much_more, possessive
 
 WINDOW_DAYS = 31
 # Figures that differ by float noise only ($3.85 billion written two ways) do not disagree.
 _SAME = 1e-9
 _NEEDED = ("fact_id", "metric", "claimant", "central", "interval_low", "interval_high", "as_of", "stated")
-
-
-class _Deferred:
-    """A value to compute when first read: `make(*args)`."""
-
-    __slots__ = ("make", "args")
-
-    def __init__(self, make, *args):  # noqa: ANN001, ANN002 - any function and its arguments
-        self.make, self.args = make, args
-
-
-class _OnFirstRead:
-    """A dataclass field that may be given a `_Deferred`, computed on first read and then kept.
-
-    A large fact base has thousands of conflicting groups, and the dashboard shows a few of them:
-    cutting a 40-column members frame (0.1 ms) and writing a sentence for every group would cost
-    more than finding them all. Given a plain value, the field is an ordinary attribute.
-    """
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.slot = "_" + name
-
-    def __get__(self, conflict: object, owner: type | None = None):  # noqa: ANN204 - the field's own type
-        if conflict is None:
-            raise AttributeError(self.slot[1:])  # no class-level default: dataclass makes it a required field
-        value = conflict.__dict__[self.slot]
-        if isinstance(value, _Deferred):
-            value = conflict.__dict__[self.slot] = value.make(*value.args)
-        return value
-
-    def __set__(self, conflict: object, value: object) -> None:
-        conflict.__dict__[self.slot] = value
 
 
 @dataclass(eq=False, repr=False)
@@ -76,8 +45,8 @@ class Conflict:
     overlap: bool
     conflicting: bool
     party_members: list[str]
-    summary: str = _OnFirstRead()  # type: ignore[assignment]
-    members: pd.DataFrame = _OnFirstRead()  # type: ignore[assignment]
+    summary: str = OnFirstRead()  # type: ignore[assignment]
+    members: pd.DataFrame = OnFirstRead()  # type: ignore[assignment]
     stage: str | None = None
 
     def __repr__(self) -> str:
@@ -177,7 +146,7 @@ def _conflicts(
     for g, (label, ratio, overlap) in enumerate(zip(labels, ratios.tolist(), overlaps.tolist(), strict=True)):
         top, bottom = int(bounds[g]), int(bounds[g + 1])
         metric = column["metric"][top]
-        group = _Deferred(_rows, members, top, bottom)
+        group = Deferred(_rows, members, top, bottom)
         conflicts.append(
             Conflict(
                 group_id=label,
@@ -191,14 +160,14 @@ def _conflicts(
                 overlap=overlap,
                 conflicting=not overlap,
                 party_members=party_ids[g].tolist(),
-                summary=_Deferred(
+                summary=Deferred(
                     _sentence_at,
                     column,
                     top,
                     bottom - 1,
                     ratio,
                     overlap,  # type: ignore[arg-type]
-                    _period(first[g], last[g], bool(years_only[g])),
+                    period_words(first[g], last[g], bool(years_only[g])),
                 ),
                 members=group,  # type: ignore[arg-type]
                 stage=column["stage"][top] if isinstance(column["stage"][top], str) else None,
@@ -233,7 +202,7 @@ def _rows_of(conflicts: list[Conflict]) -> pd.DataFrame:
     pieces: list[tuple[pd.DataFrame, list[np.ndarray]]] = []
     for conflict in conflicts:
         held = conflict.__dict__.get("_members")
-        if isinstance(held, _Deferred) and held.make is _rows:
+        if isinstance(held, Deferred) and held.make is _rows:
             frame, start, end = held.args
             if pieces and pieces[-1][0] is frame:
                 pieces[-1][1].append(np.arange(start, end))
@@ -257,8 +226,10 @@ _MEMBER_FIELDS = (
     "interval_low",
     "interval_high",
     "as_of",
+    "as_of_end",
     "as_of_text",
     "stated",
+    "stated_text",
     "stage",
     "source",
     "url",
@@ -289,23 +260,36 @@ def conflicts_to_dicts(conflicts: list[Conflict]) -> list[dict]:
                 "unit": conflict.unit,
                 "category": conflict.category,
                 "stage": conflict.stage,
-                "as_of_from": _plain(conflict.as_of_from),
-                "as_of_to": _plain(conflict.as_of_to),
-                "ratio": _plain(conflict.ratio),
+                "as_of_from": json_ready(conflict.as_of_from),
+                "as_of_to": json_ready(conflict.as_of_to),
+                "ratio": json_ready(conflict.ratio),
                 "overlap": conflict.overlap,
                 "conflicting": conflict.conflicting,
                 "party_members": list(conflict.party_members),
                 "summary": conflict.summary,
-                "members": [{name: _plain(value) for name, value in row.items()} for row in rows[start:end]],
+                "members": [_member(row) for row in rows[start:end]],
             }
         )
         start = end
     return out
 
 
+def _member(row: dict) -> dict:
+    """A member as JSON: its dates as written ("2025-01" stays a month), the period as_of names as
+    as_of_start and as_of_end."""
+    member = {name: json_ready(value) for name, value in row.items() if not name.endswith("_text")}
+    if "as_of" in row:
+        member["as_of_start"] = member["as_of"]
+        member["as_of_end"] = json_ready(row.get("as_of_end", row["as_of"]))
+        member["as_of"] = json_ready(row.get("as_of_text", row["as_of"]))
+    if "stated_text" in row:
+        member["stated"] = json_ready(row["stated_text"])
+    return member
+
+
 def _size(conflict: Conflict) -> int:
     held = conflict.__dict__.get("_members")
-    if isinstance(held, _Deferred) and held.make is _rows:
+    if isinstance(held, Deferred) and held.make is _rows:
         return held.args[2] - held.args[1]
     return len(conflict.members)
 
@@ -355,7 +339,12 @@ def _group_numbers(facts: pd.DataFrame, window_days: int) -> tuple[np.ndarray, l
     start_rows = rows[starts]
     metric = facts["metric"].to_numpy(dtype=object)[start_rows]
     stages = stage.to_numpy(dtype=object)[start_rows]
-    dates = pd.DatetimeIndex(day[start_rows]).strftime("%Y-%m-%d")
+    # The group's first date as written: a month-only figure starts group "metric:2025-01", not a day.
+    dates = (
+        facts["as_of_text"].to_numpy(dtype=object)[start_rows]
+        if "as_of_text" in facts
+        else pd.DatetimeIndex(day[start_rows]).strftime("%Y-%m-%d")
+    )
     labels = [
         f"{m}:{s}:{d}" if isinstance(s, str) and s else f"{m}:{d}"
         for m, s, d in zip(metric, stages, dates, strict=True)
@@ -389,7 +378,7 @@ def summarise(members: pd.DataFrame, ratio: float, overlap: bool) -> str:
     high, low = members.iloc[0].to_dict(), members.iloc[-1].to_dict()
     precision = set(members["as_of_precision"]) if "as_of_precision" in members else set()
     return _sentence(
-        high, low, ratio, overlap, _period(members["as_of"].min(), members["as_of"].max(), precision == {"year"})
+        high, low, ratio, overlap, period_words(members["as_of"].min(), members["as_of"].max(), precision == {"year"})
     )
 
 
@@ -405,42 +394,29 @@ def _sentence_at(column: dict[str, list], top: int, bottom: int, ratio: float, o
 
 def _sentence(high: dict, low: dict, ratio: float, overlap: bool, period: str) -> str:
     unit = _text(high.get("unit"), "")
-    high_figure = _figure(high, unit)
+    high_figure = figure_words(high, unit)
     plain = high["qualifier"] == "exact" and not high_figure.startswith("between")
-    subject = f"{_possessive(_name(high))} {'' if plain else 'figure of '}{high_figure}"
-    other = f"the figure of {_figure(low, unit)} from {_name(low)}"
-    if math.isinf(ratio):
-        comparison = f"stands against {other}"  # the lowest is zero: "times" would say nothing
-    elif ratio < 1.5:
-        # "1.0 times" hides a real gap; below half again, a percentage says how far apart they are.
-        percent = (ratio - 1) * 100
-        comparison = (
-            f"is {percent:.0f}% higher than {other}" if percent >= 1 else f"is {percent:.2g}% higher than {other}"
-        )
-    else:
-        comparison = f"is {format_ratio(ratio, words=True)} {other}"
+    subject = f"{possessive(speaker(high))} {'' if plain else 'figure of '}{high_figure}"
+    other = f"the figure of {figure_words(low, unit)} from {speaker(low)}"
+    comparison = how_much_more(ratio, other)
     tail = ", but the two are compatible as stated" if overlap else ""
     return f"{subject} {comparison}{tail} ({period})."
 
 
-def _figure(row: dict, unit: str) -> str:
+def figure_words(row: dict, unit: str) -> str:
     return format_value(
         row.get("value"), unit, row["qualifier"], row.get("low"), row.get("high"), words=True, units=False
     )
 
 
-def _name(row: dict) -> str:
+def speaker(row: dict) -> str:
     # Claimant names carry explanations in brackets ("US officials (unnamed)"); a sentence that ends
     # in "(January 2025)" reads better without them.
     name = _text(row.get("claimant_name"), row["claimant"])
     return re.sub(r"\s*\([^)]*\)", "", name).strip() or name
 
 
-def _possessive(name: str) -> str:
-    return name + ("'" if name.endswith("s") else "'s")
-
-
-def _period(first: pd.Timestamp, last: pd.Timestamp, years_only: bool) -> str:
+def period_words(first: pd.Timestamp, last: pd.Timestamp, years_only: bool) -> str:
     """When the figures refer to, no more precisely than they say: "January 2025", "May to June 2024", "2024"."""
     if years_only:
         return f"{first.year}" if first.year == last.year else f"{first.year} to {last.year}"
@@ -455,7 +431,7 @@ def _text(value: object, default: str) -> str:
     return value if isinstance(value, str) and value else default
 
 
-def _plain(value: object) -> object:
+def json_ready(value: object) -> object:
     """A JSON-ready scalar: ISO dates, int for whole numbers, None for NaN, NaT and infinite bounds."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -471,7 +447,7 @@ def _plain(value: object) -> object:
             return None
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     return value
 
 

@@ -1,22 +1,38 @@
 """Check a figure: what the fact base holds for a figure a reader pasted, and who disagrees.
 
-A pasted sentence goes through the extractor (dashboard.curation.extract); each figure found is then set
-against the facts that count the same thing. The rules are the comparison engine's: the same metric
-and stage, as-of dates within the conflict window, intervals that honour each qualifier. A figure
-whose metric cannot be told is never called "disagreed with": the same number may count something
-else, so only facts with the same unit and an overlapping value are listed, as leads.
+A pasted sentence goes through the extractor (dashboard.curation.extract); each figure found is then
+matched to a question (the question of its metric, or, when the words do not tell the metric, the
+question whose words and unit it shares) and set against every measure of that question:
+
+- its own measure: the facts of the same metric and stage that agree (intervals overlap, qualifiers
+  honoured) and those of that time that disagree;
+- a measure it is part of (through part_of): the figure above that whole's figures is inconsistent;
+- a measure that is part of it: the figure below that part's figures is inconsistent;
+- when its measure cannot be told, the question's measures: it agrees with one whose figures it
+  overlaps, and disagrees when it is above every one of them ("$350 billion": above every measure of
+  US aid); below them it might count something narrower, so it is left unknown.
+
+Figures of that time are compared: within the conflict window of the date the text or the reader
+gives, else the latest figures of each measure, and the check says which date it used. A figure
+whose metric and question cannot be told is never called "disagreed with": only facts with the same
+unit and an overlapping value are listed, as leads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from dashboard.analysis.conflicts import WINDOW_DAYS
+from dashboard.analysis.questions import Question, questions_of, wholes_of
 from dashboard.curation.extract import Candidate, Catalog, extract_figures
 from dashboard.factbase.model import FactBase
 from dashboard.factbase.values import interval, parse_date
+from dashboard.factbase.wording import format_date, format_value
+
+VERDICTS = ("agrees", "disagrees", "inconsistent", "unknown")
 
 LEADS = 20  # facts listed for a figure whose metric is unknown: enough to follow, not a wall
 
@@ -32,6 +48,16 @@ class FigureCheck:
     matches: pd.DataFrame  # facts that agree: same metric (and stage), overlapping interval, near in time
     disagreeing: pd.DataFrame  # same metric (and stage), near in time, no overlap
     verdict: str  # one line a reader can act on
+    question: Question | None = None  # the question the figure answers, when it can be told
+    measures: list[MeasureCheck] = field(default_factory=list)  # the figure against each measure of it
+    as_of_used: str = ""  # the date the figures it was set against refer to ("January 2025", "the latest")
+    outcome: str = "unknown"  # one of VERDICTS
+
+    @property
+    def fact_ids(self) -> list[str]:
+        """Every fact the figure was set against."""
+        ids = [f for m in self.measures for f in m.facts["fact_id"].tolist()]
+        return list(dict.fromkeys(ids or self.matches["fact_id"].tolist() + self.disagreeing["fact_id"].tolist()))
 
     @property
     def leads(self) -> bool:
@@ -39,20 +65,47 @@ class FigureCheck:
         return self.metric is None
 
 
+@dataclass
+class MeasureCheck:
+    """The figure against one measure of its question."""
+
+    metric: str
+    label: str
+    # "same"; "whole": the figure's measure is part of it; "part": it is part of the figure's measure;
+    # "unknown": the figure's measure cannot be told; "other": not related.
+    relation: str
+    outcome: str  # "agrees", "disagrees", "inconsistent", "fits", "above", "below", "no figures", "not compared"
+    facts: pd.DataFrame  # the measure's figures it was set against
+    sentence: str
+
+
 def check_text(text: str, base: FactBase, *, as_of: str | None = None) -> list[FigureCheck]:
     """Every figure in `text`, each checked against `base`. `as_of` (YYYY[-MM[-DD]]) dates figures
-    the text does not date itself; without either, figures are compared at the dates of the facts
-    that match them."""
+    the text does not date itself; without either, figures are compared with the latest figures."""
     catalog = Catalog.from_factbase(base)
-    return [check_candidate(c, base.facts, as_of=as_of) for c in extract_figures(text, catalog, published=as_of)]
+    questions = questions_of(base)
+    return [
+        check_candidate(c, base.facts, as_of=as_of, questions=questions, metrics=base.metrics)
+        for c in extract_figures(text, catalog, published=as_of)
+    ]
 
 
-def check_candidate(candidate: Candidate, facts: pd.DataFrame, *, as_of: str | None = None) -> FigureCheck:
+def check_candidate(
+    candidate: Candidate,
+    facts: pd.DataFrame,
+    *,
+    as_of: str | None = None,
+    questions: list[Question] | None = None,
+    metrics: pd.DataFrame | None = None,
+) -> FigureCheck:
     value = candidate.value if candidate.value is not None else float("nan")
     low = candidate.low if candidate.low is not None else float("nan")
     high = candidate.high if candidate.high is not None else float("nan")
     lo, hi = interval(candidate.qualifier, value, low, high)
     metric = candidate.metric if candidate.metric in set(facts["metric"].dropna()) else None
+    question = _question_of(candidate, metric, questions or [], facts)
+    if question is not None and metrics is not None:
+        return _against_question(candidate, lo, hi, metric, question, facts, metrics, as_of)
     if metric is None:
         leads = _overlapping(facts[facts["unit"] == candidate.unit], lo, hi).head(LEADS)
         verdict = "The fact base has no metric this figure clearly counts, so it is not compared. " + (
@@ -111,3 +164,211 @@ def _verdict(label: str, agree: pd.DataFrame, disagree: pd.DataFrame, *, dated: 
     if len(disagree):
         return f"{label}: no fact agrees; {len(disagree)} of that time disagree ({who(disagree)})."
     return f"{label}: the fact base has no figure of that time to compare with."
+
+
+# ---- against a question's measures -------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z]{2,}")
+_COMMON = {
+    "the",
+    "and",
+    "of",
+    "in",
+    "to",
+    "has",
+    "have",
+    "how",
+    "many",
+    "much",
+    "were",
+    "was",
+    "by",
+    "on",
+    "for",
+    "its",
+}
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower().replace("u.s.", "us"))) - _COMMON
+
+
+def _question_of(candidate: Candidate, metric: str | None, questions: list[Question], facts: pd.DataFrame):
+    """The question of the figure's metric; for an unknown metric, the question in its unit whose
+    title shares the most words with the sentence (two at least), or None."""
+    if metric is not None:
+        return next((q for q in questions if metric in q.metrics), None)
+    said = _words(candidate.sentence)
+    units = facts.drop_duplicates("metric").set_index("metric")["unit"].to_dict()
+    best, score = None, 1
+    for question in questions:
+        if not question.declared or not any(units.get(m) == candidate.unit for m in question.metrics):
+            continue
+        shared = len(said & _words(question.title))
+        if shared > score:
+            best, score = question, shared
+    return best
+
+
+def _against_question(
+    candidate: Candidate,
+    lo: float,
+    hi: float,
+    metric: str | None,
+    question: Question,
+    facts: pd.DataFrame,
+    metrics: pd.DataFrame,
+    as_of: str | None,
+) -> FigureCheck:
+    wholes = wholes_of(metrics)
+    when = candidate.as_of or as_of
+    checks: list[MeasureCheck] = []
+    used: list[str] = []
+    same_agree = same_disagree = facts.iloc[0:0]
+    for measure in question.metrics:
+        rows = facts[(facts["metric"] == measure) & facts["central"].notna()]
+        if candidate.stage and "stage" in rows:
+            rows = rows[rows["stage"].isna() | (rows["stage"] == candidate.stage)]
+        if metric is not None and measure != metric and rows["unit"].ne(candidate.unit).all():
+            continue
+        relation = (
+            "unknown"
+            if metric is None
+            else "same"
+            if measure == metric
+            else "whole"
+            if measure in wholes.get(metric, [])
+            else "part"
+            if metric in wholes.get(measure, [])
+            else "other"
+        )
+        if relation == "unknown" and rows["unit"].ne(candidate.unit).all():
+            continue
+        if when:
+            rows = _near(rows, when)
+        elif len(rows):
+            latest = rows["as_of"].max()
+            rows = rows[rows["as_of"] >= latest - pd.Timedelta(days=WINDOW_DAYS)]
+            precision = rows.loc[rows["as_of"] == latest, "as_of_precision"].iloc[0]
+            used.append(format_date(latest, precision))
+        label = str(metrics.at[measure, "label"]) if measure in metrics.index else measure
+        checks.append(_against_measure(relation, measure, label, rows, lo, hi))
+        if relation == "same":
+            same_agree = _overlapping(rows, lo, hi)
+            same_disagree = rows.drop(same_agree.index)
+    outcome = _outcome([c for c in checks if c.relation != "other"], metric is None)
+    label = next((c.label for c in checks if c.relation == "same"), None)
+    if when:
+        given = parse_date(when)
+        when = format_date(given.start, given.precision)  # "June 2024": the date at the precision given
+    dated = (
+        f"the figures of {when}" if when else (f"the latest figures ({', '.join(dict.fromkeys(used))})" if used else "")
+    )
+    if label is not None:
+        verdict = _verdict(label, same_agree, same_disagree, dated=True)
+    else:
+        verdict = {
+            "agrees": "Its measure cannot be told; it agrees with "
+            + ", ".join(c.label for c in checks if c.outcome == "agrees")
+            + ".",
+            "disagrees": "Its measure cannot be told, and it is above every measure of the question.",
+        }.get(
+            outcome,
+            "Its measure cannot be told, and no measure of the question bears it out: "
+            + "; ".join(f"{c.outcome} {c.label}" for c in checks if c.outcome in ("above", "below"))
+            + ".",
+        )
+    if len(same_agree) and same_agree["interval_high"].eq(float("inf")).all():
+        verdict += (
+            " Every figure that agrees is only a lower bound (“at least”, “more than”), which any larger"
+            " figure fits: it confirms no more than that bound."
+        )
+    inconsistent = [c for c in checks if c.outcome == "inconsistent"]
+    if inconsistent:
+        verdict += " Inconsistent with " + "; ".join(c.sentence for c in inconsistent) + "."
+    verdict += f" Question: {question.title} Compared with {dated or 'no figure'}."
+    return FigureCheck(
+        candidate,
+        lo,
+        hi,
+        metric,
+        same_agree
+        if metric is not None
+        else pd.concat([_overlapping(c.facts, lo, hi) for c in checks if c.outcome == "agrees"] or [facts.iloc[0:0]]),
+        same_disagree,
+        verdict,
+        question=question,
+        measures=checks,
+        as_of_used=(when or ", ".join(dict.fromkeys(used))),
+        outcome=outcome,
+    )
+
+
+def _against_measure(relation: str, metric: str, label: str, rows: pd.DataFrame, lo: float, hi: float) -> MeasureCheck:
+    if rows.empty:
+        return MeasureCheck(metric, label, relation, "no figures", rows, f"{label}: no figure of that time")
+    top, bottom = rows["interval_high"].min(), rows["interval_low"].max()
+    if relation in ("same", "unknown"):
+        agree = _overlapping(rows, lo, hi)
+        if len(agree):
+            return MeasureCheck(metric, label, relation, "agrees", rows, f"{label}: {len(agree)} figure(s) agree")
+        outcome = (
+            "above" if lo > rows["interval_high"].max() else "below" if hi < rows["interval_low"].min() else "disagrees"
+        )
+        if relation == "same":
+            outcome = "disagrees"
+        return MeasureCheck(metric, label, relation, outcome, rows, f"{label}: {outcome}")
+    if relation == "whole" and lo > top:
+        worst = rows.loc[rows["interval_high"].idxmin()]
+        return MeasureCheck(
+            metric, label, relation, "inconsistent", rows, f"{label}, which it is part of: {_said(worst)} is less"
+        )
+    if relation == "part" and hi < bottom:
+        worst = rows.loc[rows["interval_low"].idxmax()]
+        return MeasureCheck(
+            metric, label, relation, "inconsistent", rows, f"{label}, which is part of it: {_said(worst)} is more"
+        )
+    if relation == "other":
+        return MeasureCheck(metric, label, relation, "not compared", rows, f"{label}: another measure, not compared")
+    return MeasureCheck(metric, label, relation, "fits", rows, f"{label}: fits")
+
+
+def _said(row: pd.Series) -> str:
+    figure = format_value(row["value"], row["unit"], row["qualifier"], row["low"], row["high"], words=True)
+    return f"{row['claimant_name']}'s {figure}"
+
+
+def _outcome(checks: list[MeasureCheck], unknown_measure: bool) -> str:
+    outcomes = [c.outcome for c in checks]
+    if "inconsistent" in outcomes:
+        return "inconsistent"
+    if "agrees" in outcomes:
+        return "agrees"
+    if unknown_measure:
+        compared = [o for o in outcomes if o not in ("no figures", "not compared")]
+        return "disagrees" if compared and all(o == "above" for o in compared) else "unknown"
+    return "disagrees" if "disagrees" in outcomes else "unknown"
+
+
+def check_to_dict(check: FigureCheck) -> dict:
+    """One figure's check as plain JSON-ready values (`factdash verify --format json`)."""
+    found = check.candidate
+    return {
+        "text": found.text,
+        "value": found.value,
+        "low": found.low,
+        "high": found.high,
+        "unit": found.unit,
+        "qualifier": found.qualifier,
+        "question": check.question.id if check.question else None,
+        "question_title": check.question.title if check.question else None,
+        "metric": check.metric,
+        "verdict": check.outcome,
+        "as_of_used": check.as_of_used,
+        "sentence": check.verdict,
+        "fact_ids": check.fact_ids,
+        "measures": [
+            {"metric": m.metric, "relation": m.relation, "outcome": m.outcome, "fact_ids": m.facts["fact_id"].tolist()}
+            for m in check.measures
+        ],
+    }

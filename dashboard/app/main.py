@@ -30,6 +30,9 @@ HERE = Path(__file__).resolve().parent / "views"
 pages = st.navigation(
     [
         st.Page(HERE / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        # Questions set every answer side by side across measures; Compare is its view of one
+        # measure's disagreeing groups.
+        st.Page(HERE / "questions.py", title="Questions", icon=":material/quiz:"),
         st.Page(HERE / "compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page(HERE / "timelines.py", title="Timelines", icon=":material/timeline:"),
         st.Page(HERE / "aid.py", title="Aid", icon=":material/payments:"),

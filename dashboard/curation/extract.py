@@ -778,7 +778,9 @@ def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: 
         figure.aggregation = "level"
     elif figure.since or re.search(
         r"\bsince\b|\bin total\b|\bso far\b|\bto date\b|\bcumulative|\ball told\b|"
-        r"\bsince the (?:start|beginning)\b|\bthe war\b|\binvasion\b",
+        r"\bsince the (?:start|beginning)\b|\bthe war\b|\binvasion\b|"
+        # "has given Ukraine $175 billion": what someone has given so far is a running total
+        r"\b(?:has|have)(?: \w+)? (?:given|provided|sent|spent|delivered|committed|allocated|received)\b",
         clause,
     ):
         figure.aggregation = "cumulative"

@@ -27,6 +27,7 @@ from charts.registry import ChartSpec, slug, view_charts
 from dashboard.analysis.filters import Filters, apply_filters
 from dashboard.exports import images
 from dashboard.factbase.model import FactBase
+from dashboard.factbase.wording import format_written_date
 
 FORMATS = ("png", "svg", "pdf", "html", "csv", "json")
 DATA_FORMATS = ("html", "csv", "json")  # no browser needed
@@ -48,8 +49,8 @@ DATA_COLUMNS = [
     "interval_low",
     "interval_high",
     "as_of",
+    "as_of_start",
     "as_of_end",
-    "as_of_text",
     "stage",
     "claimant",
     "claimant_name",
@@ -64,7 +65,8 @@ DATA_COLUMNS = [
     "license",
     "quote",
 ]
-DATE_COLUMNS = ("as_of", "as_of_end", "published", "stated")
+# Dates as written ("2025-01" stays a month); the period a date names is as_of_start to as_of_end.
+WRITTEN_DATES = {"as_of": "as_of_text", "published": "published_text", "stated": "stated_text"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NOTE_NAME = "provenance"
 
@@ -74,8 +76,9 @@ _NOTE_NAME = "provenance"
 
 def provenance_line(chart: ChartSpec, *, exported: dt.date | None = None) -> str:
     """The line under the sources in an exported image: as-of range, filter, fact base, export date."""
-    first, last = chart.as_of
-    parts = [f"As of {first or '…'} to {last or '…'}", f"Filter: {chart.filters.describe()}"]
+    first, last = (format_written_date(d) for d in chart.as_of_written)
+    span = first if first == last else f"{first or '…'} to {last or '…'}"
+    parts = [f"As of {span or '…'}", f"Filter: {chart.filters.describe()}"]
     if chart.content_hash:
         parts.append(f"factdash, fact base {chart.content_hash[:12]}")
     parts.append(f"exported {exported or dt.date.today()}")
@@ -184,11 +187,15 @@ def to_html(chart: ChartSpec) -> bytes:
 
 
 def data_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows behind a chart as exported: DATA_COLUMNS in order, dates as YYYY-MM-DD text, open
-    bounds (infinite) and missing values empty."""
-    frame = rows.reindex(columns=DATA_COLUMNS).reset_index(drop=True)
-    for column in DATE_COLUMNS:
-        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d").astype(object)
+    """The rows behind a chart as exported: DATA_COLUMNS in order, dates as written (a month stays
+    "2025-01") with the period as_of names as as_of_start and as_of_end (YYYY-MM-DD), open bounds
+    (infinite) and missing values empty."""
+    rows = rows.reset_index(drop=True)
+    frame = rows.reindex(columns=DATA_COLUMNS)
+    for column, written in WRITTEN_DATES.items():
+        frame[column] = rows[written].astype(object) if written in rows else None
+    frame["as_of_start"] = pd.to_datetime(rows["as_of"]).dt.strftime("%Y-%m-%d").astype(object)
+    frame["as_of_end"] = pd.to_datetime(rows.get("as_of_end", rows["as_of"])).dt.strftime("%Y-%m-%d").astype(object)
     numeric = frame.select_dtypes("number").columns
     frame[numeric] = frame[numeric].replace([math.inf, -math.inf], math.nan)
     return frame.astype(object).where(frame.notna(), None)
@@ -216,7 +223,13 @@ def to_json(chart: ChartSpec) -> bytes:
         "chart": chart.chart_id,
         "title": chart.title,
         "sources": chart.caption,
-        "as_of": {"from": str(first) if first else None, "to": str(last) if last else None},
+        # The days the figures' periods run from and to, and the dates as written ("2025-01").
+        "as_of": {
+            "from": str(first) if first else None,
+            "to": str(last) if last else None,
+            "first_as_written": chart.as_of_written[0] or None,
+            "last_as_written": chart.as_of_written[1] or None,
+        },
         "filter": chart.filters.describe(),
         "filters": filters_dict(chart.filters),
         "fact_base": {"title": chart.base_title, "content_hash": chart.content_hash},
@@ -498,8 +511,14 @@ def all_charts(export: Export) -> bool:
 def readme(export: Export) -> str:
     """What the export holds and how to make it again: the filter, the fact base's hash and date."""
     base, facts = export.base, apply_filters(export.base.facts, export.filters)
-    stated = base.facts["stated"].max() if "stated" in base.facts else pd.NaT
-    as_of = base.facts["as_of"].max()
+
+    def latest(start: str, written: str) -> str:
+        column = base.facts[start] if start in base.facts else pd.Series(dtype="datetime64[ns]")
+        if column.isna().all() or written not in base.facts:
+            return ""
+        return str(base.facts.loc[column.idxmax(), written])
+
+    stated, as_of = latest("stated", "stated_text"), latest("as_of", "as_of_text")
     lines = [
         "factdash export",
         "===============",
@@ -508,9 +527,8 @@ def readme(export: Export) -> str:
         f"Fact base:  {base.title or '(untitled)'}",
         f"  files:    {', '.join(base.files) or export.facts_path or '?'}",
         f"  content hash: {base.content_hash}",
-        f"  latest figure as of {as_of:%Y-%m-%d}"
-        + (f", latest stated {stated:%Y-%m-%d}" if not pd.isna(stated) else "")
-        if not pd.isna(as_of)
+        f"  latest figure as of {as_of}" + (f", latest stated {stated}" if stated else "")
+        if as_of
         else "  (no figures)",
         f"Filter:     {export.filters.describe()}",
         f"Facts:      {len(facts):,} of {len(base.facts):,} (all of them in data.csv)",
@@ -518,7 +536,7 @@ def readme(export: Export) -> str:
         f"Charts ({len(export.charts)}), each as {', '.join(export.formats) or 'nothing'}:",
     ]
     for chart, stem in export.names():
-        first, last = chart.as_of
+        first, last = chart.as_of_written
         lines.append(f"  {stem}")
         lines.append(f"      {chart.chart_id}: {chart.title}; {len(chart.rows)} facts, as of {first} to {last}")
     lines += [

@@ -118,6 +118,8 @@ def assemble(results: list[FileResult], locate: Locate, complete: bool = True) -
         lambda r: f"stage is for aid figures; metric '{r['metric']}' is in category '{categories[r.name]}'",
     )
 
+    problems.extend(_relation_problems(tables, defined_in, locate))
+
     for result in results:
         for i, event in result.events:
             source = event.get("source")
@@ -141,12 +143,66 @@ def assemble(results: list[FileResult], locate: Locate, complete: bool = True) -
         sources=declaration_frame(tables["sources"], "source"),
         claimants=declaration_frame(tables["claimants"], "claimant"),
         metrics=declaration_frame(tables["metrics"], "metric"),
+        questions=declaration_frame(tables["questions"], "question"),
         events=events_frame(_event_rows(results)),
         title=results[0].header.get("title", title) if results else "",
         description=results[0].header.get("description", description) if results else "",
         files=[r.file for r in results],
     )
     return base, problems
+
+
+# Metrics related by part_of must count the same thing in the same way for their figures to be compared.
+_SAME_IN_PART = ("unit", "aggregation", "subject")
+
+
+def _relation_problems(tables: dict[str, dict[str, dict]], defined_in: dict[str, dict[str, str]], locate: Locate):
+    """part_of and questions across all files: each names metrics that exist; a part counts in the
+    unit, aggregation and subject of its whole; no metric is, through its wholes, part of itself."""
+    metrics = tables["metrics"]
+    for key, metric in metrics.items():
+        whole = metric.get("part_of")
+        if not isinstance(whole, str):
+            continue
+        where = (defined_in["metrics"][key], ("metrics", key, "part_of"))
+        if whole not in metrics:
+            yield locate(
+                *where,
+                f"metric '{key}': part_of names an unknown metric '{whole}'{did_you_mean(whole, metrics)}",
+                "value",
+            )
+            continue
+        for field in _SAME_IN_PART:
+            mine, theirs = metric.get(field), metrics[whole].get(field)
+            if mine != theirs and not (field == "subject" and (mine is None or theirs is None)):
+                yield locate(
+                    *where,
+                    f"metric '{key}' is part_of '{whole}', but its {field} is {_shown(mine)} and "
+                    f"'{whole}' has {_shown(theirs)}; a part counts the same way as its whole",
+                    "value",
+                )
+        seen, step = [key], whole
+        while isinstance(step, str) and step in metrics and step not in seen:
+            seen.append(step)
+            step = metrics[step].get("part_of")
+        if step == key:
+            yield locate(
+                *where, f"metric '{key}' is, through part_of, part of itself: {' → '.join(seen + [key])}", "value"
+            )
+    for key, question in tables["questions"].items():
+        chosen = question.get("metrics")
+        for i, metric in enumerate(chosen if isinstance(chosen, list) else []):
+            if isinstance(metric, str) and metric not in metrics:
+                yield locate(
+                    defined_in["questions"][key],
+                    ("questions", key, "metrics", i),
+                    f"question '{key}': unknown metric '{metric}'{did_you_mean(metric, metrics)}",
+                    "value",
+                )
+
+
+def _shown(value: object) -> str:
+    return f"'{value}'" if value is not None else "not given"
 
 
 def declaration_frame(table: dict[str, dict], kind: str) -> pd.DataFrame:
@@ -234,6 +290,16 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]], keys: dict[st
         _lookup_dates(keys["metric"], {k: _date_start(v.get("since")) for k, v in tables["metrics"].items()})
     )
     out["stated"] = out["stated"].fillna(out["published"])
+    # Each date also as written ("2025-01"), so that nothing shows a day the source did not give.
+    published_text = _lookup(
+        keys["source"], {k: _date_text(v.get("published")) for k, v in tables["sources"].items()}, text=True
+    )
+    out["published_text"] = published_text
+    out["stated_text"] = _text_or(facts["stated_text"], published_text)
+    since_text = _lookup(
+        keys["metric"], {k: _date_text(v.get("since")) for k, v in tables["metrics"].items()}, text=True
+    )
+    out["since_text"] = _text_or(facts["since_text"], since_text)
     value, low, high = out["value"].to_numpy(), out["low"].to_numpy(), out["high"].to_numpy()
     lows, highs = intervals(out["qualifier"], value, low, high)
     out["interval_low"] = pd.Series(lows, index=facts.index)
@@ -289,6 +355,20 @@ def _lookup_dates(keys: _Keys, mapping: dict[str, str | None]) -> pd.Series:
     return pd.Series(found[keys.spread(list(found[:-1]))], index=keys.index)
 
 
+def _date_text(raw: object) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return parse_date(raw).text
+    except ValueError_:
+        return None
+
+
+def _text_or(given: pd.Series, fallback: pd.Series) -> pd.Series:
+    """`given` where it holds text, else `fallback` (both text columns of one index)."""
+    return given.astype("str").where(given.notna(), fallback)
+
+
 def _date_start(raw: object) -> str | None:
     if raw is None:
         return None
@@ -319,7 +399,9 @@ FRAME_COLUMNS = [
     "as_of_precision",
     "as_of_text",
     "since",
+    "since_text",
     "stated",
+    "stated_text",
     "claimant",
     "claimant_name",
     "claimant_kind",
@@ -330,6 +412,7 @@ FRAME_COLUMNS = [
     "publisher",
     "url",
     "published",
+    "published_text",
     "source_kind",
     "license",
     "via",

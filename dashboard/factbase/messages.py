@@ -10,8 +10,15 @@ from pydantic import ValidationError
 
 from dashboard.factbase.schema import SECTIONS, FactFile, fields_of
 
-KIND_OF = {"sources": "source", "claimants": "claimant", "metrics": "metric", "facts": "fact", "events": "event"}
-DECLARATIONS = ("sources", "claimants", "metrics")
+KIND_OF = {
+    "sources": "source",
+    "claimants": "claimant",
+    "metrics": "metric",
+    "questions": "question",
+    "facts": "fact",
+    "events": "event",
+}
+DECLARATIONS = ("sources", "claimants", "metrics", "questions")
 
 
 def explain(err: ValidationError, parsed: dict) -> list[tuple[tuple, str, str]]:

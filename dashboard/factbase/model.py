@@ -14,7 +14,8 @@ class FactBase:
     """Everything `load_factbase` read, ready for analysis.
 
     `facts` has one row per fact with its metric's, claimant's and source's attributes joined on
-    (docs/fact-files.md lists every column). `sources`, `claimants` and `metrics` are indexed by id.
+    (docs/fact-files.md lists every column). `sources`, `claimants`, `metrics` and `questions` are
+    indexed by id; `questions` holds the declared ones (analysis/questions.py adds one per metric in none).
     """
 
     facts: pd.DataFrame
@@ -22,6 +23,7 @@ class FactBase:
     claimants: pd.DataFrame
     metrics: pd.DataFrame
     events: pd.DataFrame
+    questions: pd.DataFrame = field(default_factory=pd.DataFrame)
     title: str = ""
     description: str = ""
     files: list[str] = field(default_factory=list)

@@ -92,6 +92,18 @@ class Metric(TypedDict, total=False):
     since: DateLike
     definition: Text
     subject: Text
+    # This metric counts a part of what another counts (same unit, aggregation and subject): killed
+    # of killed and wounded, losses confirmed by photo of all losses, disbursed of appropriated.
+    part_of: Id
+
+
+class Question(TypedDict, total=False):
+    """A reader's question and the measures (metrics) that answer it, broadest first."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    title: Required[Text]
+    metrics: Required[Annotated[list[Id], Field(min_length=1, max_length=1000)]]
+    note: Text
 
 
 class Fact(TypedDict, total=False):
@@ -139,11 +151,19 @@ class FactFile(TypedDict, total=False):
     sources: dict[Id, Source] | None
     claimants: dict[Id, Claimant] | None
     metrics: dict[Id, Metric] | None
+    questions: dict[Id, Question] | None
     facts: list[Fact] | None
     events: list[Event] | None
 
 
-SECTIONS = {"sources": Source, "claimants": Claimant, "metrics": Metric, "facts": Fact, "events": Event}
+SECTIONS = {
+    "sources": Source,
+    "claimants": Claimant,
+    "metrics": Metric,
+    "questions": Question,
+    "facts": Fact,
+    "events": Event,
+}
 FILE_ADAPTER: TypeAdapter = TypeAdapter(FactFile)
 FACT_ADAPTER: TypeAdapter = TypeAdapter(Fact)
 FACT_FIELDS = tuple(Fact.__annotations__)

@@ -57,6 +57,7 @@ def _base_entry(base: FactBase) -> cache.Entry:
         "sources": base.sources.to_dict(orient="index"),
         "claimants": base.claimants.to_dict(orient="index"),
         "metrics": base.metrics.to_dict(orient="index"),
+        "questions": base.questions.to_dict(orient="index"),
         "events": rows,
     }
     return cache.Entry(data, {"facts": base.facts})
@@ -69,6 +70,7 @@ def _fact_base(entry: cache.Entry) -> FactBase:
         sources=declaration_frame(d["sources"], "source"),
         claimants=declaration_frame(d["claimants"], "claimant"),
         metrics=declaration_frame(d["metrics"], "metric"),
+        questions=declaration_frame(d["questions"], "question"),
         events=events_frame(d["events"]),
         title=d["title"],
         description=d["description"],

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.factbase.values import currency
+from dashboard.factbase.values import currency, parse_date
 
 LOWER_BOUNDS = ("at_least", "more_than")
 UPPER_BOUNDS = ("at_most", "less_than")
@@ -154,11 +154,40 @@ def format_ratio(ratio: float, *, words: bool = False) -> str:
     return f"{text} times" if words else f"{text}×"
 
 
+def possessive(name: str) -> str:
+    """ "Oryx's", "US officials'"."""
+    return name + ("'" if name.endswith("s") else "'s")
+
+
+def how_much_more(ratio: float, other: str) -> str:
+    """One figure set against `other` (text that names it): "is 3.3 times the figure of...", "is 12%
+    higher than...", or "stands against..." when the other is zero and "times" would say nothing."""
+    if math.isinf(ratio):
+        return f"stands against {other}"
+    if ratio < 1.5:
+        # "1.0 times" hides a real gap; below half again, a percentage says how far apart they are.
+        percent = (ratio - 1) * 100
+        return f"is {percent:.0f}% higher than {other}" if percent >= 1 else f"is {percent:.2g}% higher than {other}"
+    return f"is {format_ratio(ratio, words=True)} {other}"
+
+
 def format_date(when: Any, precision: object = "day") -> str:
     """A date at the precision it is known to: "9 January 2025", "January 2025", "2025"."""
     if not present(when):
         return ""
     return _format_date(pd.Timestamp(when), str(precision))
+
+
+def format_written_date(text: object) -> str:
+    """A date as written in a fact file ("2025-01", "2025-01-09", "2024") in words at its precision:
+    "January 2025", "9 January 2025", "2024"; "" when there is none or it is not a date."""
+    if not present(text):
+        return ""
+    try:
+        parsed = parse_date(str(text))
+    except ValueError:
+        return str(text)
+    return _format_date(pd.Timestamp(parsed.start), parsed.precision)
 
 
 @functools.lru_cache(maxsize=4096)

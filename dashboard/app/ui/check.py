@@ -16,9 +16,10 @@ LONGEST = 5_000  # characters: a paragraph or two; the extractor is for sentence
 def check_a_figure(view: View) -> None:
     st.subheader("Check a figure")
     st.caption(
-        "Paste a sentence that states a figure. Each figure in it is matched against the whole fact base "
-        "(the sidebar filters do not apply): the facts that count the same thing and agree, and those "
-        "of the same time that disagree."
+        "Paste a sentence that states a figure. Each figure in it is matched to a question and set against "
+        "every measure of it in the whole fact base (the sidebar filters do not apply): the facts that count "
+        "the same thing and agree, those of the same time that disagree, and a measure it is part of (or that "
+        "is part of it) that it contradicts. With no date given, the latest figures are used."
     )
     with st.form("check-figure", border=True):
         text = st.text_area(
@@ -57,7 +58,15 @@ def _show_check(check: FigureCheck, *, key: str) -> None:
     with st.container(border=True):
         said = f" ({md(found.claimant_name)})" if found.claimant_name else ""
         st.markdown(f"**{md(found.text)}**{said}: read as {md(figure)}")
-        (st.warning if len(check.disagreeing) else st.info)(md(check.verdict))
+        alarm = len(check.disagreeing) or check.outcome in ("disagrees", "inconsistent")
+        (st.warning if alarm else st.info)(md(check.verdict))
+        if check.question is not None:
+            st.markdown(
+                f"**Verdict: {check.outcome}.** Question: {md(check.question.title)}; measure: "
+                f"{md(check.metric or 'cannot be told')}; compared with {md(check.as_of_used or 'no figure')}."
+            )
+            for measure in check.measures:
+                st.markdown(f"- {md(measure.sentence)} ({measure.outcome})")
         if len(check.matches):
             st.markdown("**Same number, unknown whether the same thing**" if check.leads else "**Agree**")
             facts_table(check.matches, key=f"{key}-agree", columns=COLUMNS)

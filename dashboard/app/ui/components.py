@@ -99,7 +99,7 @@ def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
             key="export-formats",
             format_func=str.upper,
         )
-        charts = per_view(view, "chart_count", lambda: chart_count(view.facts))
+        charts = per_view(view, "chart_count", lambda: chart_count(view.facts, base=view.base))
         drawn = charts * sum(f in IMAGE_FORMATS for f in chosen)
         files = view.base.files
         st.download_button(
@@ -179,7 +179,7 @@ def _table_of(facts: pd.DataFrame) -> pd.DataFrame:
             ],
             "metric_label": facts["metric_label"],
             "as_of_text": facts["as_of_text"],
-            "stated": facts["stated"].dt.date,
+            "stated": facts["stated_text"] if "stated_text" in facts else facts["stated"].dt.date,
             "quote": facts["quote"],
             "source_title": facts["source_title"],
             "publisher": facts["publisher"],

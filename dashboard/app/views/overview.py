@@ -1,11 +1,13 @@
-"""Overview: how much is in the fact base, where sources disagree most, and what came in last."""
+"""Overview: how much is in the fact base, the questions whose answers differ most, and what came in last."""
 
 import streamlit as st
 
+from charts.registry import question_chart
 from dashboard.analysis.conflicts import find_conflicts
-from dashboard.app.ui.components import conflict_label, export_everything, facts_table, md
+from dashboard.analysis.questions import answer_questions, answer_range, questions_of, ranked
+from dashboard.app.ui.components import export_everything, facts_table, md, show_figure
 from dashboard.app.ui.state import current_view, per_view
-from dashboard.factbase.wording import format_ratio, format_value
+from dashboard.factbase.wording import format_ratio
 
 view = current_view()
 export_everything(view)
@@ -19,40 +21,52 @@ cols[1].metric("Sources", f"{facts['source'].nunique():,}")
 cols[2].metric("Claimants", f"{facts['claimant'].nunique():,}")
 cols[3].metric("Metrics", f"{facts['metric'].nunique():,}")
 
-st.subheader("Largest disagreements")
-# The largest disagreement of each metric: long series (one claimant against another every day)
-# would otherwise fill every card with the same comparison.
-conflicts, seen = [], set()
-for candidate in per_view(view, "conflicts", lambda: find_conflicts(facts)):
-    if candidate.conflicting and candidate.metric not in seen:
-        seen.add(candidate.metric)
-        conflicts.append(candidate)
-conflicts = conflicts[:6]
-if not conflicts:
-    st.info("No conflicting figures under the current filters.")
-for row_start in range(0, len(conflicts), 2):
-    # A last row may hold one conflict in two columns.
-    for column, conflict in zip(st.columns(2), conflicts[row_start : row_start + 2], strict=False):
-        high, low = conflict.members.iloc[0], conflict.members.iloc[-1]
+st.subheader("Questions, where the answers differ most")
+# One card per question: an inconsistency (a part above its whole) or a disagreement (one measure,
+# figures with no value in common) first; differences a measure explains (confirmed against
+# claimed losses) are never a headline.
+conflicts = per_view(view, "conflicts", lambda: find_conflicts(facts))
+answers = per_view(
+    view,
+    "overview_answers",
+    lambda: [
+        a
+        for a in ranked(answer_questions(facts, view.base.metrics, questions_of(view.base), conflicts=conflicts))
+        if a.facts
+    ],
+)
+cards = [a for a in answers if a.worst is not None][:6]
+if not cards:
+    st.info("No answers to any question disagree under the current filters.")
+for row_start in range(0, len(cards), 2):
+    # A last row may hold one question in two columns.
+    for column, answer in zip(st.columns(2), cards[row_start : row_start + 2], strict=False):
+        worst = answer.worst
+        kind = "Inconsistent" if worst in answer.inconsistencies else "Disagree"
         with column.container(border=True):
-            st.markdown(f"**{md(conflict.metric_label)}**, {conflict.as_of_from:%B %Y}")
-            left, right, ratio = st.columns([3, 3, 2])
-            for column, member in ((left, high), (right, low)):
-                figure = format_value(
-                    member.value, conflict.unit, member.qualifier, member.low, member.high, words=True, units=False
-                )
-                party = " · party to the conflict" if member.party_to_conflict == True else ""  # noqa: E712 (NA-safe)
-                column.markdown(f"### {md(figure)}")
-                column.caption(f"{md(member.claimant_name)}{party}")
-            ratio.markdown(f"### {format_ratio(conflict.ratio)}" if conflict.ratio < 1e6 else "### —")
-            ratio.caption("highest ÷ lowest")
-            st.markdown(md(conflict.summary))  # names and units in it are data
+            st.markdown(f"**{md(answer.question.title)}**")
+            spread, ratio = st.columns([5, 2])
+            spread.markdown(f"### {md(answer_range(answer, facts))}")
+            spread.caption(f"the answers of the latest date given ({md(worst.as_of)})")
+            ratio.markdown(f"### {format_ratio(worst.ratio)}" if worst.ratio < 1e6 else "### —")
+            ratio.caption(kind.lower())
+            st.markdown(f"**{kind}:** {md(worst.sentence)}")  # names and units in it are data
             st.page_link(
-                "views/compare.py",
-                label="Compare the figures and their quotes",
-                query_params={"group": conflict_label(conflict)},
-                icon=":material/compare_arrows:",
+                "views/questions.py",
+                label="Every answer, and how they differ",
+                query_params={"question": answer.question.title},
+                icon=":material/quiz:",
             )
+if cards:
+    top = cards[0].question
+    chart = per_view(
+        view,
+        "question_chart",
+        lambda: question_chart(view.base, view.filters, facts, top, log=False, colors=view.colors),
+        top.id,
+        False,
+    )
+    show_figure(chart, key=f"overview-{top.id}")
 
 st.subheader("Latest facts")
 latest = facts.sort_values(["stated", "as_of"], ascending=False, na_position="last").head(10)
