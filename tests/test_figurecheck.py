@@ -60,6 +60,14 @@ def test_the_sources_page_box_shows_matches_and_disagreement(monkeypatch):
     shown = " ".join(w.value for w in [*at.warning, *at.info]).replace("\\", "")  # markdown escapes
     assert "1 fact(s) agree (US officials" in shown and "1 disagree (Volodymyr Zelenskyy)" in shown
     assert len(at.dataframe) == tables_before + 4  # agree and disagree, for each of the two figures
+    # Undated: each figure's verdict names the question, the measure and the date of the figures used.
+    verdicts = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**Verdict:")]
+    assert len(verdicts) == 2 and all(
+        "How many North Korean soldiers were killed or wounded in Kursk?" in v
+        and "soldier-casualties-north-korea" in v
+        and "9 January 2025" in v
+        for v in verdicts
+    ), verdicts
 
 
 def test_a_bad_date_gets_a_message_not_a_traceback(monkeypatch):

@@ -223,20 +223,24 @@ def ranked(answers: list[Answers]) -> list[Answers]:
     return [answers[i] for i in order]
 
 
-def answer_range(answer: Answers, facts: pd.DataFrame) -> str:
-    """The range of the answers at the question's latest date, in its broadest measure with figures:
-    "1,200 to 4,000", one figure alone, or "" when there is none."""
+def answer_range(answer: Answers, facts: pd.DataFrame) -> tuple[str, str]:
+    """The range of the answers in the question's broadest measure with figures, over the window
+    before its latest figure ("1,200 to 4,000", or one figure alone), and that latest date at its
+    precision ("January 2025"); ("", "") when there is none."""
     for metric in answer.question.metrics:
         rows = facts[(facts["metric"] == metric) & facts["central"].notna() & facts["as_of"].notna()]
         if rows.empty:
             continue
-        latest = rows[rows["as_of"] >= rows["as_of"].max() - pd.Timedelta(days=WINDOW_DAYS)]
-        unit = latest["unit"].iloc[0] if isinstance(latest["unit"].iloc[0], str) else ""
-        low, high = latest["central"].min(), latest["central"].max()
-        if low == high:
-            return format_number(low, unit)
-        return f"{format_number(low, unit)} to {format_number(high, unit)}"
-    return ""
+        latest = rows["as_of"].max()
+        recent = rows[rows["as_of"] >= latest - pd.Timedelta(days=WINDOW_DAYS)]
+        unit = recent["unit"].iloc[0] if isinstance(recent["unit"].iloc[0], str) else ""
+        low, high = recent["central"].min(), recent["central"].max()
+        when = format_date(latest, rows.loc[rows["as_of"] == latest, "as_of_precision"].iloc[0])
+        shown = (
+            format_number(low, unit) if low == high else f"{format_number(low, unit)} to {format_number(high, unit)}"
+        )
+        return shown, when
+    return "", ""
 
 
 def answers_to_dicts(answers: list[Answers]) -> list[dict]:

@@ -60,7 +60,9 @@ def needs_located_parse(text: str) -> bool:
     # Substring tests run at memchr speed; the regular expressions only where one of them hits.
     if any(c in text for c in "\t\x85\u2028\u2029{") or "\n" + " " * (MAX_DEPTH + 1) in text:
         return True
-    if "\\u" in text or "\\U" in text:  # a \u escape: rapidyaml reads a lone surrogate ("\ud800") that PyYAML refuses
+    # A \u escape: rapidyaml reads a lone surrogate ("\ud800") that PyYAML refuses. (One memchr for
+    # a backslash first: most files have none, and each two-character search costs 20 ms on 24 MB.)
+    if "\\" in text and ("\\u" in text or "\\U" in text):
         return True
     if "[" in text and _FLOW_PAIR.search(text):
         return True
@@ -242,7 +244,7 @@ def read_fast(text: str) -> FastRead | None:
                 return None
         if facts is None:
             return FastRead(data, None)
-        table = _facts_table(facts)
+        table = _facts_table(*facts)
     # JSONDecodeError is a ValueError; a lone surrogate ("\ud800") cannot be Arrow text (UnicodeError).
     except (ryml.ExceptionBasic, ValueError, RecursionError, UnicodeError):
         return None
@@ -283,13 +285,15 @@ FACT_TABLE_SCHEMA = pa.schema(
 _NUMBER_VALUE = r'("(?:value|low|high|as_of|since|stated)": )(-?[0-9][^,\n]*)'
 
 
-# The list's items are written at two spaces: "  {", "  }" or "  },"; anything else there is not a mapping.
-_NOT_AN_OBJECT_ITEM = r"(?m)^  (?:[^ {}]|\}[^,\n])"
+# The list's items are written at two spaces: "  {", "  }" or "  },"; anything else there is not a
+# mapping, and is the located path's to report (pyarrow 26's JSON reader crashes the process on a
+# top-level null row, so it never sees one).
+_NOT_AN_OBJECT_ITEM = r"^  (?:[^ {}]|\}[^,\n])"
 
 
-def _json_of(tree: ryml.Tree, node: int, size_hint: int) -> pa.LargeStringArray:
+def _json_of(tree: ryml.Tree, node: int, size_hint: int) -> tuple[pa.LargeStringArray, np.ndarray]:
     """rapidyaml's JSON of one node, written into a buffer of our own (no Python string of it), as
-    one Arrow text value."""
+    one Arrow text value, and the same bytes as a writable array (the value is a view of them)."""
     buffer = bytearray(size_hint * 2 + 1024)  # JSON of block YAML: about 1.3 times its size
     try:
         written = ryml.emit_json_in_place(tree, buffer, node)
@@ -297,22 +301,22 @@ def _json_of(tree: ryml.Tree, node: int, size_hint: int) -> pa.LargeStringArray:
         buffer = bytearray(ryml.compute_json_length(tree, node))
         written = ryml.emit_json_in_place(tree, buffer, node)
     offsets = pa.py_buffer(np.array([0, len(written)], dtype=np.int64))
-    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(buffer))
+    data = np.frombuffer(buffer, dtype=np.uint8)[: len(written)]
+    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(buffer)), data
 
 
-def _facts_table(written: pa.LargeStringArray) -> pa.Table | None:
-    """The facts list (rapidyaml's JSON of it, `"facts": [...]`) as a table; None when the located
-    path must read it: a suspect plain scalar, a key with no value, or anything pyarrow refuses."""
-    if pc.match_substring(written, '": null')[0].as_py() or _holds_suspects(written):
+def _facts_table(written: pa.LargeStringArray, data: np.ndarray) -> pa.Table | None:
+    """The facts list (rapidyaml's JSON of it, `"facts": [...]`, and its bytes, writable) as a
+    table; None when the located path must read it: a suspect plain scalar, a key with no value, an
+    item that is not a mapping, or anything pyarrow refuses."""
+    if pc.match_substring_regex(written, _NOT_FOR_THE_TABLE)[0].as_py():
         return None
-    # An item that is not a mapping (a bare "- ", a number, a list) is the located path's to report;
-    # pyarrow 26's JSON reader crashes the process on a top-level null row, so it never sees one.
-    if pc.match_substring_regex(written, _NOT_AN_OBJECT_ITEM)[0].as_py():
-        return None
-    # One object after another, as pyarrow reads JSON: the list's commas between its items go (its
-    # items are written at two spaces, each key on a line of its own; no text holds a line break).
-    quoted = pc.replace_substring_regex(written, _NUMBER_VALUE, r'\1"\2"')
-    objects = pc.replace_substring(quoted, "\n  },\n  {", "\n  }\n  {")[0].as_buffer()
+    # One object after another, as pyarrow reads JSON: the commas between the list's items become
+    # spaces, in place (its items are written at two spaces, "\n  },"; no text holds a raw line break).
+    ends = np.flatnonzero(data[4:] == ord(",")) + 4
+    ends = ends[(data[ends - 1] == ord("}")) & (data[ends - 2] == 32) & (data[ends - 3] == 32) & (data[ends - 4] == 10)]
+    data[ends] = 32
+    objects = pc.replace_substring_regex(written, _NUMBER_VALUE, r'\1"\2"')[0].as_buffer()
     # Without the list's brackets: `"facts": [` opens it, and `]` (then a line break) closes it.
     start = objects.slice(0, min(64, objects.size)).to_pybytes().index(b"[") + 1
     tail = objects.slice(max(0, objects.size - 64)).to_pybytes()
@@ -379,6 +383,11 @@ _MAYBE_TYPED = re.compile(
     r'|[-+]?0[0-9a-zA-Z._+-]+|[-+]?(?:_|[.0-9][0-9a-zA-Z.+-]*_)[0-9a-zA-Z._+-]*)"'
     r'|"(?:[-+]?[._0-9][^"\\]*|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|)": '
 )
+
+
+# What the facts' table cannot hold as the located path would read it, in one pass over the JSON: a
+# key with no value, an item that is not a mapping, a plain scalar YAML may type otherwise.
+_NOT_FOR_THE_TABLE = "(?m)" + '": null|' + _NOT_AN_OBJECT_ITEM + "|" + _MAYBE_TYPED.pattern
 
 
 def _typed_like_plain(data: object, written: str, tree: ryml.Tree) -> object | None:

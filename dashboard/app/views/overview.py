@@ -46,11 +46,15 @@ for row_start in range(0, len(cards), 2):
         with column.container(border=True):
             st.markdown(f"**{md(answer.question.title)}**")
             spread, ratio = st.columns([5, 2])
-            spread.markdown(f"### {md(answer_range(answer, facts))}")
-            spread.caption(f"the answers of the latest date given ({md(worst.as_of)})")
+            shown, when = answer_range(answer, facts)
+            spread.markdown(f"### {md(shown)}")
+            spread.caption(f"the answers of the latest date given ({md(when)})")
             ratio.markdown(f"### {format_ratio(worst.ratio)}" if worst.ratio < 1e6 else "### —")
             ratio.caption(kind.lower())
             st.markdown(f"**{kind}:** {md(worst.sentence)}")  # names and units in it are data
+            if kind == "Inconsistent" and answer.disagreements:
+                widest = format_ratio(answer.disagreements[0].ratio)
+                st.caption(f"Also {len(answer.disagreements)} disagreement(s) of one measure, the widest {widest}.")
             st.page_link(
                 "views/questions.py",
                 label="Every answer, and how they differ",
