@@ -175,17 +175,32 @@ def _write(key: str, value: Any) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         hashes = {}
         for name, frame in entry.frames.items():
-            sink = pa.BufferOutputStream()
-            table = table_of(frame)
-            with pa.ipc.new_file(sink, table.schema) as out:
-                out.write_table(table)
-            data = sink.getvalue().to_pybytes()
-            hashes[name] = digest(data)
-            _replace(folder, f"{key}.{name}.arrow", data)
+            hashes[name] = _write_table(folder, f"{key}.{name}.arrow", table_of(frame))
         head = {"format": FORMAT, "kind": found.kind if found else None, "frames": hashes, "data": entry.data}
         _replace(folder, f"{key}.json", json.dumps(head, ensure_ascii=False).encode("utf-8"))
     except (OSError, TypeError, ValueError, RuntimeError, pa.ArrowException):  # a full disk only costs speed
         pass
+
+
+def _write_table(folder: Path, name: str, table: pa.Table) -> str:
+    """Write `table` as an Arrow IPC file, atomically, streamed to disk: a million facts' file is
+    hundreds of megabytes that need not sit in memory beside the frame it was made from. Returns
+    the file's digest, read back from disk in pieces."""
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        os.close(handle)
+        with pa.OSFile(temporary, "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+            out.write_table(table)
+        hashed = hashlib.sha256()
+        with open(temporary, "rb") as written:
+            while piece := written.read(1 << 22):
+                hashed.update(piece)
+        os.replace(temporary, folder / name)
+    except (OSError, pa.ArrowException):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return hashed.hexdigest()[:40]  # as digest() writes it
 
 
 def _replace(folder: Path, name: str, data: bytes) -> None:
