@@ -208,8 +208,15 @@ def cmd_questions(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from dashboard.analysis.figurecheck import check_text, check_to_dict
+    from dashboard.analysis.figurecheck import LONGEST, check_text, check_to_dict
 
+    if len(args.text) > LONGEST:
+        print(
+            f"factdash verify: the text is {len(args.text):,} characters; give at most {LONGEST:,} "
+            "(a sentence or two that state the figures)",
+            file=sys.stderr,
+        )
+        return 2
     base = _load_or_report(args.facts)
     if base is None:
         return 1

@@ -138,3 +138,8 @@ def test_factdash_verify_prints_json_per_figure(base):
         text=True,
     )
     assert table.returncode == 2 and "--as-of" in table.stderr and "Traceback" not in table.stderr
+    # A whole archive is refused at once, as the dashboard's box refuses it: the extractor is for sentences.
+    huge = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "verify", "1 2 " * 5_000], capture_output=True, text=True, timeout=60
+    )
+    assert huge.returncode == 2 and "at most 5,000" in huge.stderr and "Traceback" not in huge.stderr

@@ -33,6 +33,9 @@ from dashboard.factbase.values import interval, parse_date
 from dashboard.factbase.wording import format_date, format_value
 
 VERDICTS = ("agrees", "disagrees", "inconsistent", "unknown")
+# Characters of pasted text: a paragraph or two. The extractor is for sentences, not whole archives,
+# and some texts cost it time that grows faster than their length.
+LONGEST = 5_000
 
 LEADS = 20  # facts listed for a figure whose metric is unknown: enough to follow, not a wall
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.analysis.figurecheck import FigureCheck, check_text
+from dashboard.analysis.figurecheck import LONGEST, FigureCheck, check_text
 from dashboard.app.ui.components import facts_table, md
 from dashboard.app.ui.state import View, remember
 from dashboard.factbase.wording import format_value
 
 COLUMNS = ["claimant_name", "figure", "as_of_text", "quote", "source_title", "publisher", "url", "fact_id"]
-LONGEST = 5_000  # characters: a paragraph or two; the extractor is for sentences, not whole archives
 
 
 def check_a_figure(view: View) -> None:
