@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.analysis.conflicts import Conflict, find_conflicts
 from dashboard.analysis.filters import Filters, apply_filters
+from dashboard.analysis.questions import Answers, answer_questions, questions_of, ranked
 from dashboard.factbase.errors import FactBaseError, Problem
 from dashboard.factbase.loader import load_factbase
 from dashboard.factbase.model import FactBase
@@ -103,6 +105,27 @@ def per_view(view: View, name: str, compute, *args):  # noqa: ANN001, ANN201 - a
     value: a reader switching between filters someone has chosen before gets the chart at once, and
     many readers cost the server one computation instead of one each."""
     return remember((name, view.base.content_hash, view.filters, *args), compute)
+
+
+def view_conflicts(view: View) -> list[Conflict]:
+    """find_conflicts of the view's facts, once per view (Overview, Questions and Compare share it)."""
+    return per_view(view, "conflicts", lambda: find_conflicts(view.facts))
+
+
+def view_answers(view: View) -> list[Answers]:
+    """Every question with figures in the view and what its answers say, worst first: computed once
+    per view for the Overview's cards and the Questions page alike."""
+    return per_view(
+        view,
+        "answers",
+        lambda: [
+            a
+            for a in ranked(
+                answer_questions(view.facts, view.base.metrics, questions_of(view.base), conflicts=view_conflicts(view))
+            )
+            if a.facts
+        ],
+    )
 
 
 def set_view(view: View) -> None:

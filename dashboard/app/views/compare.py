@@ -3,9 +3,8 @@
 import streamlit as st
 
 from charts.registry import compare_chart
-from dashboard.analysis.conflicts import find_conflicts
 from dashboard.app.ui.components import conflict_label, export_everything, facts_table, md, show_figure
-from dashboard.app.ui.state import current_view, per_view
+from dashboard.app.ui.state import current_view, per_view, view_conflicts
 
 view = current_view()
 export_everything(view)
@@ -18,7 +17,7 @@ st.caption(
 show_agreeing = st.toggle(
     "Also show groups whose figures agree within their stated precision", key="agreeing", bind="query-params"
 )
-found = per_view(view, "conflicts", lambda: find_conflicts(view.facts))
+found = view_conflicts(view)
 # The groups shown and their names in the picker, by group id: named once per view, not per rerun.
 shown = per_view(
     view,

@@ -3,10 +3,9 @@
 import streamlit as st
 
 from charts.registry import question_chart
-from dashboard.analysis.conflicts import find_conflicts
-from dashboard.analysis.questions import answer_questions, answer_range, questions_of, ranked
+from dashboard.analysis.questions import answer_range
 from dashboard.app.ui.components import export_everything, facts_table, md, show_figure
-from dashboard.app.ui.state import current_view, per_view
+from dashboard.app.ui.state import current_view, per_view, view_answers
 from dashboard.factbase.wording import format_ratio
 
 view = current_view()
@@ -25,16 +24,7 @@ st.subheader("Questions, where the answers differ most")
 # One card per question: an inconsistency (a part above its whole) or a disagreement (one measure,
 # figures with no value in common) first; differences a measure explains (confirmed against
 # claimed losses) are never a headline.
-conflicts = per_view(view, "conflicts", lambda: find_conflicts(facts))
-answers = per_view(
-    view,
-    "overview_answers",
-    lambda: [
-        a
-        for a in ranked(answer_questions(facts, view.base.metrics, questions_of(view.base), conflicts=conflicts))
-        if a.facts
-    ],
-)
+answers = view_answers(view)
 cards = [a for a in answers if a.worst is not None][:6]
 if not cards:
     st.info("No answers to any question disagree under the current filters.")

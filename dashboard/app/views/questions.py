@@ -3,10 +3,8 @@
 import streamlit as st
 
 from charts.registry import question_chart
-from dashboard.analysis.conflicts import find_conflicts
-from dashboard.analysis.questions import answer_questions, questions_of, ranked
 from dashboard.app.ui.components import export_everything, md, paged_facts_table, show_figure
-from dashboard.app.ui.state import current_view, per_view
+from dashboard.app.ui.state import current_view, per_view, view_answers
 
 view = current_view()
 export_everything(view)
@@ -18,23 +16,7 @@ st.caption(
     "by the measure. Only figures of one measure are ever counted as a disagreement."
 )
 
-questions = per_view(view, "questions", lambda: questions_of(view.base))
-answers = per_view(
-    view,
-    "answers",
-    lambda: {
-        a.question.id: a
-        for a in ranked(
-            answer_questions(
-                view.facts,
-                view.base.metrics,
-                questions,
-                conflicts=per_view(view, "conflicts", lambda: find_conflicts(view.facts)),
-            )
-        )
-        if a.facts
-    },
-)
+answers = {a.question.id: a for a in view_answers(view)}
 if not answers:
     st.info("No figures under the current filters.")
     st.stop()
