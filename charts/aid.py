@@ -1,4 +1,5 @@
-"""Aid in one currency: packages as bars by stage, running totals as steps, levels as markers."""
+"""Aid in one currency: packages as bars by kind, running totals as steps (with the running sum of
+the packages, computed, beside the totals stated), levels as markers."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from plotly.subplots import make_subplots
 from charts.arguments import distinct, require_frame
 from charts.layout import axis_title, finish, shorten, tick_prefix
 from charts.marks import key_traces, series_traces, value_span
-from charts.palette import STAGE_COLORS, STAGE_PATTERNS, STAGES, check_colors, color_for
+from charts.palette import NEUTRAL, PALETTE, STAGE_PATTERNS, STAGES, check_colors, color_for
 from charts.provenance import escape, hover_text
-from dashboard.factbase.wording import format_value, is_money, present
+from dashboard.factbase.wording import abbreviation, format_value, is_money, present
 
 COLUMNS = (
     "fact_id",
@@ -37,13 +38,24 @@ COLUMNS = (
 )
 AGGREGATIONS = ("increment", "cumulative", "level")
 LEGEND_NAME = 48  # characters of a legend entry; the hover has the names whole
-GROUPS = {"increment": "Packages (by stage)", "cumulative": "Running totals", "level": "Levels"}
+LABELLED_BARS = 24  # above this many bars a figure over each would overlap: the hover has them
+GROUPS = {"increment": "Packages (by kind and stage)", "cumulative": "Running totals", "level": "Levels"}
 
 
-def aid_figure(facts: pd.DataFrame, *, title: str | None = None, colors: Mapping[str, str] | None = None) -> go.Figure:
-    """Each package (aggregation increment) becomes a bar at its as_of date, coloured and hatched by
-    stage; each claimant's running total (cumulative) of a metric becomes a step line, and each
-    level (such as drawdown authority left) a dotted line of markers.
+def aid_figure(
+    facts: pd.DataFrame,
+    *,
+    title: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    sums: Mapping[str, pd.DataFrame] | None = None,
+) -> go.Figure:
+    """Each package (aggregation increment) becomes a bar at its as_of date, coloured by its kind
+    (metric) and hatched by stage; each claimant's running total (cumulative) of a metric becomes a
+    step line, and each level (such as drawdown authority left) a dotted line of markers.
+
+    `sums` (label -> a frame of as_of and running_sum) are running sums of packages computed from
+    the facts, not anyone's claim: each is a grey dashed step beside the totals stated, its label
+    saying what it adds up.
 
     Stocks (totals, levels) and flows (packages) differ by orders of magnitude, so when both are
     present they get two panels sharing the time axis. Bars of one metric on one date overlap
@@ -71,19 +83,25 @@ def aid_figure(facts: pd.DataFrame, *, title: str | None = None, colors: Mapping
         )
     flows = facts[facts["aggregation"] == "increment"]
     stocks = facts[facts["aggregation"] != "increment"]
-    panels = [p for p in (stocks, flows) if len(p)]
+    sums = {label: frame for label, frame in (sums or {}).items() if len(frame)}
+    two_panels = bool(len(stocks) or sums) and bool(len(flows))  # totals and packages differ by far
     fig = (
         make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.55, 0.45])
-        if len(panels) == 2
+        if two_panels
         else go.Figure()
     )
-    stock_row, flow_row = (1, 2) if len(panels) == 2 else (None, None)
-    fact_ids = _add_stocks(fig, stocks, stock_row, colors) + _add_flows(fig, flows, flow_row, unit)
+    stock_row, flow_row = (1, 2) if two_panels else (None, None)
+    # Beside a running sum, each stated total is a point in time: a step between two statements
+    # years apart would draw a total that stood still.
+    fact_ids = _add_stocks(fig, stocks, stock_row, colors, points_only=bool(sums))
+    fact_ids += _add_flows(fig, flows, flow_row, unit)
+    for label, frame in sums.items():
+        _add_sum(fig, label, frame, stock_row, unit)
     for trace in key_traces(stocks) if len(stocks) else []:  # the shapes of the markers; bars say it in words
         fig.add_trace(trace, row=stock_row or flow_row, col=1 if stock_row or flow_row else None)
     fig.update_yaxes(title={"text": escape(axis_title(unit))}, tickprefix=tick_prefix(unit), rangemode="tozero")
     fig.update_xaxes(type="date")
-    fig.update_layout(barmode="group", height=620 if len(panels) == 2 else 460)
+    fig.update_layout(barmode="group", height=620 if two_panels else 460)
     labels = distinct(facts, "metric_label")
     return finish(
         fig,
@@ -95,7 +113,14 @@ def aid_figure(facts: pd.DataFrame, *, title: str | None = None, colors: Mapping
     )
 
 
-def _add_stocks(fig: go.Figure, stocks: pd.DataFrame, row: int | None, colors: Mapping[str, str] | None) -> list[str]:
+def _add_stocks(
+    fig: go.Figure,
+    stocks: pd.DataFrame,
+    row: int | None,
+    colors: Mapping[str, str] | None,
+    *,
+    points_only: bool = False,
+) -> list[str]:
     """A step line per claimant and metric for running totals; a dotted marker line for levels."""
     fact_ids: list[str] = []
     span = value_span(stocks["central"], log=False)
@@ -117,6 +142,7 @@ def _add_stocks(fig: go.Figure, stocks: pd.DataFrame, row: int | None, colors: M
             span=span,
             line_shape="hv" if cumulative else "linear",
             dash="solid" if cumulative else "dot",
+            mode="markers" if points_only and cumulative else "lines+markers",
         )
         if aggregation not in titled:
             traces[0].legendgrouptitle = {"text": GROUPS[aggregation]}
@@ -127,8 +153,30 @@ def _add_stocks(fig: go.Figure, stocks: pd.DataFrame, row: int | None, colors: M
     return fact_ids
 
 
+def _add_sum(fig: go.Figure, label: str, frame: pd.DataFrame, row: int | None, unit: str) -> None:
+    """A running sum of packages: a grey dashed step, labelled as computed, with its figure in the hover."""
+    fig.add_trace(
+        go.Scatter(
+            x=frame["as_of"],
+            y=frame["running_sum"],
+            mode="lines",
+            line={"shape": "hv", "dash": "dash", "color": NEUTRAL, "width": 2},
+            name=escape(shorten(label, LEGEND_NAME + 24)),
+            legendgroup="cumulative",
+            hovertext=[
+                escape(f"{label}: {format_value(v, unit)} by {d:%d %B %Y}")
+                for d, v in zip(pd.to_datetime(frame["as_of"]), frame["running_sum"], strict=True)
+            ],
+            hoverinfo="text",
+        ),
+        row=row,
+        col=1 if row else None,
+    )
+
+
 def _add_flows(fig: go.Figure, flows: pd.DataFrame, row: int | None, unit: str) -> list[str]:
-    """Bars per metric and stage: colour and hatching say the stage, bars of one metric sit together.
+    """Bars per metric and stage: colour says the kind (metric), hatching the stage; bars of one
+    metric sit together.
 
     Reports of one metric and stage on one date become one bar (the largest figure, its error bar
     spanning all the reports' intervals, "N reports" in its label): several outlets reporting one
@@ -140,10 +188,15 @@ def _add_flows(fig: go.Figure, flows: pd.DataFrame, row: int | None, unit: str) 
     order = {s: i for i, s in enumerate(STAGES + ("unspecified",))}
     flows = flows.assign(stage=stage, order=stage.map(order)).sort_values(["order", "metric"], kind="stable")
     width = _bar_width(flows["as_of"])
+    kind_colors = {metric: PALETTE[i % len(PALETTE)] for i, metric in enumerate(metrics)}
+    labelled = flows.groupby(["metric", "stage", "as_of"]).ngroups <= LABELLED_BARS
+    stages = distinct(flows, "stage")
     for key, reports in flows.groupby(["metric", "stage"], sort=False):
         metric, name = str(key[0]), str(key[1])
         bars = [_bar(group, unit) for _, group in reports.groupby("as_of", sort=True)]
-        label = name if len(metrics) == 1 else shorten(f"{name} · {reports['metric_label'].iloc[0]}", LEGEND_NAME)
+        kind = str(reports["metric_label"].iloc[0])
+        kind = abbreviation(kind) or kind  # "PDA": the hover has the label whole
+        label = name if len(metrics) == 1 else shorten(kind if len(stages) == 1 else f"{kind} · {name}", LEGEND_NAME)
         fig.add_trace(
             go.Bar(
                 x=[b["x"] for b in bars],
@@ -153,17 +206,20 @@ def _add_flows(fig: go.Figure, flows: pd.DataFrame, row: int | None, unit: str) 
                 offsetgroup=str(metric),
                 showlegend=True,
                 width=width,
-                text=[b["text"] for b in bars],
-                textposition="outside",
+                text=[b["text"] for b in bars] if labelled else None,
+                textposition="outside" if labelled else "none",
                 constraintext="none",
                 cliponaxis=False,
-                marker={"color": STAGE_COLORS[name], "pattern": {"shape": STAGE_PATTERNS[name]}},
+                marker={"color": kind_colors[metric], "pattern": {"shape": STAGE_PATTERNS[name]}},
                 error_y={
                     "type": "data",
                     "symmetric": False,
                     "array": [b["plus"] for b in bars],
                     "arrayminus": [b["minus"] for b in bars],
                     "visible": any(b["plus"] or b["minus"] for b in bars),
+                    # No caps: a zero-length error bar (most packages are exact) still draws one.
+                    "width": 0,
+                    "thickness": 2,
                 },
                 hovertext=[b["hover"] for b in bars],
                 hoverinfo="text",

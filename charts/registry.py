@@ -26,6 +26,7 @@ from charts.timeline import timeline_figure, timeline_panels
 from dashboard.analysis.conflicts import Conflict, find_conflicts
 from dashboard.analysis.filters import Filters, apply_filters
 from dashboard.analysis.questions import Question, measure_panels, questions_of
+from dashboard.analysis.reconcile import packages_of, reconciliations
 from dashboard.analysis.series import metrics_with_series, timeline
 from dashboard.factbase.model import FactBase
 from dashboard.factbase.wording import is_money
@@ -235,11 +236,32 @@ def aid_chart(
     *,
     colors: Mapping[str, str] | None = None,
 ) -> ChartSpec:
-    """Aid in one currency: packages, running totals and levels of the filtered facts."""
+    """Aid in one currency: packages, running totals and levels of the filtered facts.
+
+    Where a running total declares the packages that add up to it (`adds_up`), the chart is that
+    reconciliation: the packages, their running sum (computed) and the totals stated for them, and
+    the levels (authority left); the other totals, by measure, are the question's (questions.yaml).
+    """
     shown = facts[(facts["category"] == "aid") & (facts["unit"] == currency)]
     if shown.empty:
         raise ValueError(f"no aid figures in {currency!r} under the current filters")
-    title = f"Military aid to Ukraine ({currency})"
+    reconciled = reconciliations(base, shown) if base is not None else []
+    if reconciled:
+        # The reconciliation: the totals, their packages with the other kinds of the package lists
+        # they come from (FMF beside PDA and USAI), and the levels of their question (authority
+        # left). Every other measure is the question's.
+        totals = {r.metric for r in reconciled}
+        parts = {p for r in reconciled for p in r.parts}
+        lists = set(shown.loc[shown["metric"].isin(parts), "via"].dropna())
+        kinds = parts | set(shown.loc[packages_of(shown) & shown["via"].isin(lists), "metric"])
+        asked = [set(q.metrics) for q in questions_of(base) if totals & set(q.metrics)]
+        related = set().union(*asked) if asked else set(shown["metric"])
+        levels = (shown["aggregation"] == "level") & shown["metric"].isin(related)
+        shown = shown[shown["metric"].isin(totals) | (packages_of(shown) & shown["metric"].isin(kinds)) | levels]
+        title = f"Aid to Ukraine ({currency}): packages announced and the totals stated"
+    else:
+        title = f"Military aid to Ukraine ({currency})"
+    sums = {r.sum_label: r.sums for r in reconciled}
     colors = colors if colors is not None else (base_colors(base) if base is not None else None)
     return _spec(
         base,
@@ -247,13 +269,15 @@ def aid_chart(
         chart_id=f"aid:{currency}",
         title=title,
         rows=shown,
-        draw=lambda: aid_figure(shown, title=title, colors=colors),
+        draw=lambda: aid_figure(shown, title=title, colors=colors, sums=sums),
     )
 
 
 def aid_currencies(facts: pd.DataFrame) -> list[str]:
-    """The currencies aid is counted in: aid in any other unit (vehicles, shells) has no money chart."""
-    return sorted(u for u in facts.loc[facts["category"] == "aid", "unit"].dropna().unique().tolist() if is_money(u))
+    """The currencies aid is counted in, the most counted first (the Aid page opens on it); aid in
+    any other unit (vehicles, shells) has no money chart."""
+    counts = facts.loc[facts["category"] == "aid", "unit"].dropna().value_counts()
+    return sorted((u for u in counts.index.tolist() if is_money(u)), key=lambda u: (-int(counts[u]), u))
 
 
 def _view_parts(

@@ -42,6 +42,7 @@ SHARED_CLAIMANTS = {
     "ua-general-staff": True,
     "russia-mod": True,
     "zelenskyy": True,
+    "csis": False,  # also the claimant of US aid figures (facts/us-aid-totals.yaml)
 }
 
 # CSV `source` spelling (stripped) -> claimant id. The outlet after "via" becomes the fact's source.
@@ -115,14 +116,6 @@ CLAIMANTS = {
         party_to_conflict=False,
         note="The CSV's 'US intelligence services'; its figure is from the ODNI Annual Threat Assessment 2025. "
         + NOT_A_PARTY,
-    ),
-    "csis": dict(
-        name="Center for Strategic and International Studies (CSIS)",
-        kind="academic",
-        affiliation="United States (think tank)",
-        party_to_conflict=False,
-        note="Think tank in Washington, DC. The CSV also spells it 'The Centre for Strategic and International "
-        "Studies'. " + NOT_A_PARTY,
     ),
     "iiss": dict(
         name="International Institute for Strategic Studies (IISS)",
@@ -282,10 +275,12 @@ UNITED24_URL = (
 # Sources whose URL-derived title misleads; url -> extra note.
 SOURCE_NOTES = {
     UNITED24_URL: (
-        "The slug's '14 million' lost a decimal point: the figure is 1.4 million "
-        "(the CSV gives 1,300,000 to 1,400,000)."
+        "The address's slug reads '14 million', a decimal point lost: the figure is 1.4 million "
+        "(the CSV gives 1,300,000 to 1,400,000), and the title here says so."
     ),
 }
+# Titles derived from a slug that would state a wrong figure: url -> the description to use instead.
+SOURCE_TITLES = {UNITED24_URL: "Russia's war toll hits up to 1.4 million casualties, NATO says"}
 
 # Rows whose source_url is text, not a URL: text -> source fields.
 NON_URL_SOURCES = {
@@ -470,6 +465,7 @@ def build_url_source(url: str) -> dict:
     """A source record for an http(s) URL: publisher from the domain, title from the slug."""
     parts = urlsplit(url)
     publisher, prefix, kind, language = lookup_publisher(parts.hostname or "", parts.path)
+    url_date = find_url_date(parts.path)
     notes = []
     tweet = re.fullmatch(r"/(\w+)/status/(\d+)(?:/photo/(\d+))?/?", parts.path)
     if tweet and prefix == "x":
@@ -482,7 +478,6 @@ def build_url_source(url: str) -> dict:
         notes.append("Title derived from the URL; the posting date is decoded from the status id.")
     else:
         tokens = slug_tokens(parts.path)
-        url_date = find_url_date(parts.path)
         author = None
         if tokens:
             title = humanise(tokens)
@@ -500,7 +495,13 @@ def build_url_source(url: str) -> dict:
     if clean != url:
         notes.append("Tracking parameters removed from the URL.")
     notes += [SOURCE_NOTES[url]] if url in SOURCE_NOTES else []
-    source = {"title": title, "publisher": publisher, "url": clean, "kind": kind}
+    title = SOURCE_TITLES.get(url, title)
+    # Every title here is made from the address, not read on the page: a description, marked so.
+    source = {"title": title, "title_kind": "description", "publisher": publisher, "url": clean}
+    published = posted if tweet and prefix == "x" else url_date
+    if published is not None:
+        source["published"] = published.isoformat()  # the day the address (or the post's id) gives
+    source["kind"] = kind
     if author:
         source["author"] = author
     if language:

@@ -22,6 +22,7 @@ DEFAULTS = {
     "qualifier": "exact",
     "as_of": "2025-01-09",
     "as_of_precision": "day",
+    "window_days": np.nan,
     "since": None,
     "stated": "2025-01-10",
     "claimant": "us",

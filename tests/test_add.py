@@ -513,7 +513,16 @@ def test_factdash_add_as_a_real_command_then_validate(tmp_path):
     """The installed command on a copy of a small real fact base (the Ramstein file and the shared
     claimants), then `factdash validate` on the result."""
     (tmp_path / "facts").mkdir()
-    for name in ("claimants.yaml", "ramstein-2025-01.yaml"):
+    # The Ramstein file's measures are parts of measures declared beside it (the wider counts), and
+    # the aid totals cite a claimant (CSIS) of The Economist's file.
+    files = (
+        "claimants.yaml",
+        "ramstein-2025-01.yaml",
+        "nk-casualties.yaml",
+        "us-aid-totals.yaml",
+        "economist-estimates.yaml",
+    )
+    for name in files:
         shutil.copy(ROOT / "facts" / name, tmp_path / "facts" / name)
     shutil.copy(ROOT / "facts.schema.json", tmp_path / "facts.schema.json")
     (tmp_path / "facts.yaml").write_text(
@@ -523,6 +532,8 @@ def test_factdash_add_as_a_real_command_then_validate(tmp_path):
         include:
           - facts/claimants.yaml
           - facts/ramstein-2025-01.yaml
+          - facts/nk-casualties.yaml
+          - facts/us-aid-totals.yaml
         """),
         encoding="utf-8",
     )

@@ -75,8 +75,9 @@ def test_compare_chart_for_the_north_korean_casualties(monkeypatch):
         for c in find_conflicts(load_factbase(ROOT / "facts.yaml").facts)
         if c.metric == "soldier-casualties-north-korea"
     ]
+    assert "soldier-casualties-north-korea:2025-01-09" in groups
     at = run("views/compare.py")
-    at.selectbox(key="group").set_value(groups[0]).run()
+    at.selectbox(key="group").set_value("soldier-casualties-north-korea:2025-01-09").run()
     assert not at.exception
     shown = json.dumps(chart_specs(at)[0])
     assert "4,000" in shown and "1,200" in shown
@@ -129,3 +130,47 @@ def test_charts_are_sent_as_their_figures_would_be_and_stay_unchanged_by_reruns(
         plotly.tools.return_figure_from_figure_or_data(fresh, validate_figure=True), validate=False
     )
     assert json.loads(first[0]) == json.loads(expected)
+
+
+def test_the_aid_page_draws_the_packages_by_kind_their_sum_and_the_totals_stated(monkeypatch):
+    monkeypatch.delenv("FACTDASH_FACTS", raising=False)
+    at = run("views/aid.py")
+    assert not at.exception, at.exception
+    (spec,) = chart_specs(at)
+    bars = [t for t in spec["data"] if t["type"] == "bar"]
+    kinds = {t["name"].split(" · ")[0] for t in bars}
+    assert {"PDA", "USAI", "FMF"} <= kinds  # by kind (the hover has each label whole)
+    kinds &= {"PDA", "USAI", "FMF"}
+    assert kinds == {"PDA", "USAI", "FMF"}
+    assert sum(len(decoded(t["y"])) for t in bars) >= 101  # every package drawn, each report of one once
+    (running,) = [t for t in spec["data"] if t["name"].startswith("Sum of announced PDA + USAI packages")]
+    assert decoded(running["y"])[-1] == pytest.approx(67_033e6)
+    totals = [t for t in spec["data"] if "US military aid to Ukraine since" in t.get("name", "")]
+    assert totals, [t.get("name") for t in spec["data"]]
+    metrics = {m.label.replace("\\", ""): m.value for m in at.metric}  # labels are markdown, escaped
+    # The Department's own latest total against its own packages leads.
+    assert metrics["Sum of the packages by 7 December 2024 (computed)"] == "$63.56 billion"
+    label = "US military aid to Ukraine since February 2022: the latest total US Department of Defense stated"
+    assert metrics[label] == "more than $62 billion"
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "the packages run $1.56 billion ahead of it" in text
+    assert any("overvalued drawdown equipment" in i.value for i in at.info)
+    # Authority left is drawn as a level beside them.
+    assert any("drawdown authority" in t.get("name", "") for t in spec["data"])
+
+
+def test_the_us_aid_question_sets_3_to_350_billion_side_by_side_with_words_and_links(monkeypatch):
+    monkeypatch.delenv("FACTDASH_FACTS", raising=False)
+    at = run("views/questions.py", params={"question": "How much has the US given Ukraine?"})
+    assert not at.exception, at.exception
+    assert at.selectbox[0].value == "us-aid"
+    table = at.dataframe[0].value
+    for figure, words in (
+        ("more than $3 billion", "we have sent more than $3 billion in security assistance"),
+        ("$350 billion", "into spending $350 billion"),
+    ):
+        row = table[table["figure"] == figure]
+        assert len(row) >= 1 and words in row["quote"].iloc[0] and row["url"].iloc[0].startswith("https://")
+    assert table["metric_label"].nunique() >= 10  # side by side by measure
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Donald Trump's $350 billion" in text and "though the first measure is part of the second" in text

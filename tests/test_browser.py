@@ -168,3 +168,25 @@ def test_the_questions_page_on_a_base_without_questions(tmp_path, chromium):
         assert page.get_by_text("3.3 times").count() >= 1
         assert not page.get_by_text("Traceback").count()
         page.close()
+
+
+def test_the_aid_page_reconciles_the_packages_and_links_to_the_us_aid_question(site):
+    page, errors = open_page(site, "aid")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    wait_quiet(page)
+    drawn = page.locator(".js-plotly-plot").first.inner_text()
+    assert "Sum of announced PDA + USAI packages" in drawn and "PDA · announced" in drawn
+    assert page.locator(".js-plotly-plot .barlayer .point").count() >= 95  # the packages, one bar each
+    page.get_by_text("the packages run $1.56 billion ahead of it").first.wait_for(timeout=30_000)
+    assert page.get_by_text("overvalued drawdown equipment").count() >= 1
+    link = page.get_by_role("link", name=re.compile("How much has the US given Ukraine"))
+    link.click()
+    page.get_by_text("Questions: every answer").wait_for(timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    wait_quiet(page)
+    assert "question=How+much+has+the+US" in page.url
+    assert "How much has the US given Ukraine?" in page.locator(".js-plotly-plot").first.inner_text()
+    page.get_by_text("Inconsistent").first.wait_for(timeout=30_000)
+    assert page.get_by_text(re.compile(r"Donald Trump's \$350 billion")).count() >= 1
+    assert not errors, errors
+    page.close()

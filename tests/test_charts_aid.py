@@ -1,11 +1,11 @@
-"""aid_figure: packages by stage, running totals, levels; one currency."""
+"""aid_figure: packages by kind and stage, running totals and the sum of packages, levels; one currency."""
 
 import json
 
 import pytest
 
 from charts import CHARTS, aid_figure
-from charts.palette import STAGE_COLORS, STAGE_PATTERNS
+from charts.palette import STAGE_PATTERNS
 
 from .chart_frames import facts
 
@@ -42,7 +42,7 @@ def bars(fig):
     return [t for t in fig.data if t.type == "bar"]
 
 
-def test_packages_are_bars_coloured_and_hatched_by_stage():
+def test_packages_are_bars_coloured_by_kind_and_hatched_by_stage():
     fig = aid_figure(
         facts(
             package(5e8, "announced"),
@@ -52,7 +52,8 @@ def test_packages_are_bars_coloured_and_hatched_by_stage():
     )
     announced, delivered, unspecified = bars(fig)
     assert [b.name for b in bars(fig)] == ["announced", "delivered", "unspecified"]
-    assert announced.marker.color == STAGE_COLORS["announced"]
+    # One kind (metric): one colour; the stage is the hatching.
+    assert announced.marker.color == delivered.marker.color == unspecified.marker.color
     assert announced.marker.pattern.shape == STAGE_PATTERNS["announced"] != delivered.marker.pattern.shape
     assert list(announced.y) == [5e8] and announced.text == ("$500 million",)
     assert fig.layout.yaxis.title.text == "USD" and fig.layout.yaxis.tickprefix == "$"
@@ -79,7 +80,40 @@ def test_packages_of_different_metrics_sit_side_by_side():
     fig = aid_figure(facts(package(5e8, "announced"), package(2e9, "announced", metric="partners")))
     partners, pda = bars(fig)  # by stage, then metric id
     assert pda.offsetgroup != partners.offsetgroup and fig.layout.barmode == "group"
-    assert (pda.name, partners.name) == ("announced · pda package", "announced · partners package")
+    assert (pda.name, partners.name) == ("pda package", "partners package")  # one stage: the kind says it
+    assert pda.marker.color != partners.marker.color  # kinds have colours of their own
+
+
+def test_a_kind_is_named_by_its_abbreviation_with_the_stage_when_stages_differ():
+    fig = aid_figure(
+        facts(
+            package(5e8, "announced", metric="pda", metric_label="US Presidential Drawdown Authority (PDA) package"),
+            package(2e9, "committed", metric="usai", metric_label="US Ukraine Security Assistance Initiative (USAI)"),
+        )
+    )
+    assert sorted(b.name for b in bars(fig)) == ["PDA · announced", "USAI · committed"]
+
+
+def test_a_running_sum_of_packages_is_drawn_beside_the_totals_labelled_as_computed():
+    import pandas as pd
+
+    sums = {
+        "Sum of announced packages (PDA), computed here": pd.DataFrame(
+            {"as_of": pd.to_datetime(["2024-12-01", "2025-01-09"]), "running_sum": [6.1e10, 6.7e10]}
+        )
+    }
+    fig = aid_figure(facts(total(66e9, as_of="2025-01-09"), package(5e8, "announced")), sums=sums)
+    (line,) = [t for t in fig.data if t.name == "Sum of announced packages (PDA), computed here"]
+    assert list(line.y) == [6.1e10, 6.7e10] and line.line.dash == "dash" and line.line.shape == "hv"
+    assert line.yaxis == "y" and bars(fig)[0].yaxis == "y2"  # totals above, packages below
+    assert "computed here" in line.hovertext[0] and "$67 billion" in line.hovertext[1]
+
+
+def test_many_packages_are_drawn_without_a_figure_over_each_bar():
+    many = [package(1e8 * (i + 1), "announced", as_of=f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}") for i in range(30)]
+    (bar,) = bars(aid_figure(facts(*many)))
+    assert bar.text is None and bar.textposition == "none" and len(bar.y) == 30
+    assert all("$" in h for h in bar.hovertext)  # the figures are in the hover
 
 
 def test_totals_are_steps_and_levels_have_their_own_group():
@@ -99,7 +133,7 @@ def test_totals_are_steps_and_levels_have_their_own_group():
     assert titles == {
         "cumulative": "Running totals",
         "level": "Levels",
-        "increment": "Packages (by stage)",
+        "increment": "Packages (by kind and stage)",
         "key": "Marks",
     }
     arrows = next(t for t in fig.data if t.name.endswith("(open-ended)"))

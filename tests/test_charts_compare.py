@@ -8,6 +8,7 @@ import pytest
 
 from charts import CHARTS, claimant_colors, compare_figure
 from dashboard import load_factbase
+from dashboard.analysis.conflicts import find_conflicts
 
 from .chart_frames import facts
 from .conftest import ROOT
@@ -159,7 +160,8 @@ def base():
 
 
 def test_north_korean_casualties_from_the_fact_base(base):
-    members = base.facts[base.facts["metric"] == "soldier-casualties-north-korea"]
+    (group,) = [c for c in find_conflicts(base.facts) if c.group_id == "soldier-casualties-north-korea:2025-01-09"]
+    members = group.members
     fig = compare_figure(members, colors=claimant_colors(base.facts["claimant"]))
     assert set(fig.layout.meta["fact_ids"]) == set(members["fact_id"]) and len(members) == 2
     symbols = {t.name: t.marker.symbol for t in markers(fig)}

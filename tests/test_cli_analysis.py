@@ -27,7 +27,7 @@ def test_conflicts_table_on_the_default_fact_base(capsys):
     assert int(groups) > int(apart) > 0
     assert out.count("  conflict  ") == int(apart) and out.count("  overlap   ") == int(groups) - int(apart)
     assert "3.3x  conflict  soldier-casualties-north-korea:2025-01-09" in out
-    assert "nk-casualties-zelenskyy-2025-01 (party to the conflict), nk-casualties-us-2025-01" in out
+    assert "nk-casualties-zelenskyy-2025-01-09-unn (party to the conflict), nk-casualties-us-2025-01" in out
 
 
 def test_conflicts_table_of_a_small_fact_base(capsys, write, minimal):
@@ -56,7 +56,7 @@ def test_conflicts_json_is_a_list_of_groups_with_members(capsys):
         assert {"metric", "as_of_from", "as_of_to", "ratio", "overlap", "summary", "members"} <= set(group)
         for member in group["members"]:
             assert {"fact_id", "claimant", "value", "low", "high", "qualifier"} <= set(member)
-    (nk,) = [g for g in groups if g["metric"] == "soldier-casualties-north-korea"]
+    (nk,) = [g for g in groups if g["group_id"] == "soldier-casualties-north-korea:2025-01-09"]
     assert (nk["metric"], nk["as_of_from"], round(nk["ratio"], 2), nk["overlap"]) == (
         "soldier-casualties-north-korea",
         "2025-01-09",
@@ -73,7 +73,7 @@ def test_conflicts_csv_has_a_row_per_member(capsys):
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     nk = [r for r in rows if r["group_id"] == "soldier-casualties-north-korea:2025-01-09"]
     assert [(r["fact_id"], r["as_of"], r["value"]) for r in nk] == [
-        ("nk-casualties-zelenskyy-2025-01", "2025-01-09", "4000.0"),
+        ("nk-casualties-zelenskyy-2025-01-09-unn", "2025-01-09", "4000.0"),
         ("nk-casualties-us-2025-01", "2025-01-09", "1200.0"),
     ]
     assert main(["conflicts", "--facts", FACTS, "--format", "json"]) == 0

@@ -257,14 +257,19 @@ def test_conflicts_frame_has_a_row_per_member(write, minimal):
 # ---- the default fact base ------------------------------------------------------------------------
 
 
-def test_default_north_korean_casualties_form_one_group_of_ratio_3_3(default_conflicts):
-    groups = [c for c in default_conflicts if c.metric == "soldier-casualties-north-korea"]
-    assert len(groups) == 1
-    (nk,) = groups
+def test_default_north_korean_casualties_of_9_january_form_a_group_of_ratio_3_3(default_conflicts):
+    groups = {c.group_id: c for c in default_conflicts if c.metric == "soldier-casualties-north-korea"}
+    # The measure is compared within 7 days (its window_days): December's figures and January's apart.
+    assert sorted(groups) == ["soldier-casualties-north-korea:2024-12-17", "soldier-casualties-north-korea:2025-01-09"]
+    nk = groups["soldier-casualties-north-korea:2025-01-09"]
     assert nk.ratio == pytest.approx(3.33, abs=0.01) and nk.conflicting
-    assert sorted(nk.members["fact_id"]) == ["nk-casualties-us-2025-01", "nk-casualties-zelenskyy-2025-01"]
-    assert nk.party_members == ["nk-casualties-zelenskyy-2025-01"]
+    # Zelenskyy's 4,000 is represented by the page that reports his words (UNN), stated that day.
+    assert sorted(nk.members["fact_id"]) == ["nk-casualties-us-2025-01", "nk-casualties-zelenskyy-2025-01-09-unn"]
+    assert nk.party_members == ["nk-casualties-zelenskyy-2025-01-09-unn"]
     assert nk.summary.startswith("Volodymyr Zelenskyy's 4,000 is 3.3 times the figure of about 1,200 from US officials")
+    december = groups["soldier-casualties-north-korea:2024-12-17"]
+    assert december.as_of_to - december.as_of_from <= pd.Timedelta(days=7)
+    assert "more than 3,000" in december.summary
 
 
 def test_default_aid_figures_are_not_reported_as_conflicting(default_conflicts):

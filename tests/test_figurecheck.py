@@ -19,7 +19,7 @@ def base():
 
 
 def test_each_figure_finds_who_agrees_and_who_disagrees(base):
-    us, zelenskyy = check_text(NK, base)
+    us, zelenskyy = check_text(NK, base, as_of="2025-01-09")  # the day of the report's meeting
     assert us.metric == zelenskyy.metric == "soldier-casualties-north-korea"
     assert set(us.matches["claimant"]) >= {"us-officials"} and "zelenskyy" not in set(us.matches["claimant"])
     assert "zelenskyy" in set(us.disagreeing["claimant"])
@@ -30,9 +30,9 @@ def test_each_figure_finds_who_agrees_and_who_disagrees(base):
 
 def test_about_honours_its_tolerance(base):
     # 1,300 is within "about 1,200" (±10%) of the US estimate; exactly 2,000 is within nobody's figure.
-    (close,) = check_text("US officials said North Korean casualties were about 1,300.", base, as_of="2025-01")
+    (close,) = check_text("US officials said North Korean casualties were about 1,300.", base, as_of="2025-01-09")
     assert "us-officials" in set(close.matches["claimant"])
-    (far,) = check_text("US officials said North Korean casualties were 2,000.", base, as_of="2025-01")
+    (far,) = check_text("US officials said North Korean casualties were 2,000.", base, as_of="2025-01-09")
     assert far.matches.empty and not far.disagreeing.empty
 
 
@@ -54,13 +54,14 @@ def test_the_sources_page_box_shows_matches_and_disagreement(monkeypatch):
     at = run("views/sources.py")
     tables_before = len(at.dataframe)
     at.text_area(key="check-text").input(NK)
+    at.text_input(key="check-as-of").input("2025-01-09")  # the report's day: its figures are of then
     at.button(key="FormSubmitter:check-figure-Check").click()
     at.run()
     assert not at.exception, at.exception
     shown = " ".join(w.value for w in [*at.warning, *at.info]).replace("\\", "")  # markdown escapes
-    assert "1 fact(s) agree (US officials" in shown and "1 disagree (Volodymyr Zelenskyy)" in shown
+    assert "agree (" in shown and "US officials" in shown and "disagree (Volodymyr Zelenskyy)" in shown
     assert len(at.dataframe) == tables_before + 4  # agree and disagree, for each of the two figures
-    # Undated: each figure's verdict names the question, the measure and the date of the figures used.
+    # Each figure's verdict names the question, the measure and the date of the figures used.
     verdicts = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**Verdict:")]
     assert len(verdicts) == 2 and all(
         "How many North Korean soldiers were killed or wounded in Kursk?" in v
@@ -85,12 +86,18 @@ def test_a_bad_date_gets_a_message_not_a_traceback(monkeypatch):
 
 
 def test_an_undated_figure_gets_a_verdict_naming_its_question_measure_and_date(base):
+    # Undated, "about 1,200" is set against the latest figures: the NIS's 4,700 of 30 April 2025.
     (check,) = check_text("US officials said North Korean casualties were about 1,200.", base)
-    assert check.outcome == "agrees"
     assert check.question.id == "nk-casualties" and check.metric == "soldier-casualties-north-korea"
-    assert check.as_of_used == "9 January 2025"
+    # Each measure's latest: the wounded of 13 January (2,700) alone are more than "about 1,200" killed and wounded.
+    assert check.as_of_used.endswith("30 April 2025") and check.outcome == "inconsistent"
     assert "Question: How many North Korean soldiers were killed or wounded in Kursk?" in check.verdict
-    assert "the latest figures (9 January 2025)" in check.verdict
+    assert "the latest figures (" in check.verdict and "30 April 2025" in check.verdict
+    (dated,) = check_text("US officials said North Korean casualties were about 1,200.", base, as_of="2025-01-09")
+    # Dated, it agrees with the US estimate of that day, yet four days later the NIS counted 2,700
+    # wounded alone: more than all the killed and wounded it says, an inconsistency with a part.
+    assert dated.as_of_used == "9 January 2025" and "us-officials" in set(dated.matches["claimant"])
+    assert dated.outcome == "inconsistent" and "2,700" in dated.verdict
 
 
 def test_a_part_above_its_whole_is_inconsistent(base):
@@ -123,7 +130,7 @@ def test_factdash_verify_prints_json_per_figure(base):
     import sys
 
     run = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "verify", NK, "--format", "json"],
+        [sys.executable, "-m", "dashboard.cli", "verify", NK, "--as-of", "2025-01-09", "--format", "json"],
         capture_output=True,
         text=True,
         check=True,
@@ -131,7 +138,7 @@ def test_factdash_verify_prints_json_per_figure(base):
     us, zelenskyy = json.loads(run.stdout)
     assert (us["value"], us["question"], us["metric"]) == (1200, "nk-casualties", "soldier-casualties-north-korea")
     assert us["verdict"] in ("agrees", "disagrees", "inconsistent", "unknown")
-    assert set(us["fact_ids"]) == {"nk-casualties-us-2025-01", "nk-casualties-zelenskyy-2025-01"}
+    assert {"nk-casualties-us-2025-01", "nk-casualties-zelenskyy-2025-01-09-unn"} <= set(us["fact_ids"])
     table = subprocess.run(
         [sys.executable, "-m", "dashboard.cli", "verify", "Russia has lost 20,000 tanks.", "--as-of", "2025-13"],
         capture_output=True,

@@ -434,3 +434,120 @@ def test_the_progress_bar_draws_in_place_for_long_inputs_only():
     bar(1000, 4000)
     bar(4000, 4000)
     assert stream.getvalue() == ("\roryx.yaml [##........] 1,000/4,000 rows\roryx.yaml [##########] 4,000/4,000 rows\n")
+
+
+# ---- sources made from columns, prefixes, a scale and a stage (the US packages' needs) ---------------
+
+PACKAGES_SPEC = """\
+spec_version: 1
+title: Packages
+input:
+  path: packages.csv
+  format: csv
+output:
+  path: out/packages.yaml
+date:
+  column: date
+metric_columns:
+  pda_millions: pda
+scale: 1000000
+stage: announced
+claimant:
+  column: url
+  prefixes:
+    "https://": dod
+    "https://state.example/": state
+source:
+  id: "page-{date}"
+  url: url
+  title: "Announcement of {date}"
+  publisher:
+    column: url
+    prefixes:
+      "https://": "The Department"
+      "https://state.example/": "The State Department"
+  published: as_of
+  kind: government
+  see_also: sheet
+via: data
+id: "p-{metric}-{date}"
+"""
+
+PACKAGES_DATA = """\
+date,pda_millions,url,sheet
+2022-02-25,350,https://dod.example/a,
+2022-03-12,2.5,https://state.example/b,https://dod.example/b.pdf
+"""
+
+PACKAGE_DECLARATIONS = """\
+claimants:
+  dod:
+    name: The Department
+    kind: government
+    party_to_conflict: false
+  state:
+    name: The State Department
+    kind: government
+    party_to_conflict: false
+metrics:
+  pda:
+    label: Drawdown package
+    unit: USD
+    category: aid
+    aggregation: increment
+"""
+
+
+def make_packages(tmp_path: Path, spec: str = PACKAGES_SPEC, data: str = PACKAGES_DATA) -> Path:
+    (tmp_path / "packages.csv").write_text(data, encoding="utf-8")
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec + "sources:\n  data:\n    title: A dataset\n    kind: dataset\n" + PACKAGE_DECLARATIONS)
+    return path
+
+
+def test_each_row_makes_its_own_source_with_a_scale_a_stage_and_a_claimant_by_prefix(tmp_path):
+    result = run_import(make_packages(tmp_path))
+    assert result.ok, result.problems
+    assert [(f["value"], f["claimant"], f["source"], f["stage"]) for f in result.facts] == [
+        (350_000_000, "dod", "page-2022-02-25", "announced"),
+        (2_500_000, "state", "page-2022-03-12", "announced"),  # 2.5 million, an integer, not 2500000.0
+    ]
+    assert result.sources["page-2022-03-12"] == {
+        "title": "Announcement of 2022-03-12",
+        "title_kind": "description",
+        "publisher": "The State Department",  # the longest prefix wins
+        "url": "https://state.example/b",
+        "published": "2022-03-12",
+        "kind": "government",
+        "note": "See also: https://dod.example/b.pdf",
+    }
+    assert "note" not in result.sources["page-2022-02-25"]  # no fact sheet, no note
+    assert write(result)
+    base = load_factbase(tmp_path / "out" / "packages.yaml")
+    assert base.sources.at["page-2022-02-25", "url"] == "https://dod.example/a"
+    # A description is shown as one, in square brackets, wherever the source's title appears.
+    assert set(base.facts["source_title"]) == {"[Announcement of 2022-02-25]", "[Announcement of 2022-03-12]"}
+
+
+def test_a_row_that_remakes_a_source_differently_or_matches_no_prefix_is_a_problem(tmp_path):
+    data = PACKAGES_DATA + "2022-03-12,100,https://dod.example/c,\n2022-04-01,100,ftp://x/y,\n"
+    result = run_import(make_packages(tmp_path, data=data))
+    messages = [str(p) for p in result.problems]
+    assert not result.ok and result.text is None
+    assert any("row 3: source 'page-2022-03-12' is made again with other fields" in m for m in messages), messages
+    assert any("row 4:" in m and "'ftp://x/y' begins with none of the spec's prefixes" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('title: "Announcement of {date}"', 'title: "Announcement of {metric}"'), "unknown field '{metric}'"),
+        (("scale: 1000000", "scale: 0"), "scale: Input should be greater than 0"),
+        (("stage: announced", "stage: promised"), "stage: Input should be"),
+        (('    "https://": dod\n', '    "https://": dod\n  map:\n    x: dod\n'), "give map (whole cells) or prefixes"),
+    ],
+)
+def test_mistakes_in_a_source_made_from_columns_are_located(tmp_path, change, message):
+    with pytest.raises(SpecError) as caught:
+        load_spec(make_packages(tmp_path, PACKAGES_SPEC.replace(*change)))
+    assert message in str(caught.value)

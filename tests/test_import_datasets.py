@@ -25,8 +25,11 @@ GENERATED = {
     "gsua-equipment.yaml": "facts/gsua-equipment.yaml",
     "gsua-personnel.yaml": "facts/gsua-personnel.yaml",
     "oryx.yaml": "facts/oryx-history.yaml",
-}  # each includes its facts, the fact table beside it (.csv)
-TABLES = [output.replace(".yaml", ".csv") for output in GENERATED.values()]
+    "us-packages.yaml": "facts/us-packages.yaml",
+}
+# The long series include their facts as the fact table beside them (.csv); the 101 packages, each
+# with a source of its own, are YAML.
+TABLES = [output.replace(".yaml", ".csv") for output in GENERATED.values() if "us-packages" not in output]
 EQUIPMENT = ROOT / "data" / "gsua" / "russia_losses_equipment.json"
 PERSONNEL = ROOT / "data" / "gsua" / "russia_losses_personnel.json"
 ORYX = ROOT / "data" / "oryx" / "oryx_totals_by_type_history.csv"
@@ -53,7 +56,7 @@ def series(facts, metric, claimant):
 
 def test_import_rebuilds_the_shipped_files_byte_for_byte_from_the_repos_copies(tmp_path):
     """Copies of the specs and inputs in the repo's layout, imported into an empty facts/ folder."""
-    for folder in ("imports", "data/gsua", "data/oryx"):
+    for folder in ("imports", "data/gsua", "data/oryx", "data/us-packages"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     shutil.copy(ROOT / "facts.schema.json", tmp_path)
     specs = [str(tmp_path / "imports" / name) for name in GENERATED]
@@ -85,6 +88,8 @@ def test_the_default_fact_base_includes_the_generated_files(base):
         "gsua/LICENSE",
         "oryx/oryx_totals_by_type_history.csv",
         "oryx/LICENSE",
+        "us-packages/us_security_assistance_packages.csv",
+        "us-packages/upstream-methodology-en.mdoc",
     ],
 )
 def test_the_inputs_are_unchanged_copies_with_their_licences(name):

@@ -20,7 +20,7 @@ SCRIPT = ROOT / "scripts" / "import_economist.py"
 CSV_PATH = ROOT / "data" / "economist" / "soldier-deaths-casualties-estimates.csv"
 OUT_PATH = ROOT / "facts" / "economist-estimates.yaml"
 SHARED_CLAIMANTS_FILE = ROOT / "facts" / "claimants.yaml"
-SHARED_IDS = {"us-dod", "us-officials", "ua-general-staff", "russia-mod", "zelenskyy"}
+SHARED_IDS = {"us-dod", "us-officials", "ua-general-staff", "russia-mod", "zelenskyy", "csis"}
 FLAG = "ignore for chart, data from warring parties"
 
 
@@ -263,3 +263,19 @@ def test_parse_helpers(importer):
     for bad in ("12/2024", "2024-09-17", "31/02/2024"):
         with pytest.raises(importer.ImportProblem):
             importer.parse_date(bad)
+
+
+def test_titles_made_from_addresses_are_descriptions_dated_where_the_address_gives_a_day(fact_file):
+    sources = fact_file["sources"]
+    made = {k: s for k, s in sources.items() if "url" in s and k != "economist-war-dead-estimates"}
+    assert made and all(s["title_kind"] == "description" for s in made.values())
+    # A slug that lost a decimal point is not repeated as a title: 1.4 million, not 14 million.
+    (united24,) = [s for s in made.values() if "united24media.com" in s["url"]]
+    assert "1.4 million" in united24["title"] and "14 million" not in united24["title"]
+    assert "14 million" in united24["note"]  # the note says what the address reads
+    # The day in an address (/2022/08/11/) is the page's publication date; an X post's is in its id.
+    nyt = [s for s in made.values() if "nytimes.com/2022/08/11/" in s["url"]]
+    assert nyt and all(s["published"] == "2022-08-11" for s in nyt)
+    posts = [s for s in made.values() if "/status/" in s["url"]]
+    assert posts and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", s["published"]) for s in posts)
+    assert all(s["published"] in s["title"] for s in posts)

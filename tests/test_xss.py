@@ -134,7 +134,14 @@ def payload_document(payloads: Payloads) -> dict:
         # The Aid page draws money only: this metric's unit is a currency, the next one's is a payload.
         "m-aid": {**payloads.fill("Metric", {"category": "aid", "aggregation": "increment"}, "m-aid"), "unit": "USD"},
         "m-aid-kit": payloads.fill("Metric", {"category": "aid", "aggregation": "increment"}, "m-aid-kit"),
+        # A running total the packages add up to: the Aid page shows its adds_up note.
+        "m-aid-total": {
+            **payloads.fill("Metric", {"category": "aid", "aggregation": "cumulative"}, "m-aid-total"),
+            "unit": "USD",
+            "adds_up": payloads.fill("AddsUp", {"metrics": ["m-aid"]}, "m-aid-total-adds-up"),
+        },
     }
+    del doc["metrics"]["m-aid-total"]["subject"]  # adds_up needs the subject of its packages, or none
     facts = [
         ("f-a-1", "m-hit", 1000, "2024-12-01", "cl-a", "src-a"),
         ("f-a-2", "m-hit", 4000, "2025-01-09", "cl-a", "src-a"),
@@ -143,6 +150,7 @@ def payload_document(payloads: Payloads) -> dict:
         ("f-aid-1", "m-aid", 500_000_000, "2025-01-09", "cl-c", "src-a"),
         ("f-aid-2", "m-aid", 988_000_000, "2024-12-01", "cl-c", "src-b"),
         ("f-kit-1", "m-aid-kit", 31, "2025-01-09", "cl-c", "src-b"),
+        ("f-total-1", "m-aid-total", 1_400_000_000, "2025-01-09", "cl-c", "src-a"),
     ]
     doc["questions"] = {"q-hit": payloads.fill("Question", {"metrics": ["m-hit"]}, "q-hit")}
     doc["facts"] = [
@@ -179,6 +187,7 @@ SHOWN = {
     ("Metric", "definition"),
     ("Question", "title"),
     ("Question", "note"),
+    ("AddsUp", "note"),
     ("Fact", "quote"),
     ("Event", "label"),
     ("Event", "note"),

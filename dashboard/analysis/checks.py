@@ -17,10 +17,11 @@ import pandas as pd
 
 from dashboard.analysis.conflicts import WINDOW_DAYS, comparable_groups
 from dashboard.analysis.keys import combined_codes, day_numbers
+from dashboard.analysis.reconcile import BEHIND, WITHIN, reconciliations
 from dashboard.curation.prose import quote_states
 from dashboard.factbase.model import FactBase
 from dashboard.factbase.values import ValueError_, parse_date
-from dashboard.factbase.wording import format_date, format_number, format_ratio, format_value
+from dashboard.factbase.wording import format_amount, format_date, format_number, format_ratio, format_value
 
 # What each check looks for, in the order findings are listed.
 CHECKS = {
@@ -30,6 +31,8 @@ CHECKS = {
     "quote-missing-figure": "a quote that does not write the figure in any usual form",
     "as-of-after-stated": "a figure said to describe a date after the day it was stated",
     "no-quote": "facts without the words that state them",
+    "total-vs-packages": "a running total its packages cannot reach, or outrun by more than the known gap",
+    "source-unfindable": "a source with neither its page's own title nor a publication date",
     "uncited-source": "a source no fact, event or via cites",
     "uncited-claimant": "a claimant no fact names",
 }
@@ -62,6 +65,8 @@ def run_checks(base: FactBase, *, window_days: int = WINDOW_DAYS) -> list[Findin
         *quotes_missing_figure(facts),
         *as_of_after_stated(facts, base.sources),
         *facts_without_quote(facts, base.sources),
+        *totals_against_packages(base),
+        *unfindable_sources(base),
         *uncited(base),
     ]
     order = {name: i for i, name in enumerate(CHECKS)}
@@ -119,7 +124,10 @@ def cumulative_falls(facts: pd.DataFrame) -> list[Finding]:
     same_series = (previous >= 0) & (key[np.maximum(previous, 0)] == key)
     low = cum["interval_low"].to_numpy()[order]
     high = cum["interval_high"].to_numpy()[order]
-    falls = np.flatnonzero(same_series & (high < low[np.maximum(previous, 0)] * (1 - _TOLERANCE)))
+    # A month is not a day in it: "January 2025" then 5 January is no order, so no fall.
+    ends = day_numbers(cum["as_of_end"].fillna(cum["as_of"]))[order]
+    after = day > ends[np.maximum(previous, 0)]
+    falls = np.flatnonzero(same_series & after & (high < low[np.maximum(previous, 0)] * (1 - _TOLERANCE)))
     if not len(falls):
         return []
     later = _records(cum, order[falls])
@@ -421,6 +429,55 @@ def facts_without_quote(facts: pd.DataFrame, sources: pd.DataFrame | None = None
             )
         )
     return findings
+
+
+def totals_against_packages(base: FactBase) -> list[Finding]:
+    """Running totals that declare `adds_up`: a stated total above every package announced by its
+    date, or one the packages outrun by more than the gap its metric's note explains."""
+    findings = []
+    for reconciled in reconciliations(base):
+        for row in reconciled.totals.to_dict("records"):
+            if row["verdict"] == WITHIN:
+                continue
+            if row["verdict"] == BEHIND:
+                allowed = format_amount(reconciled.explained_gap or 0.0, reconciled.unit)
+                why = f"more than the {allowed} the metric's adds_up explains"
+            else:
+                why = "the packages cannot reach it"
+            findings.append(
+                Finding(
+                    "total-vs-packages",
+                    "warning",
+                    f"{reconciled.sentence(row)} That is {why} ({', '.join(reconciled.parts)} against "
+                    f"'{reconciled.metric}').",
+                    [str(row["fact_id"])],
+                    [_location(row)],
+                )
+            )
+    return findings
+
+
+def unfindable_sources(base: FactBase) -> list[Finding]:
+    """Sources a reader cannot look up: a description for a title and no publication date."""
+    sources = base.sources
+    if sources.empty or "title_kind" not in sources:
+        return []
+    dated = sources["published"].notna() if "published" in sources else pd.Series(False, index=sources.index)
+    unfindable = sources[(sources["title_kind"] == "description") & ~dated]
+    if unfindable.empty:
+        return []
+    lines = _declaration_lines(base.files)
+    return [
+        Finding(
+            "source-unfindable",
+            "warning",
+            f"source '{key}' ({unfindable.at[key, 'title']}): its title is a description and it has no publication "
+            "date; give the page's own title, or its date (published), so that a reader can find it",
+            [],
+            [lines[("sources", key)]] if ("sources", key) in lines else [],
+        )
+        for key in unfindable.index
+    ]
 
 
 def uncited(base: FactBase) -> list[Finding]:

@@ -1,9 +1,9 @@
 """Conflicting figures: comparable facts from different claimants that disagree, grouped and ranked.
 
 Two figures are comparable when they count the same thing (same metric, hence the same unit and
-definition, and the same aid stage) at about the same time (as_of dates within a window). Deaths
-and casualties, announced and delivered aid, cumulative totals and single packages are different
-metrics or stages, so they never meet here.
+definition, and the same aid stage) at about the same time (as_of dates within a window; for a
+single package, the same day). Deaths and casualties, announced and delivered aid, cumulative
+totals and single packages are different metrics or stages, so they never meet here.
 """
 
 from __future__ import annotations
@@ -297,6 +297,18 @@ def _size(conflict: Conflict) -> int:
 # ---- grouping ----------------------------------------------------------------------------------
 
 
+def comparison_windows(facts: pd.DataFrame, window_days: int = WINDOW_DAYS) -> np.ndarray:
+    """For each fact, how many days apart figures of its measure may be and still be compared: the
+    window given, or the shorter one its metric declares (window_days: a count that grows fast); a
+    single package (an increment) is a moment, so only the same day's reports of it."""
+    n = len(facts)
+    declared = facts["window_days"].to_numpy(dtype=float) if "window_days" in facts else np.full(n, np.nan)
+    days = np.where(np.isnan(declared), window_days, np.minimum(declared, window_days))
+    if "aggregation" in facts:
+        days = np.where((facts["aggregation"] == "increment").to_numpy(dtype=bool), 0, days)
+    return days.astype(np.int64)
+
+
 def _group_numbers(facts: pd.DataFrame, window_days: int) -> tuple[np.ndarray, list[str]]:
     """A group number per row (-1: none) and each group's id.
 
@@ -320,11 +332,12 @@ def _group_numbers(facts: pd.DataFrame, window_days: int) -> tuple[np.ndarray, l
     part = partition[rows]
     order = np.lexsort((days, part))
     rows, days, part = rows[order], days[order], part[order]
+    reach = comparison_windows(facts, window_days)[rows]
 
     days = days - days.min()
     span = int(days.max()) + window_days + 1  # keys of two partitions never come within a window
     key = part * span + days
-    window_end = np.searchsorted(key, key + window_days, side="right").tolist()
+    window_end = np.searchsorted(key, key + reach, side="right").tolist()
     firsts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]]).tolist()
     starts = []
     for first, end in zip(firsts, firsts[1:] + [len(rows)], strict=True):

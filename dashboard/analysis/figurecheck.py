@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard.analysis.conflicts import WINDOW_DAYS
+from dashboard.analysis.conflicts import comparison_windows
 from dashboard.analysis.questions import Question, questions_of, wholes_of
 from dashboard.curation.extract import Candidate, Catalog, extract_figures
 from dashboard.factbase.model import FactBase
@@ -146,7 +146,8 @@ def _near(facts: pd.DataFrame, start, end=None) -> pd.DataFrame:  # noqa: ANN001
         parsed = parse_date(start)
         start, end = pd.Timestamp(parsed.start), pd.Timestamp(parsed.end)
     end = start if end is None else end
-    window = pd.Timedelta(days=WINDOW_DAYS)
+    # The window conflicts use: each measure's own where it declares one (window_days).
+    window = pd.to_timedelta(comparison_windows(facts), unit="D")
     return facts[(facts["as_of_end"] >= start - window) & (facts["as_of"] <= end + window)]
 
 
@@ -226,7 +227,7 @@ def _against_question(
     wholes = wholes_of(metrics)
     when = candidate.as_of or as_of
     checks: list[MeasureCheck] = []
-    used: list[str] = []
+    used: list[tuple[pd.Timestamp, str]] = []
     same_agree = same_disagree = facts.iloc[0:0]
     for measure in question.metrics:
         rows = facts[(facts["metric"] == measure) & facts["central"].notna()]
@@ -251,9 +252,9 @@ def _against_question(
             rows = _near(rows, when)
         elif len(rows):
             latest = rows["as_of"].max()
-            rows = rows[rows["as_of"] >= latest - pd.Timedelta(days=WINDOW_DAYS)]
+            rows = _near(rows, latest)
             precision = rows.loc[rows["as_of"] == latest, "as_of_precision"].iloc[0]
-            used.append(format_date(latest, precision))
+            used.append((latest, format_date(latest, precision)))
         label = str(metrics.at[measure, "label"]) if measure in metrics.index else measure
         checks.append(_against_measure(relation, measure, label, rows, lo, hi))
         if relation == "same":
@@ -264,9 +265,9 @@ def _against_question(
     if when:
         given = parse_date(when)
         when = format_date(given.start, given.precision)  # "June 2024": the date at the precision given
-    dated = (
-        f"the figures of {when}" if when else (f"the latest figures ({', '.join(dict.fromkeys(used))})" if used else "")
-    )
+    # Each measure's latest date, in the order of time: "13 January 2025, 30 April 2025".
+    used_dates = list(dict.fromkeys(text for _, text in sorted(used, key=lambda u: u[0])))
+    dated = f"the figures of {when}" if when else (f"the latest figures ({', '.join(used_dates)})" if used else "")
     if label is not None:
         verdict = _verdict(label, same_agree, same_disagree, dated=True)
     else:
@@ -302,7 +303,7 @@ def _against_question(
         verdict,
         question=question,
         measures=checks,
-        as_of_used=(when or ", ".join(dict.fromkeys(used))),
+        as_of_used=(when or ", ".join(used_dates)),
         outcome=outcome,
     )
 

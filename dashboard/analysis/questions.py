@@ -36,7 +36,7 @@ from dashboard.analysis.conflicts import (
 from dashboard.analysis.keys import combined_codes, day_numbers
 from dashboard.analysis.lazy import Deferred, OnFirstRead
 from dashboard.factbase.model import FactBase
-from dashboard.factbase.wording import format_date, format_number, how_much_more, possessive
+from dashboard.factbase.wording import format_date, format_number, how_much_more, possessive, present
 
 KINDS = ("disagreements", "inconsistencies", "explained")
 # Figures that differ by float noise only are equal.
@@ -335,6 +335,9 @@ def _part_and_whole(p: pd.DataFrame, w: pd.DataFrame, window_days: int) -> tuple
     start, end = day_numbers(both["as_of"]), day_numbers(both["as_of_end"])
     period = combined_codes(start, end, *([day_numbers(both["since"])] if with_since else []))
     stage = combined_codes(both["stage"].fillna(""))
+    # A whole that gives no stage counts every stage (appropriated holds what was later disbursed);
+    # a whole of one stage holds only parts of that stage.
+    any_stage = both["stage"].isna().to_numpy()[len(p) :]
     n = len(p)
     low, central = p["interval_low"].to_numpy(float), p["central"].to_numpy(float)
     w_high, w_central = w["interval_high"].to_numpy(float), w["central"].to_numpy(float)
@@ -342,7 +345,7 @@ def _part_and_whole(p: pd.DataFrame, w: pd.DataFrame, window_days: int) -> tuple
     found: dict[str, list[np.ndarray]] = {"inconsistency": [], "explained": []}
     for group in np.unique(w_groups):
         rows = np.flatnonzero(w_groups == group)  # sorted by as_of (p and w are)
-        parts = np.flatnonzero(stage[:n] == stage[n + rows[0]])
+        parts = np.flatnonzero(stage[:n] == stage[n + rows[0]]) if not any_stage[rows[0]] else np.arange(n)
         if not len(parts):
             continue
         bound, bound_row = _tightest(
@@ -528,6 +531,16 @@ def _explained(part: dict, whole: dict, share: float) -> str:
     percent = share * 100
     shown = f"{percent:.0f}%" if percent >= 1 else f"{percent:.2g}%"
     when = _when(part) if _when(part) == _when(whole) else f"{_when(part)}; the whole {_when(whole)}"
+    if share > 1:  # a part above its whole's central figure, yet not above what the whole allows
+        later = pd.Timestamp(part["as_of"]) > pd.Timestamp(
+            whole["as_of_end"] if present(whole["as_of_end"]) else whole["as_of"]
+        )
+        why = "the part is counted later and a running total grows" if later else "their ranges overlap"
+        return (
+            f"{possessive(speaker(whole))} {_figure(whole)} ({whole['metric_label']}); "
+            f"{possessive(speaker(part))} {_figure(part)} ({part['metric_label']}) is {shown} of it, possible "
+            f"because {why} ({when})."
+        )
     return (
         f"{possessive(speaker(whole))} {_figure(whole)} ({whole['metric_label']}); "
         f"{possessive(speaker(part))} {_figure(part)} of them ({part['metric_label']}), {shown} ({when})."

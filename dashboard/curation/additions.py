@@ -3,7 +3,7 @@
 An addition comes from a YAML document with the sections of a fact file (what `factdash extract`
 prints) or from command-line flags. Before anything is written the whole fact base is loaded
 with the target file as it would be after the addition, so a problem anywhere stops the write;
-a fact that repeats an existing one (same metric, claimant, as_of and value) is refused with the
+a fact that repeats an existing one (same metric, claimant, source, as_of and value) is refused with the
 existing fact's id and place. New entries are appended to their sections without changing a byte
 of what the file already holds (see dashboard/yamledit.py).
 
@@ -323,31 +323,35 @@ def add(addition: Addition, *, target: Path, facts: Path, write: bool = True) ->
 
 
 def duplicate_facts(new: list[dict], existing: pd.DataFrame) -> list[str]:
-    """A message for each new fact whose metric, claimant, as_of and value (low and high for a range)
-    match an existing fact's, or an earlier new one's. Facts whose date or value do not parse are left
-    to the loader, which says what is wrong with them."""
+    """A message for each new fact whose metric, claimant, source, as_of and value (low and high for a
+    range) match an existing fact's, or an earlier new one's: the same claim in another source is a
+    report of its own (four outlets and the Department's page give one package), not a repeat. Facts
+    whose date or value do not parse are left to the loader, which says what is wrong with them."""
     messages = []
     seen: dict[tuple, str] = {}
     for fact in new:
         key = _fact_key(fact)
         if key is None:
             continue
-        metric, claimant, as_of, numbers = key
+        metric, claimant, source, as_of, numbers = key
         same = existing[
-            (existing["metric"] == metric) & (existing["claimant"] == claimant) & (existing["as_of_text"] == as_of)
+            (existing["metric"] == metric)
+            & (existing["claimant"] == claimant)
+            & (existing["source"] == source)
+            & (existing["as_of_text"] == as_of)
         ]
         for _, row in same.iterrows():
             if all(_equal(a, row[c]) for a, c in zip(numbers, ("value", "low", "high"), strict=True)):
                 messages.append(
                     f"fact '{fact['id']}' repeats fact '{row['fact_id']}' at {row['file']}:{row['line']} "
-                    f"(same metric, claimant, as_of and value): refused"
+                    f"(same metric, claimant, source, as_of and value): refused"
                 )
                 break
         else:
             if key in seen:
                 messages.append(
                     f"fact '{fact['id']}' repeats fact '{seen[key]}' of the same addition "
-                    "(same metric, claimant, as_of and value): refused"
+                    "(same metric, claimant, source, as_of and value): refused"
                 )
             seen.setdefault(key, str(fact["id"]))
     return messages
@@ -361,7 +365,7 @@ def _fact_key(fact: dict) -> tuple | None:
         )
     except (ValueError_, TypeError):
         return None
-    return str(fact.get("metric")), str(fact.get("claimant")), as_of, numbers
+    return str(fact.get("metric")), str(fact.get("claimant")), str(fact.get("source")), as_of, numbers
 
 
 def _equal(a: float, b: object) -> bool:

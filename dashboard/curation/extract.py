@@ -816,6 +816,9 @@ def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: 
             (1.0 if re.search(rf"\b{t}", clause) else 0.4 if re.search(rf"\b{t}", near) else 0.0) / spread[t]
             for t in vocab[metric_id]
         )
+        # Aid "to Ukraine's defense" is military aid: the sentence's kind of aid against the label's.
+        if figure.category == "aid" and _MILITARY.search(low) and _MILITARY_AID.search(m["label"].lower()):
+            score += 1.0
         if score > best_score:
             best, best_score = metric_id, score
     if best is not None and best_score >= 2.5:
@@ -831,12 +834,22 @@ def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: 
 _STOPWORDS = set(
     """with without since february from that this they their them have been when which into under
     only also each both more than other those these whose while after before does what where date fact facts figure
-    figures counted count counts stated state states united ukraine russia soldiers forces full scale""".split()
+    figures counted count counts stated state states united ukraine russia soldiers forces full scale
+    thousand million billion trillion""".split()
 )
 
 
+_MILITARY = re.compile(r"\b(?:military|defen[cs]e|weapons?|arms|security assistance)\b")
+_MILITARY_AID = re.compile(r"\b(?:military aid|security assistance)\b")  # a label of that kind of aid
+
+
 def _terms(text: str) -> set[str]:
-    return {w[:7] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOPWORDS}
+    # An id named in a definition ("part of soldier-casualties-north-korea") is a reference, not its words.
+    words = _ID_IN_TEXT.sub(" ", text.lower())
+    return {w[:7] for w in re.findall(r"[a-z]{4,}", words) if w not in _STOPWORDS}
+
+
+_ID_IN_TEXT = re.compile(r"\b[a-z0-9]+(?:[-_.][a-z0-9]+){2,}\b")
 
 
 _CATEGORY_LABEL = {

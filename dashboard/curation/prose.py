@@ -182,8 +182,22 @@ def quote_states(quote: str, value: float, unit: str | None = None) -> bool:
     """
     if not isinstance(quote, str) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return False
+    if _is_percent(unit) and _states_percent(quote, float(value)):
+        return True  # "60%": the amount readers skip percentages, which a share is written as
     code = _money_code(unit)
     return _plainly_states(quote, float(value), code) or _reads_as(quote, value, code)
+
+
+_PERCENT_UNITS = frozenset({"percent", "per cent", "%", "percentage", "share"})
+_PERCENT = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?%")
+
+
+def _is_percent(unit: str | None) -> bool:
+    return str(unit).strip().lower() in _PERCENT_UNITS if unit else False
+
+
+def _states_percent(quote: str, value: float) -> bool:
+    return any(math.isclose(float(m.group(1).replace(",", ".")), value) for m in _PERCENT.finditer(quote))
 
 
 @lru_cache(maxsize=256)

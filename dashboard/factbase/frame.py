@@ -189,6 +189,10 @@ def _relation_problems(tables: dict[str, dict[str, dict]], defined_in: dict[str,
             yield locate(
                 *where, f"metric '{key}' is, through part_of, part of itself: {' → '.join(seen + [key])}", "value"
             )
+    for key, metric in metrics.items():
+        adds_up = metric.get("adds_up")
+        if isinstance(adds_up, dict):
+            yield from _adds_up_problems(key, metric, adds_up, metrics, defined_in["metrics"][key], locate)
     for key, question in tables["questions"].items():
         chosen = question.get("metrics")
         for i, metric in enumerate(chosen if isinstance(chosen, list) else []):
@@ -197,6 +201,47 @@ def _relation_problems(tables: dict[str, dict[str, dict]], defined_in: dict[str,
                     defined_in["questions"][key],
                     ("questions", key, "metrics", i),
                     f"question '{key}': unknown metric '{metric}'{did_you_mean(metric, metrics)}",
+                    "value",
+                )
+
+
+def _adds_up_problems(key: str, metric: dict, adds_up: dict, metrics: dict, file: str, locate: Locate):
+    """A running total adds up increments of its own unit (and subject, where both give one)."""
+    if metric.get("aggregation") != "cumulative":
+        yield locate(
+            file,
+            ("metrics", key, "adds_up"),
+            f"metric '{key}': adds_up belongs to a running total (aggregation cumulative), not "
+            f"{_shown(metric.get('aggregation'))}",
+            "key",
+        )
+    chosen = adds_up.get("metrics")
+    for i, part in enumerate(chosen if isinstance(chosen, list) else []):
+        where = (file, ("metrics", key, "adds_up", "metrics", i))
+        if not isinstance(part, str):
+            continue
+        if part not in metrics:
+            yield locate(
+                *where,
+                f"metric '{key}': adds_up names an unknown metric '{part}'{did_you_mean(part, metrics)}",
+                "value",
+            )
+            continue
+        other = metrics[part]
+        if other.get("aggregation") != "increment":
+            yield locate(
+                *where,
+                f"metric '{key}' adds up '{part}', whose aggregation is {_shown(other.get('aggregation'))}: "
+                "only increments (one package each) add up to a running total",
+                "value",
+            )
+        for field in ("unit", "subject"):
+            mine, theirs = metric.get(field), other.get(field)
+            if mine != theirs and not (field == "subject" and (mine is None or theirs is None)):
+                yield locate(
+                    *where,
+                    f"metric '{key}' adds up '{part}', but its {field} is {_shown(mine)} and '{part}' has "
+                    f"{_shown(theirs)}",
                     "value",
                 )
 
@@ -278,9 +323,12 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]], keys: dict[st
         ("source", "sources", _SOURCE_COLUMNS),
     ):
         for attribute, column in columns.items():
+            read = shown_title if column == "source_title" else (lambda v, a=attribute: v.get(a))
             out[column] = _lookup(
-                keys[key], {k: v.get(attribute) for k, v in tables[table].items()}, text=column in TEXT_COLUMNS
+                keys[key], {k: read(v) for k, v in tables[table].items()}, text=column in TEXT_COLUMNS
             )
+    window = _lookup(keys["metric"], {k: v.get("window_days") for k, v in tables["metrics"].items()})
+    out["window_days"] = pd.to_numeric(window, errors="coerce").astype("float64")
     out["party_to_conflict"] = _lookup(
         keys["claimant"], {k: v.get("party_to_conflict") is True for k, v in tables["claimants"].items()}
     ).astype("boolean")
@@ -355,6 +403,15 @@ def _lookup_dates(keys: _Keys, mapping: dict[str, str | None]) -> pd.Series:
     return pd.Series(found[keys.spread(list(found[:-1]))], index=keys.index)
 
 
+def shown_title(source: dict) -> str | None:
+    """A source's title as every page shows it: a description (the page's own title not known) in
+    square brackets, as an editor marks words of their own."""
+    title = source.get("title")
+    if title is not None and source.get("title_kind") == "description":
+        return f"[{title}]"
+    return title
+
+
 def _date_text(raw: object) -> str | None:
     if raw is None:
         return None
@@ -387,6 +444,7 @@ FRAME_COLUMNS = [
     "aggregation",
     "definition",
     "subject",
+    "window_days",
     "value",
     "low",
     "high",

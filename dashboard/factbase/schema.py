@@ -57,6 +57,9 @@ class Source(TypedDict, total=False):
 
     __pydantic_config__ = _STRICT  # type: ignore[misc]
     title: Required[Text]
+    # "description" when the page's own title (its headline) is not known and `title` describes the
+    # page instead: shown in square brackets, as an editor marks words of their own.
+    title_kind: Literal["page", "description"]
     publisher: Text
     url: Url
     published: DateLike
@@ -81,6 +84,17 @@ class Claimant(TypedDict, total=False):
     note: Text
 
 
+class AddsUp(TypedDict, total=False):
+    """The increments (packages) whose running sum a running total should match, and why it may not."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    metrics: Required[Annotated[list[Id], Field(min_length=1, max_length=100)]]
+    # How far the sum of the increments may run ahead of the stated total for a known reason (a
+    # revaluation of what was counted): a gap beyond it is a warning of `factdash check`.
+    explained_gap: Amount
+    note: Text
+
+
 class Metric(TypedDict, total=False):
     """What exactly is counted."""
 
@@ -95,6 +109,12 @@ class Metric(TypedDict, total=False):
     # This metric counts a part of what another counts (same unit, aggregation and subject): killed
     # of killed and wounded, losses confirmed by photo of all losses, disbursed of appropriated.
     part_of: Id
+    # How many days apart two figures of this measure may be and still be compared as answers at
+    # about the same time (31 by default): a count that grows by a thousand a week needs fewer.
+    window_days: Annotated[StrictInt, Field(ge=0, le=366)]
+    # A running total that the increments of other metrics add up to (packages to the total of
+    # aid committed): the dashboard draws their running sum beside it and reconciles the two.
+    adds_up: AddsUp
 
 
 class Question(TypedDict, total=False):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -207,3 +208,12 @@ def currency_sign(unit: object) -> str:
 
 def _is_round(scaled: float) -> bool:
     return math.isclose(round(scaled, 2), scaled, rel_tol=1e-9, abs_tol=1e-9)
+
+
+_ABBREVIATION = re.compile(r"\(([A-Z]{2,6})\)")
+
+
+def abbreviation(label: str) -> str | None:
+    """The abbreviation a label gives in brackets: "US Presidential Drawdown Authority (PDA) package" -> "PDA"."""
+    found = _ABBREVIATION.search(label)
+    return found.group(1) if found else None

@@ -30,7 +30,16 @@ from dashboard.factbase.atomic import write_text_atomic
 from dashboard.factbase.columns import facts_pass_schema
 from dashboard.factbase.schema import FILE_ADAPTER
 from dashboard.factbase.yamltext import needs_located_parse
-from dashboard.imports.spec import DateColumn, FromColumns, ImportSpec, QualifierColumn, SpecError, load_spec
+from dashboard.imports.spec import (
+    DateColumn,
+    FromColumns,
+    ImportSpec,
+    QualifierColumn,
+    SourceFromColumns,
+    SpecError,
+    TextByPrefix,
+    load_spec,
+)
 from dashboard.imports.writer import fact_file, fact_table, yaml_lines
 
 FIRST_FACTS = 5  # facts shown by --dry-run
@@ -89,6 +98,7 @@ class ImportResult:
     table_path: Path | None = None  # the CSV fact table, when the spec asks for one
     table_text: str | None = None
     seconds: float = 0.0
+    sources: dict[str, dict] = field(default_factory=dict)  # made from the rows (a source per page)
 
     @property
     def ok(self) -> bool:
@@ -252,6 +262,16 @@ def _resolve(lookup: str | FromColumns | None, cells: dict, what: str) -> str | 
     if lookup is None or isinstance(lookup, str):
         return lookup
     key = " / ".join(_text(cells.get(c)) for c in lookup.columns)
+    if lookup.prefixes is not None:
+        found = _by_prefix(key, lookup.prefixes)
+        if found is not None:
+            return found
+        if lookup.unmapped == "skip":
+            raise _Skip(f"{what} '{key}' matches no prefix")
+        raise CellError(
+            f"{what} from column {' / '.join(lookup.columns)}: {key!r} begins with none of the spec's "
+            f"prefixes ({', '.join(sorted(lookup.prefixes))})"
+        )
     if lookup.map is None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", key):
             raise CellError(f"{what} from column {' / '.join(lookup.columns)}: {key!r} is not an id")
@@ -264,6 +284,50 @@ def _resolve(lookup: str | FromColumns | None, cells: dict, what: str) -> str | 
         f"{what} from column {' / '.join(lookup.columns)}: {key!r} is not in the spec's map "
         f"(known: {', '.join(sorted(lookup.map)[:12])}{', ...' if len(lookup.map) > 12 else ''})"
     )
+
+
+def _by_prefix(cell: str, prefixes: dict[str, str]) -> str | None:
+    """What the longest prefix of `cell` in `prefixes` maps to; None when none matches."""
+    matching = [p for p in prefixes if cell.startswith(p)]
+    return prefixes[max(matching, key=len)] if matching else None
+
+
+def _row_source(spec: SourceFromColumns, cells: dict, day: dt.date, claimant: str | None, row: Row) -> dict:
+    """The source a row's own page makes: its id, then the fields a fact file's source has."""
+    fields = {"date": day.isoformat(), "claimant": claimant, "row": row.number, "cells": _Cells(cells)}
+    try:
+        source_id = spec.id.format(**fields)
+        title = spec.title.format(**fields)
+        note = spec.note.format(**fields) if spec.note else None
+    except (KeyError, IndexError, ValueError) as err:
+        raise CellError(f"the source's id, title or note template cannot be filled: {err}") from None
+    url = _text(cells.get(spec.url))
+    if not re.fullmatch(r"https?://\S+", url):
+        raise CellError(f"column '{spec.url}': {url!r} is not an http(s) address")
+    if isinstance(spec.publisher, TextByPrefix):
+        publisher = _by_prefix(_text(cells.get(spec.publisher.column)), spec.publisher.prefixes)
+        if publisher is None:
+            raise CellError(
+                f"column '{spec.publisher.column}': {_text(cells.get(spec.publisher.column))!r} begins with none of "
+                f"the publisher prefixes ({', '.join(sorted(spec.publisher.prefixes))})"
+            )
+    else:
+        publisher = spec.publisher
+    source: dict = {"id": source_id, "title": title}
+    if spec.title_kind != "page":
+        source["title_kind"] = spec.title_kind
+    source["publisher"] = publisher
+    source["url"] = url
+    if spec.published == "as_of":
+        source["published"] = day.isoformat()
+    elif isinstance(spec.published, DateColumn):
+        source["published"] = parse_day(cells.get(spec.published.column), spec.published).isoformat()
+    source["kind"] = spec.kind
+    also = _text(cells.get(spec.see_also)) if spec.see_also else ""
+    notes = [n for n in (note, f"See also: {also}" if also else None) if n]
+    if notes:
+        source["note"] = " ".join(notes)
+    return source
 
 
 def _slug(text: str) -> str:
@@ -347,7 +411,14 @@ def _make_facts(
                 result.skipped[f"thinned to {spec.keep} (keep: {spec.keep})"] += 1
                 continue
             claimant = _resolve(spec.claimant, cells, "claimant")
-            source = _resolve(spec.source, cells, "source")
+            if isinstance(spec.source, SourceFromColumns):
+                made = _row_source(spec.source, cells, day, claimant, row)
+                source = made.pop("id")
+                held = result.sources.setdefault(source, made)
+                if held != made:
+                    raise CellError(f"source '{source}' is made again with other fields (an earlier row made it)")
+            else:
+                source = _resolve(spec.source, cells, "source")
             via = _resolve(spec.via, cells, "via")
             stated = (
                 day
@@ -381,9 +452,9 @@ def _make_facts(
         for metric, column in pairs:
             try:
                 assert column is not None  # metric_columns keys, or `value` (required with `metric`)
-                value = parse_number(cells.get(column), column)
-                low = parse_number(cells.get(spec.low), spec.low) if spec.low else None
-                high = parse_number(cells.get(spec.high), spec.high) if spec.high else None
+                value = _scaled(parse_number(cells.get(column), column), spec.scale)
+                low = _scaled(parse_number(cells.get(spec.low), spec.low), spec.scale) if spec.low else None
+                high = _scaled(parse_number(cells.get(spec.high), spec.high), spec.scale) if spec.high else None
             except CellError as err:
                 problem(row, str(err))
                 continue
@@ -418,6 +489,8 @@ def _make_facts(
             fact["source"] = source
             if via:
                 fact["via"] = via
+            if spec.stage:
+                fact["stage"] = spec.stage
             if note:
                 fact["note"] = note
             if spec.tags:
@@ -433,6 +506,18 @@ def _make_facts(
             "ignore_columns: map it to a metric, or ignore it on purpose",
         )
     return facts, order_keys
+
+
+def _scaled(number: int | float | None, scale: int | float) -> int | float | None:
+    """A figure in the spec's scale (US$ millions) as a plain number; whole numbers stay integers."""
+    if number is None or scale == 1:
+        return number
+    scaled = number * scale
+    if isinstance(scaled, float):
+        scaled = round(scaled, 6)  # 1.1 * 1e6 is 1100000.0000000002 in binary
+    if isinstance(scaled, float) and scaled.is_integer():
+        return int(scaled)
+    return scaled
 
 
 class _Cells(dict):
@@ -553,9 +638,11 @@ def _content(result: ImportResult) -> dict:
     if result.table_path is not None:
         content["include"] = [_relative(result.table_path, result.output_path.parent)]
     for name in ("sources", "claimants", "metrics"):
-        table = getattr(spec, name)
+        table = {key: dict(value) for key, value in (getattr(spec, name) or {}).items()}
+        if name == "sources":
+            table.update(result.sources)
         if table:
-            content[name] = {key: dict(value) for key, value in table.items()}
+            content[name] = table
     if result.table_path is None:
         content["facts"] = result.facts
     return content

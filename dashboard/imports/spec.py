@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dashboard.factbase.errors import Problem
-from dashboard.factbase.schema import ID_PATTERN, Claimant, Metric, Source
+from dashboard.factbase.schema import ID_PATTERN, Claimant, Metric, Source, SourceKind, Stage
 from dashboard.factbase.values import QUALIFIERS
 from dashboard.factbase.yamltext import Located, YamlProblems, decode, parse_located
 
@@ -29,6 +29,8 @@ Qualifier = Literal[QUALIFIERS]  # type: ignore[valid-type]
 # The names a template may use: {metric}, {date} (as_of, YYYY-MM-DD), {claimant}, {source}, {row} (the
 # input's data row, from 1), {column} (the input column the value came from) and {cells[NAME]} (any cell).
 TEMPLATE_FIELDS = ("metric", "date", "claimant", "source", "row", "column", "cells")
+# A source made from a row is one per row whatever the metric: its templates name no metric or column.
+SOURCE_TEMPLATE_FIELDS = ("date", "claimant", "row", "cells")
 
 
 class _Strict(BaseModel):
@@ -74,13 +76,71 @@ class FromColumns(_Strict):
 
     column: str | list[str] = Field(description="one column, or several whose cells are joined with ' / '")
     map: dict[str, Id] | None = Field(None, description="cell (or joined cells) -> id; without it the cell is the id")
-    unmapped: Literal["error", "skip"] = Field(
-        "error", description="a cell not in `map`: a problem (error) or a row left out on purpose (skip)"
+    prefixes: dict[str, Id] | None = Field(
+        None,
+        description="instead of map: the cell's beginning -> id, the longest that matches wins "
+        "(an address's site: 'https://www.state.gov/' -> the State Department)",
     )
+    unmapped: Literal["error", "skip"] = Field(
+        "error",
+        description="a cell not in `map` (or `prefixes`): a problem (error) or a row left out on purpose (skip)",
+    )
+
+    @model_validator(mode="after")
+    def _one_lookup(self) -> FromColumns:
+        if self.map is not None and self.prefixes is not None:
+            raise ValueError("give map (whole cells) or prefixes (their beginnings), not both")
+        return self
 
     @property
     def columns(self) -> list[str]:
         return [self.column] if isinstance(self.column, str) else list(self.column)
+
+
+class TextByPrefix(_Strict):
+    """A text chosen by the beginning of a cell: the publisher of a page by its site."""
+
+    column: str
+    prefixes: dict[str, str] = Field(description="the cell's beginning -> text; the longest that matches wins")
+
+
+class SourceFromColumns(_Strict):
+    """A source for each row, made from its cells: the page that announced the row's figures, with its
+    address, a title (a template) and a date. Rows that make the same id must make the same source."""
+
+    id: str = Field(description="source id template, e.g. 'us-dod-{date}'")
+    url: str = Field(description="the column holding the page's address")
+    title: str = Field(description="title template, e.g. 'Announcement of {date}'")
+    title_kind: Literal["page", "description"] = Field(
+        "description", description="description: the template describes the page; page: it gives its own title"
+    )
+    publisher: str | TextByPrefix = Field(description="a fixed name, or one chosen by the beginning of a column")
+    published: Literal["as_of"] | DateColumn | None = Field(
+        None, description="the page's date: 'as_of' (the row's date), a date column, or left out"
+    )
+    kind: SourceKind
+    see_also: str | None = Field(
+        None, description="a column of a second address (a fact sheet), written into the source's note when given"
+    )
+    note: str | None = Field(None, description="note template")
+
+    @model_validator(mode="after")
+    def _templates(self) -> SourceFromColumns:
+        for name in ("id", "title", "note"):
+            template = getattr(self, name)
+            if template is not None:
+                _check_template(template, f"source.{name}", SOURCE_TEMPLATE_FIELDS)
+        return self
+
+    def used_columns(self) -> set[str]:
+        used = {self.url} | {c for c in (self.see_also,) if c}
+        if isinstance(self.publisher, TextByPrefix):
+            used.add(self.publisher.column)
+        if isinstance(self.published, DateColumn):
+            used.add(self.published.column)
+        for template in (self.id, self.title, self.note):
+            used |= _template_cells(template or "")
+        return used
 
 
 class QualifierColumn(_Strict):
@@ -132,8 +192,14 @@ class ImportSpec(_Strict):
     low: str | None = None
     high: str | None = None
     qualifier: Qualifier | QualifierColumn = "exact"
+    scale: Annotated[int | float, Field(gt=0)] = Field(
+        1, description="every figure multiplied by this: 1000000 for a column of US$ millions"
+    )
+    stage: Stage | None = Field(None, description="the stage of every fact made (announced, committed, ...)")
     claimant: IdOrColumns
-    source: IdOrColumns
+    source: IdOrColumns | SourceFromColumns = Field(
+        description="a fixed id, a column (+ map), or a source made from each row's cells (its own page)"
+    )
     via: IdOrColumns | None = Field(None, description="the dataset the figures were taken from")
     ignore_columns: list[str] = Field(
         default_factory=list,
@@ -185,6 +251,8 @@ class ImportSpec(_Strict):
         for lookup in (self.claimant, self.source, self.via):
             if isinstance(lookup, FromColumns):
                 used |= set(lookup.columns)
+        if isinstance(self.source, SourceFromColumns):
+            used |= self.source.used_columns()
         used |= {s.column for s in self.skip}
         if self.one_per_date is not None:
             used.add(self.one_per_date.order_by)
@@ -193,17 +261,17 @@ class ImportSpec(_Strict):
         return used
 
 
-def _check_template(template: str, name: str) -> None:
+def _check_template(template: str, name: str, known: tuple[str, ...] = TEMPLATE_FIELDS) -> None:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as err:
         raise ValueError(f"{name} template {template!r}: {err}") from None
     for field in fields:
         root = field.split("[", 1)[0].split(".", 1)[0]
-        if root not in TEMPLATE_FIELDS:
+        if root not in known:
             raise ValueError(
                 f"{name} template {template!r}: unknown field '{{{field}}}'; known: "
-                + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+                + ", ".join("{" + f + "}" for f in known)
             )
 
 
