@@ -163,6 +163,7 @@ def test_check_warns_of_a_total_the_packages_cannot_reach_or_outrun_by_more_than
     ("change", "message"),
     [
         (("metrics: [package]", "metrics: [packages]"), "adds_up names an unknown metric 'packages'"),
+        (("explained_gap: $1 billion", "explained_gap: lots"), "explained_gap: 'lots' is not a number"),
         (("metrics: [package]", "metrics: [total]"), "only increments (one package each) add up to a running total"),
         (
             (
@@ -225,3 +226,11 @@ def test_announced_packages_ignore_delivered_figures_and_other_metrics(base):
     assert set(counted["metric"]) == {"us-usai-commitment"}
     assert set(counted["stage"]) <= {"announced", "committed"}
     assert counted.duplicated(["metric", "as_of"]).sum() == 0
+
+
+def test_a_total_with_no_package_before_it_is_one_the_packages_cannot_reach(write):
+    text = SMALL.replace("as_of: 2022-03-01", "as_of: 2023-03-01").replace("as_of: 2022-06-01,", "as_of: 2023-06-01,")
+    base = load_factbase(write("facts.yaml", text))
+    (reconciled,) = reconciliations(base)
+    assert set(reconciled.totals["sum_at"]) == {0.0}  # nothing announced since February 2022 by then
+    assert set(reconciled.totals["verdict"]) == {CANNOT_REACH}

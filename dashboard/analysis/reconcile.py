@@ -118,7 +118,7 @@ def _reconcile(
         label=str(declared.get("label")),
         unit=str(declared.get("unit")),
         parts=parts,
-        part_labels=tuple(_kind(label) for label in labels),
+        part_labels=tuple(abbreviation(label) or label for label in labels),  # "PDA"
         since=since,
         since_text=str(declared.get("since")) if since is not None else None,
         explained_gap=gap_allowed,
@@ -183,8 +183,3 @@ def _amount(raw: object) -> float | None:
         return float(parse_amount(raw)[0])
     except ValueError_:
         return None
-
-
-def _kind(label: str) -> str:
-    """A kind of package as a sum's label names it: its abbreviation ("PDA"), else its whole label."""
-    return abbreviation(label) or label

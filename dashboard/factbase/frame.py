@@ -15,7 +15,7 @@ from dashboard.factbase.errors import Problem
 from dashboard.factbase.factfile import FileResult
 from dashboard.factbase.messages import DECLARATIONS, KIND_OF, did_you_mean
 from dashboard.factbase.model import FactBase
-from dashboard.factbase.values import PartialDate, ValueError_, intervals, is_currency, parse_date
+from dashboard.factbase.values import PartialDate, ValueError_, intervals, is_currency, parse_amount, parse_date
 
 # Where a problem sits: (file, node path, "key"|"value") -> a located Problem with the message.
 Locate = Callable[[str, tuple, str, str], Problem]
@@ -215,6 +215,14 @@ def _adds_up_problems(key: str, metric: dict, adds_up: dict, metrics: dict, file
             f"{_shown(metric.get('aggregation'))}",
             "key",
         )
+    gap = adds_up.get("explained_gap")
+    if gap is not None:
+        try:
+            parse_amount(gap)
+        except ValueError_ as err:
+            yield locate(
+                file, ("metrics", key, "adds_up", "explained_gap"), f"metric '{key}': explained_gap: {err}", "value"
+            )
     chosen = adds_up.get("metrics")
     for i, part in enumerate(chosen if isinstance(chosen, list) else []):
         where = (file, ("metrics", key, "adds_up", "metrics", i))
