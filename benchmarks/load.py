@@ -48,7 +48,11 @@ print(time.perf_counter() - started)
 
 
 def in_fresh_process(code: str, *args: str, cache: Path | None = None) -> float:
-    env = {"FACTDASH_CACHE_DIR": str(cache) if cache else "off", "PATH": "/usr/bin:/bin"}
+    env = {
+        "FACTDASH_CACHE_DIR": str(cache) if cache else "off",
+        "PATH": "/usr/bin:/bin",
+        "FACTDASH_MAX_FILE_MB": "1024",
+    }
     result = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True, timeout=900, cwd=ROOT
     )
@@ -119,7 +123,7 @@ def default_base(repeat: int, folder: Path) -> dict:
         text=True,
         check=True,
         cwd=ROOT,
-        env={"FACTDASH_CACHE_DIR": "off", "PATH": "/usr/bin:/bin"},
+        env={"FACTDASH_CACHE_DIR": "off", "PATH": "/usr/bin:/bin", "FACTDASH_MAX_FILE_MB": "1024"},
     )
     files = [ROOT / f for f in json.loads(listed.stdout)]
     times = timed_runs(ROOT / "facts.yaml", json_baseline(files, folder), repeat, folder)

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from dashboard.factbase.errors import FactBaseError
+from dashboard.factbase.errors import FactBaseError, printable
 from dashboard.factbase.loader import load_factbase
 from dashboard.factbase.paths import default_facts_path
 
@@ -34,7 +34,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
         target = Path(args.write)
         from dashboard.factbase.atomic import write_text_atomic
 
-        write_text_atomic(target, text)
+        try:
+            write_text_atomic(target, text)
+        except OSError as err:
+            print(f"factdash schema: cannot write {target}: {err.strerror or err}", file=sys.stderr)
+            return 1
         print(f"wrote {target}")
     else:
         sys.stdout.write(text)
@@ -98,8 +102,11 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         )
         columns.insert(columns.index("as_of") + 1, "as_of_start")
         columns.insert(columns.index("as_of_start") + 1, "as_of_end")
-        frame = frame[columns].replace([float("inf"), float("-inf")], float("nan"))
-        _emit(frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n"))
+        from dashboard.exports.csvout import frame_csv
+
+        # The one CSV writer: cells that would run as formulas start with an apostrophe, every field
+        # with a line break is quoted, infinite bounds are empty.
+        _emit(frame_csv(frame, columns))
     else:
         apart = sum(c.conflicting for c in conflicts)
         lines = [
@@ -155,7 +162,7 @@ def cmd_questions(args: argparse.Namespace) -> int:
     if args.format == "csv":
         import pandas as pd
 
-        from dashboard.exports.files import neutralise
+        from dashboard.exports.csvout import frame_csv
 
         rows = [
             {
@@ -186,8 +193,7 @@ def cmd_questions(args: argparse.Namespace) -> int:
             "as_of",
             "more",
         ]
-        frame = pd.DataFrame(rows, columns=columns).map(neutralise)
-        _emit(frame.to_csv(index=False, lineterminator="\n"))
+        _emit(frame_csv(pd.DataFrame(rows, columns=columns)))
         return 0
     heading = {"disagreements": "Disagree", "inconsistencies": "Inconsistent", "explained": "Explained by the measure"}
     lines = []
@@ -246,6 +252,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _emit(text: str) -> None:
     """Write a command's whole output; a reader that stops early (`| head`) is not an error."""
+    if sys.stdout.isatty():  # a terminal runs what an escape sequence says; a file or a pipe gets the bytes
+        text = printable(text.replace("\r\n", "\n"))
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -265,11 +273,14 @@ def _days(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Replace this process with the real Streamlit server on the dashboard (signals go straight to it)."""
+    """Replace this process with the real Streamlit server on the dashboard (signals go straight to it).
+
+    It runs dashboard/app/server.py, an `st.App` over app/main.py with a Host check and security
+    headers in front (what follows `--` is that module's own options)."""
     import os
 
     facts = Path(args.facts).resolve() if args.facts else default_facts_path().resolve()
-    app = Path(__file__).resolve().parent / "app" / "main.py"
+    app = Path(__file__).resolve().parent / "app" / "server.py"
     command = [
         sys.executable,
         "-m",
@@ -296,6 +307,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "viewer",
         "--client.showErrorDetails",
         "none",
+        # The tables' own toolbar download wrote formulas and server paths as they were: the pages
+        # offer ours (dashboard/exports/csvout.py) instead, from the first page on.
+        "--client.disableDataExport",
+        "true",
         # No page takes a file, and Streamlit 1.67 cannot switch its upload route off: a limit of
         # 0 MB makes that route refuse every non-empty file.
         "--server.maxUploadSize",
@@ -305,6 +320,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # own collector still runs as objects accumulate (tests/test_load.py bounds memory per session).
         "--runner.postScriptGC",
         "false",
+        "--",
+        *[option for host in args.allow_host for option in ("--allow-host", host)],
+        *(["--allow-embedding"] if args.allow_embedding else []),
     ]
     # Warm the content-hash cache here, before the server starts, so that its first page reads the
     # cache instead of checking tens of thousands of facts while a reader waits.
@@ -369,14 +387,16 @@ def _date(text: str):  # -> datetime.date
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got '{text}'") from None
 
 
-def _positive(kind: type):
+def _within(kind: type, low: float, high: float):
+    """An argparse type: a number of `kind` from `low` to `high` (NaN and infinity are neither)."""
+
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            value = 0
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive number, got '{text}'")
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a number from {low:g} to {high:g}, got '{text}'")
         return value
 
     return parse
@@ -395,7 +415,8 @@ def cmd_charts(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write charts and their data (or one ZIP of them) into a folder; exit 2 when asked for images
-    without a browser to draw them, or for a chart or format that does not exist."""
+    without a browser to draw them, or for a chart or format that does not exist; exit 1, writing
+    nothing, for a non-empty --out that holds no earlier export (unless --force)."""
     import time
 
     from charts.registry import find_chart, view_charts
@@ -432,7 +453,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     try:
-        written = export.write(Path(args.out), as_zip=args.zip, progress=_progress_bar(sys.stderr))
+        written = export.write(Path(args.out), as_zip=args.zip, progress=_progress_bar(sys.stderr), force=args.force)
     except ImagesUnavailable as err:
         print(f"factdash export: {err}", file=sys.stderr)
         return 2
@@ -491,12 +512,12 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print candidate facts found in a news text as YAML for a curator to review; write nothing."""
-    from dashboard.curation.extract import Catalog, propose
+    from dashboard.curation.extract import ArticleError, Catalog, propose, read_article
 
-    try:
-        text = sys.stdin.read() if args.article == "-" else Path(args.article).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        print(f"factdash extract: cannot read {args.article}: {err}", file=sys.stderr)
+    try:  # at most $FACTDASH_MAX_ARTICLE_BYTES (1 MB), from a regular file or standard input only
+        text = read_article(args.article)
+    except ArticleError as err:
+        print(f"factdash extract: {err}", file=sys.stderr)
         return 2
     base = _load_or_report(args.facts)
     if base is None:
@@ -527,6 +548,12 @@ def _progress_bar(stream):  # noqa: ANN001, ANN202 - a text stream; returns prog
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factdash", description=__doc__)
+    parser.add_argument(
+        "--root",
+        metavar="FOLDER",
+        help="the folder a fact base reads from and an import writes into (default: the top fact file's "
+        "folder; also FACTDASH_ROOT): includes and import files outside it are refused",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a fact base and its includes; exit 1 on problems")
@@ -585,6 +612,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--facts", metavar="PATH", help="fact file (default: the bundled facts.yaml)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also accept requests whose Host header is NAME (repeatable; *.example.org for its subdomains); "
+        "by default only the --host address (and localhost, 127.0.0.1, [::1] when it is loopback)",
+    )
+    serve.add_argument(
+        "--allow-embedding",
+        action="store_true",
+        help="let pages of any site show the dashboard in a frame (default: no site may)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     charts = commands.add_parser("charts", help="list the ids of the dashboard's charts (under the filters given)")
@@ -619,14 +659,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder to write into (default: ./factdash-export); nothing is written elsewhere",
     )
     export.add_argument("--zip", action="store_true", help="write one ZIP file into the folder instead")
-    export.add_argument("--width", type=_positive(int), metavar="PX", help="image width in px (default 1000)")
+    export.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty --out folder that holds no earlier export (same names are replaced)",
+    )
+    # The bounds of dashboard.exports.files.PIXELS and SCALES (not imported here: Plotly is slow to import).
+    export.add_argument(
+        "--width", type=_within(int, 100, 6000), metavar="PX", help="image width in px, 100 to 6000 (default 1000)"
+    )
     export.add_argument(
         "--height",
-        type=_positive(int),
+        type=_within(int, 100, 6000),
         metavar="PX",
-        help="image height in px (default: the chart's own, which fits its legend)",
+        help="image height in px, 100 to 6000 (default: the chart's own, which fits its legend)",
     )
-    export.add_argument("--scale", type=_positive(float), metavar="N", help="PNG pixels per px (default 2)")
+    export.add_argument(
+        "--scale", type=_within(float, 0.1, 8), metavar="N", help="PNG pixels per px, 0.1 to 8 (default 2)"
+    )
     _filter_arguments(export)
     export.set_defaults(run=cmd_export)
 
@@ -707,10 +757,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    before = os.environ.get("FACTDASH_ROOT")
+    if args.root:
+        os.environ["FACTDASH_ROOT"] = os.path.realpath(args.root)  # the server's process inherits it
     try:
         return args.run(args)
     except KeyboardInterrupt:
         return 130
+    finally:  # main() called in-process (tests, scripts) leaves the environment as it found it
+        if before is None:
+            os.environ.pop("FACTDASH_ROOT", None)
+        else:
+            os.environ["FACTDASH_ROOT"] = before
 
 
 if __name__ == "__main__":

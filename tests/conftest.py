@@ -113,3 +113,18 @@ def chromium():
 
     with browser() as instance:
         yield instance
+
+
+@pytest.fixture
+def tiny_path(write):
+    """The export tests' small fact base (tests/test_export.py's TINY_FACTS), written to tmp."""
+    from .test_export import TINY_FACTS
+
+    return write("facts.yaml", TINY_FACTS)
+
+
+@pytest.fixture
+def tiny(tiny_path):
+    from dashboard import load_factbase
+
+    return load_factbase(tiny_path)

@@ -76,7 +76,8 @@ print(json.dumps({"code": os.waitstatus_to_exitcode(status), "seconds": time.per
 
 def validate(path: Path | str, cwd: Path) -> Run:
     """`factdash validate PATH` in a fresh child, with its wall time and peak resident memory."""
-    env = {**os.environ, "FACTDASH_CACHE_DIR": "off", "PYTHONPATH": str(ROOT)}
+    # The corpus's cases include ../common/: their fact base's folder is the corpus, which holds both.
+    env = {**os.environ, "FACTDASH_CACHE_DIR": "off", "PYTHONPATH": str(ROOT), "FACTDASH_ROOT": str(cwd)}
     load_before = os.getloadavg()[0]
     done = subprocess.run(
         [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "dashboard.cli", "validate", str(path)],
@@ -268,6 +269,7 @@ def test_dashboard_shows_each_case_without_crashing(case, monkeypatch):
     first = EXPECTED[case][0]
     file, line, column, _ = first.split(":", 3)
     shown_at = f"{_display(CORPUS / file)}:{line}:{column}"
+    monkeypatch.setenv("FACTDASH_ROOT", str(CORPUS))
     at = run_app(facts=str(CORPUS / case), monkeypatch=monkeypatch)
     assert not at.exception, at.exception
     shown = " ".join(c.value for c in at.code) + " ".join(e.value for e in at.error)

@@ -91,16 +91,6 @@ COMPARE = "compare:nk-casualties:2025-01-09"
 CHART_IDS = [COMPARE, "timeline:nk-casualties", "timeline:us-package", "aid:USD"]
 
 
-@pytest.fixture
-def tiny_path(write):
-    return write("facts.yaml", TINY_FACTS)
-
-
-@pytest.fixture
-def tiny(tiny_path):
-    return load_factbase(tiny_path)
-
-
 def chart(base, chart_id: str, filters: Filters | None = None) -> registry.ChartSpec:
     return registry.find_chart(base, filters, chart_id)
 

@@ -16,12 +16,7 @@ from dashboard.cli import main
 from dashboard.exports import images
 
 from .conftest import ROOT
-from .test_export import COMPARE, TINY_FACTS
-
-
-@pytest.fixture
-def tiny_path(write):
-    return write("facts.yaml", TINY_FACTS)
+from .test_export import COMPARE
 
 
 def factdash(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -104,10 +99,9 @@ def test_export_data_formats_into_a_folder(tiny_path, tmp_path, capsys):
 
 
 def test_export_all_as_a_zip(tiny_path, tmp_path, capsys):
-    assert (
-        main(["export", "--facts", str(tiny_path), "--all", "--format", "json", "--out", str(tmp_path), "--zip"]) == 0
-    )
-    [archive] = list(tmp_path.glob("factdash-export_*.zip"))
+    out = tmp_path / "out"  # not tmp_path itself: it holds the fact file, and is no earlier export
+    assert main(["export", "--facts", str(tiny_path), "--all", "--format", "json", "--out", str(out), "--zip"]) == 0
+    [archive] = list(out.glob("factdash-export_*.zip"))
     names = zipfile.ZipFile(archive).namelist()
     assert len(names) == 4 + 3 and names[-3:] == ["data.csv", "SOURCES.md", "README.txt"]
     assert "--all --format json" in zipfile.ZipFile(archive).read("README.txt").decode()
@@ -178,7 +172,7 @@ def test_export_images_with_size_options(tiny_path, tmp_path):
         "--format",
         "png,svg,pdf",
         "--out",
-        str(tmp_path),
+        str(tmp_path / "out"),
         "--width",
         "500",
         "--height",
@@ -187,13 +181,14 @@ def test_export_images_with_size_options(tiny_path, tmp_path):
         "1.5",
     )
     assert result.returncode == 0, result.stderr
-    pngs = sorted(tmp_path.glob("*.png"))
-    assert len(pngs) == 4 and len(list(tmp_path.glob("*.svg"))) == 4 and len(list(tmp_path.glob("*.pdf"))) == 4
+    out = tmp_path / "out"
+    pngs = sorted(out.glob("*.png"))
+    assert len(pngs) == 4 and len(list(out.glob("*.svg"))) == 4 and len(list(out.glob("*.pdf"))) == 4
     for png in pngs:
         data = png.read_bytes()
         assert int.from_bytes(data[16:20], "big") == 750 and int.from_bytes(data[20:24], "big") == 450
     assert "Traceback" not in result.stderr
-    assert "--width 500 --height 300 --scale 1.5" in (tmp_path / "README.txt").read_text()
+    assert "--width 500 --height 300 --scale 1.5" in (out / "README.txt").read_text()
 
 
 @pytest.mark.parametrize("flag, value", [("--width", "0"), ("--scale", "-1"), ("--from", "2025-13-01")])

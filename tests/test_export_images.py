@@ -13,12 +13,11 @@ import zipfile
 import pytest
 
 from charts import registry
-from dashboard import load_factbase
 from dashboard.analysis.filters import Filters
 from dashboard.exports import files as ex
 from dashboard.exports import images
 
-from .test_export import COMPARE, TINY_FACTS
+from .test_export import COMPARE
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -27,11 +26,6 @@ def _browser_needed():
         if os.environ.get("CI") == "true":
             pytest.fail(images.NO_BROWSER)
         pytest.skip(images.NO_BROWSER)
-
-
-@pytest.fixture
-def tiny(write):
-    return load_factbase(write("facts.yaml", TINY_FACTS))
 
 
 def png_size(data: bytes) -> tuple[int, int]:

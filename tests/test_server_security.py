@@ -1,14 +1,23 @@
 """The server as a stranger meets it: where it listens, what it refuses (requests without an XSRF
-token, uploads), what it never sends home, and that no address, query string or path makes it read
-a file outside the fact base or write a file anywhere.
+token, uploads, requests and websockets under a Host name not its own), the headers it sends
+(Content-Security-Policy, X-Frame-Options, nosniff) and who may frame it, what it never sends home,
+and that no address, query string or path makes it read a file outside the fact base or write a
+file anywhere.
 
 Each test runs a real `factdash serve` (tests/serving.py); the page tests use a real Chromium."""
 
 from __future__ import annotations
 
+import base64
 import http.client
+import http.server
 import os
+import re
+import socket
+import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -107,13 +116,20 @@ def test_serve_command_line_sets_the_protections(monkeypatch, base):
     monkeypatch.setattr(os, "execve", execve)
     assert cli.main(["serve", "--facts", str(base), "--port", "9"]) == 0
     argv = seen["argv"]
-    options = dict(zip(argv[argv.index("run") + 2 :: 2], argv[argv.index("run") + 3 :: 2], strict=True))
+    assert Path(argv[argv.index("run") + 1]).name == "server.py"  # the st.App with the Host check and headers
+    flags = argv[argv.index("run") + 2 : argv.index("--")]
+    options = dict(zip(flags[::2], flags[1::2], strict=True))
     assert options["--server.address"] == "127.0.0.1"
     assert options["--server.enableXsrfProtection"] == "true"
     assert options["--browser.gatherUsageStats"] == "false"
     assert options["--server.maxUploadSize"] == "0"
     assert options.get("--server.enableStaticServing", "false") == "false"
     assert seen["env"]["FACTDASH_FACTS"] == str(base.resolve())
+    assert argv[argv.index("--") + 1 :] == []  # no host beyond the served address's, no framing
+    extra = ["--allow-host", "a.example", "--allow-host", "b.example", "--allow-embedding"]
+    cli.main(["serve", "--facts", str(base), *extra])
+    argv = seen["argv"]
+    assert argv[argv.index("--") + 1 :] == extra  # handed to dashboard/app/server.py as its own options
 
 
 def _request(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
@@ -357,3 +373,248 @@ def test_listening_reads_the_kernel_table_format():
     # The decoder of /proc/net/tcp's addresses, on the kernel's own examples (little-endian words).
     assert _address("0100007F") == "127.0.0.1" and _address("00000000") == "0.0.0.0"
     assert _address("00000000000000000000000001000000") == "0000:0000:0000:0000:0000:0000:0000:0001"
+
+
+# The Host check and the security headers (dashboard/app/server.py: an st.App whose middleware is
+# Starlette's TrustedHostMiddleware and a header setter, in front of all of Streamlit's routes).
+
+EVIL = "evil.example"
+# Names a DNS rebinding page (or a typo) would send; none is the served address's.
+FOREIGN_HOSTS = [
+    EVIL,
+    f"{EVIL}:{{port}}",
+    "localhost.evil.example:{port}",
+    "127.0.0.1.evil.example",
+    "0.0.0.0:{port}",
+    "[::2]:{port}",
+    "",
+]
+OWN_HOSTS = ["localhost:{port}", "localhost", "LocalHost:{port}", "127.0.0.1:{port}", "127.0.0.1", "[::1]:{port}"]
+
+
+def _get(url: str, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """GET `path` with `host` as the Host header (default: the server's own address and port)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port_of(url), timeout=20)
+    try:
+        connection.request("GET", path, headers={} if host is None else {"Host": host})
+        answer = connection.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    finally:
+        connection.close()
+
+
+def _handshake(url: str, host: str, origin: str) -> tuple[int, dict[str, str]]:
+    """A browser's websocket handshake to /_stcore/stream, sent raw (so Host is exactly `host`):
+    the status and headers of the answer (101 when the websocket is opened)."""
+    request = [
+        "GET /_stcore/stream HTTP/1.1",
+        f"Host: {host}",
+        f"Origin: {origin}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}",
+        "Sec-WebSocket-Version: 13",
+        "Sec-WebSocket-Protocol: streamlit",
+    ]
+    with socket.create_connection(("127.0.0.1", port_of(url)), timeout=20) as connection:
+        connection.sendall(("\r\n".join(request) + "\r\n\r\n").encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    status_line, *lines = answer.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    return int(status_line.split()[1]), {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines)}
+
+
+def _asset(url: str) -> str:
+    """The path of the page's main script, a static asset."""
+    _, _, page = _get(url, "/")
+    return "/" + re.search(rb'<script type="module" crossorigin src="\./([^"]+)"', page)[1].decode()
+
+
+def test_a_foreign_host_header_is_refused_on_every_route(server):
+    url, _ = server
+    port = port_of(url)
+    for path in ["/", "/compare", "/_stcore/health", "/_stcore/host-config", _asset(url)]:
+        for host in FOREIGN_HOSTS:
+            status, _, body = _get(url, path, host.format(port=port))
+            assert status == 400, f"{path} with Host {host!r}: {status}"
+            assert b"nk-casualties" not in body and b"<script" not in body
+        for host in OWN_HOSTS:
+            status, _, _ = _get(url, path, host.format(port=port))
+            assert status == 200, f"{path} with Host {host!r}: {status}"
+
+
+def test_a_websocket_from_a_rebound_name_is_refused(server):
+    # DNS rebinding: evil.example's page, its name now resolving to 127.0.0.1, opens the stream. Its
+    # Origin matches its Host, so Streamlit's own same-origin check lets it through; the Host check must not.
+    url, _ = server
+    port = port_of(url)
+    for host in (EVIL, f"{EVIL}:{port}"):
+        status, headers = _handshake(url, host, f"http://{host}")
+        assert status == 400, f"Host {host}: {status}"
+        assert headers.get("x-content-type-options") == "nosniff"
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):
+        status, headers = _handshake(url, host, f"http://{host}")
+        assert status == 101 and headers.get("sec-websocket-protocol") == "streamlit", (host, status)
+
+
+def _policy(headers: dict[str, str]) -> dict[str, list[str]]:
+    """The Content-Security-Policy header as {directive: sources}."""
+    directives = [part.split() for part in headers["content-security-policy"].split(";") if part.strip()]
+    return {name: sources for name, *sources in directives}
+
+
+def test_every_response_carries_the_security_headers(server):
+    url, _ = server
+    responses = {path: _get(url, path) for path in ["/", "/timelines", "/_stcore/health", _asset(url), "/media/none"]}
+    responses["a refused Host"] = _get(url, "/", EVIL)
+    assert responses["/"][0] == 200 and responses["/media/none"][0] == 404
+    for name, (_, headers, _) in responses.items():
+        assert headers.get("x-frame-options") == "DENY", name
+        assert headers.get("x-content-type-options") == "nosniff", name
+        assert "content-security-policy" in headers, name
+        policy = _policy(headers)
+        assert policy["frame-ancestors"] == ["'none'"], name
+        assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"], name
+        # No inline script but index.html's own (by hash), no eval, scripts from this server only.
+        assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "blob:"} & set(policy["script-src"]), name
+        assert policy["connect-src"] == ["'self'"], name
+
+
+CSP_WATCH = """window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(
+  `${e.violatedDirective} ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`));"""
+
+
+@pytest.mark.browser
+def test_pages_and_charts_work_under_the_content_security_policy(server, chromium):
+    url, _ = server
+    page = chromium.new_page(viewport={"width": 1300, "height": 1000})
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.add_init_script(CSP_WATCH)
+    for path in ["", "compare", "timelines", "aid", "sources", "quality"]:
+        response = page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        page.get_by_text(PAGES[path]).first.wait_for(timeout=60_000)
+        if path in {"", "compare", "timelines", "aid"}:
+            chart = page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot")
+            chart.locator(".main-svg").first.wait_for(timeout=60_000)
+            point = chart.first.locator(".scatterlayer .point, .barlayer .point").first
+            point.wait_for(timeout=60_000)
+            point.hover(force=True)  # Plotly's hover label: inline styles, drawn on the fly
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        page.wait_for_timeout(500)
+        violations = page.evaluate("window.__violations")
+        assert not violations, f"/{path}: {violations}"
+    # The policy is enforced, and the watcher sees what it blocks: an inline script does not run.
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';"
+        " document.body.appendChild(s); }"
+    )
+    page.wait_for_function("() => window.__violations.length > 0", timeout=10_000)
+    assert page.evaluate("window.__ran") is None
+    assert page.evaluate("window.__violations")[0].startswith("script-src")
+    page.close()
+    blocked = [text for text in console if "Content Security Policy" in text]
+    assert len(blocked) == 1 and "inline script" in blocked[0], blocked
+
+
+@contextmanager
+def _embedder(url: str):
+    """Another site that frames the dashboard: http://localhost:PORT/, a page with an iframe of `url`
+    (on loopback too: Chromium blocks a public page's requests to loopback before framing is asked)."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = f'<!doctype html><iframe src="{url}/" width="1200" height="900"></iframe>'.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # noqa: ANN002 - quiet
+            pass
+
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{site.server_address[1]}/"
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+def _framed(chromium, url: str) -> tuple[str, str, list[str]]:
+    """The dashboard at `url` in another site's frame, once settled: the frame's address and text,
+    and the console's messages."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = chromium.new_page(viewport={"width": 1300, "height": 1000})
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    with _embedder(url) as embedder:
+        page.goto(embedder)
+        frame = page.frame_locator("iframe")
+        try:
+            frame.get_by_text(TITLE).first.wait_for(timeout=30_000)
+        except PlaywrightTimeout:  # refused: the frame shows the browser's error page instead
+            pass
+        text = frame.locator("body").inner_text(timeout=10_000)
+        address = page.frames[1].url
+    page.close()
+    return address, text, console
+
+
+@pytest.fixture(scope="module")
+def embeddable(base):
+    """A server started with --allow-embedding and two --allow-host names."""
+    extra = ["--allow-embedding", "--allow-host", "dash.example", "--allow-host", "*.apps.example"]
+    launch = f"import sys; from dashboard.cli import main; sys.exit(main(sys.argv[1:] + {extra!r}))"
+    with serve(base, factdash=[sys.executable, "-c", launch]) as url:
+        yield url
+
+
+@pytest.mark.browser
+def test_no_other_site_can_frame_the_dashboard(server, chromium):
+    url, _ = server
+    address, text, console = _framed(chromium, url)
+    assert TITLE not in text and address.startswith("chrome-error:"), (address, text[:300], console)
+
+
+@pytest.mark.browser
+def test_allow_embedding_lets_any_site_frame_it(embeddable, chromium):
+    status, headers, _ = _get(embeddable, "/")
+    assert status == 200 and "x-frame-options" not in headers
+    assert _policy(headers)["frame-ancestors"] == ["*"]
+    assert headers["x-content-type-options"] == "nosniff"
+    address, text, console = _framed(chromium, embeddable)
+    assert TITLE in text and address.startswith(embeddable), (address, text[:300], console)
+
+
+def test_allow_host_adds_names_and_nothing_else(embeddable):
+    port = port_of(embeddable)
+    accepted = ["dash.example", f"DASH.example:{port}", "eu.apps.example", f"a.b.apps.example:{port}", "localhost"]
+    for host in accepted:
+        assert _get(embeddable, "/_stcore/health", host)[0] == 200, host
+        assert _handshake(embeddable, host, f"http://{host}")[0] == 101, host
+    for host in [EVIL, "apps.example", "dash.example.evil.example", "www.dash.example", "xapps.example"]:
+        assert _get(embeddable, "/_stcore/health", host)[0] == 400, host
+        assert _handshake(embeddable, host, f"http://{host}")[0] == 400, host
+
+
+def test_another_loopback_address_is_its_own_host(base):
+    with serve(base, host="127.0.0.2") as url:  # serve() waits for /_stcore/health with Host 127.0.0.2:PORT
+        port = port_of(url)
+        connection = http.client.HTTPConnection("127.0.0.2", port, timeout=20)
+        for host, expected in [(f"127.0.0.2:{port}", 200), (f"localhost:{port}", 200), (EVIL, 400)]:
+            connection.request("GET", "/_stcore/health", headers={"Host": host})
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == expected, host
+        connection.close()

@@ -36,6 +36,8 @@ VERDICTS = ("agrees", "disagrees", "inconsistent", "unknown")
 # Characters of pasted text: a paragraph or two. The extractor is for sentences, not whole archives,
 # and some texts cost it time that grows faster than their length.
 LONGEST = 5_000
+# Figures checked in one text: a paragraph states a handful; the rest of a longer list is not checked.
+MOST_FIGURES = 50
 
 LEADS = 20  # facts listed for a figure whose metric is unknown: enough to follow, not a wall
 
@@ -83,14 +85,65 @@ class MeasureCheck:
 
 
 def check_text(text: str, base: FactBase, *, as_of: str | None = None) -> list[FigureCheck]:
-    """Every figure in `text`, each checked against `base`. `as_of` (YYYY[-MM[-DD]]) dates figures
-    the text does not date itself; without either, figures are compared with the latest figures."""
+    """Every figure in `text` (the first MOST_FIGURES), each checked against `base`. `as_of`
+    (YYYY[-MM[-DD]]) dates figures the text does not date itself; without either, figures are
+    compared with the latest figures."""
     catalog = Catalog.from_factbase(base)
     questions = questions_of(base)
+    known = _Facts(base.facts, base.metrics)
     return [
-        check_candidate(c, base.facts, as_of=as_of, questions=questions, metrics=base.metrics)
-        for c in extract_figures(text, catalog, published=as_of)
+        check_candidate(c, base.facts, as_of=as_of, questions=questions, metrics=base.metrics, known=known)
+        for c in extract_figures(text, catalog, published=as_of)[:MOST_FIGURES]
     ]
+
+
+class _Facts:
+    """The facts as the figures of one text are checked against them: the rows of each metric and unit
+    are selected once, when a figure first asks, instead of every figure scanning all the facts."""
+
+    def __init__(self, facts: pd.DataFrame, metrics: pd.DataFrame | None = None) -> None:
+        self.facts = facts
+        self.metrics = metrics
+        self.metric_ids = set(facts["metric"].dropna().unique().tolist())
+        self._units: dict | None = None
+        self._wholes: dict | None = None
+        self._rows: dict[tuple, pd.DataFrame] = {}
+
+    @property
+    def units(self) -> dict:
+        """metric -> unit"""
+        if self._units is None:
+            self._units = self.facts.drop_duplicates("metric").set_index("metric")["unit"].to_dict()
+        return self._units
+
+    @property
+    def wholes(self) -> dict:
+        if self._wholes is None:
+            self._wholes = wholes_of(self.metrics)
+        return self._wholes
+
+    def of_metric(self, metric: str) -> pd.DataFrame:
+        if ("metric", metric) not in self._rows:
+            self._rows["metric", metric] = self.facts[self.facts["metric"] == metric]
+        return self._rows["metric", metric]
+
+    def central_of(self, metric: str) -> pd.DataFrame:
+        """The facts of `metric` that have a central value."""
+        if ("central", metric) not in self._rows:
+            facts = self.facts
+            self._rows["central", metric] = facts[(facts["metric"] == metric) & facts["central"].notna()]
+        return self._rows["central", metric]
+
+    def of_unit(self, unit: str) -> pd.DataFrame:
+        if ("unit", unit) not in self._rows:
+            self._rows["unit", unit] = self.facts[self.facts["unit"] == unit]
+        return self._rows["unit", unit]
+
+    def remember(self, key: tuple, compute, *args):  # noqa: ANN001, ANN202 - any value of the facts
+        """`compute(*args)` once per key for the figures of one text."""
+        if key not in self._rows:
+            self._rows[key] = compute(*args)
+        return self._rows[key]
 
 
 def check_candidate(
@@ -100,17 +153,20 @@ def check_candidate(
     as_of: str | None = None,
     questions: list[Question] | None = None,
     metrics: pd.DataFrame | None = None,
+    known: _Facts | None = None,
 ) -> FigureCheck:
+    """One figure against the facts. `known` (check_text's) shares the selections between figures."""
+    known = known if known is not None and known.facts is facts else _Facts(facts, metrics)
     value = candidate.value if candidate.value is not None else float("nan")
     low = candidate.low if candidate.low is not None else float("nan")
     high = candidate.high if candidate.high is not None else float("nan")
     lo, hi = interval(candidate.qualifier, value, low, high)
-    metric = candidate.metric if candidate.metric in set(facts["metric"].dropna()) else None
-    question = _question_of(candidate, metric, questions or [], facts)
+    metric = candidate.metric if candidate.metric in known.metric_ids else None
+    question = _question_of(candidate, metric, questions or [], known)
     if question is not None and metrics is not None:
-        return _against_question(candidate, lo, hi, metric, question, facts, metrics, as_of)
+        return _against_question(candidate, lo, hi, metric, question, known, metrics, as_of)
     if metric is None:
-        leads = _overlapping(facts[facts["unit"] == candidate.unit], lo, hi).head(LEADS)
+        leads = _overlapping(known.of_unit(candidate.unit), lo, hi).head(LEADS)
         verdict = "The fact base has no metric this figure clearly counts, so it is not compared. " + (
             f"{len(leads)} fact(s) give the same number in {candidate.unit}: check what they count."
             if len(leads)
@@ -118,7 +174,7 @@ def check_candidate(
         )
         return FigureCheck(candidate, lo, hi, None, leads, facts.iloc[0:0], verdict)
 
-    same = facts[facts["metric"] == metric]
+    same = known.of_metric(metric)
     if candidate.stage:
         same = same[same["stage"].isna() | (same["stage"] == candidate.stage)]
     when = candidate.as_of or as_of
@@ -138,6 +194,11 @@ def check_candidate(
 
 def _overlapping(facts: pd.DataFrame, lo: float, hi: float) -> pd.DataFrame:
     return facts[(facts["interval_low"] <= hi) & (facts["interval_high"] >= lo)]
+
+
+def _overlap_count(facts: pd.DataFrame, lo: float, hi: float) -> int:
+    """len(_overlapping(facts, lo, hi)), without selecting the rows."""
+    return int(((facts["interval_low"].to_numpy() <= hi) & (facts["interval_high"].to_numpy() >= lo)).sum())
 
 
 def _near(facts: pd.DataFrame, start, end=None) -> pd.DataFrame:  # noqa: ANN001 - a date text or timestamps
@@ -197,13 +258,13 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower().replace("u.s.", "us"))) - _COMMON
 
 
-def _question_of(candidate: Candidate, metric: str | None, questions: list[Question], facts: pd.DataFrame):
+def _question_of(candidate: Candidate, metric: str | None, questions: list[Question], known: _Facts):
     """The question of the figure's metric; for an unknown metric, the question in its unit whose
     title shares the most words with the sentence (two at least), or None."""
     if metric is not None:
         return next((q for q in questions if metric in q.metrics), None)
     said = _words(candidate.sentence)
-    units = facts.drop_duplicates("metric").set_index("metric")["unit"].to_dict()
+    units = known.units
     best, score = None, 1
     for question in questions:
         if not question.declared or not any(units.get(m) == candidate.unit for m in question.metrics):
@@ -220,20 +281,22 @@ def _against_question(
     hi: float,
     metric: str | None,
     question: Question,
-    facts: pd.DataFrame,
+    known: _Facts,
     metrics: pd.DataFrame,
     as_of: str | None,
 ) -> FigureCheck:
-    wholes = wholes_of(metrics)
+    facts = known.facts
+    wholes = known.wholes if known.metrics is metrics else wholes_of(metrics)
     when = candidate.as_of or as_of
     checks: list[MeasureCheck] = []
     used: list[tuple[pd.Timestamp, str]] = []
     same_agree = same_disagree = facts.iloc[0:0]
+    stage = candidate.stage
     for measure in question.metrics:
-        rows = facts[(facts["metric"] == measure) & facts["central"].notna()]
-        if candidate.stage and "stage" in rows:
-            rows = rows[rows["stage"].isna() | (rows["stage"] == candidate.stage)]
-        if metric is not None and measure != metric and rows["unit"].ne(candidate.unit).all():
+        # The rows of a measure, at a stage and a date, are the same for every figure of the text.
+        rows = known.remember(("staged", measure, stage), _staged, known.central_of(measure), stage)
+        other_unit = known.remember(("other unit", measure, stage, candidate.unit), _other_unit, rows, candidate.unit)
+        if metric is not None and measure != metric and other_unit:
             continue
         relation = (
             "unknown"
@@ -246,15 +309,13 @@ def _against_question(
             if metric in wholes.get(measure, [])
             else "other"
         )
-        if relation == "unknown" and rows["unit"].ne(candidate.unit).all():
+        if relation == "unknown" and other_unit:
             continue
         if when:
-            rows = _near(rows, when)
+            rows = known.remember(("near", measure, stage, when), _near, rows, when)
         elif len(rows):
-            latest = rows["as_of"].max()
-            rows = _near(rows, latest)
-            precision = rows.loc[rows["as_of"] == latest, "as_of_precision"].iloc[0]
-            used.append((latest, format_date(latest, precision)))
+            rows, latest, written = known.remember(("latest", measure, stage), _latest, rows)
+            used.append((latest, written))
         label = str(metrics.at[measure, "label"]) if measure in metrics.index else measure
         checks.append(_against_measure(relation, measure, label, rows, lo, hi))
         if relation == "same":
@@ -308,14 +369,33 @@ def _against_question(
     )
 
 
+def _staged(rows: pd.DataFrame, stage: str | None) -> pd.DataFrame:
+    """The rows of the figure's stage, and those without one."""
+    if stage and "stage" in rows:
+        return rows[rows["stage"].isna() | (rows["stage"] == stage)]
+    return rows
+
+
+def _other_unit(rows: pd.DataFrame, unit: str) -> bool:
+    return bool(rows["unit"].ne(unit).all())
+
+
+def _latest(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Timestamp, str]:
+    """The rows near the latest date of a measure, that date, and the date as written."""
+    latest = rows["as_of"].max()
+    rows = _near(rows, latest)
+    precision = rows.loc[rows["as_of"] == latest, "as_of_precision"].iloc[0]
+    return rows, latest, format_date(latest, precision)
+
+
 def _against_measure(relation: str, metric: str, label: str, rows: pd.DataFrame, lo: float, hi: float) -> MeasureCheck:
     if rows.empty:
         return MeasureCheck(metric, label, relation, "no figures", rows, f"{label}: no figure of that time")
     top, bottom = rows["interval_high"].min(), rows["interval_low"].max()
     if relation in ("same", "unknown"):
-        agree = _overlapping(rows, lo, hi)
-        if len(agree):
-            return MeasureCheck(metric, label, relation, "agrees", rows, f"{label}: {len(agree)} figure(s) agree")
+        agree = _overlap_count(rows, lo, hi)
+        if agree:
+            return MeasureCheck(metric, label, relation, "agrees", rows, f"{label}: {agree} figure(s) agree")
         outcome = (
             "above" if lo > rows["interval_high"].max() else "below" if hi < rows["interval_low"].min() else "disagrees"
         )

@@ -1,7 +1,8 @@
 """The dashboard's entry script: load the fact base, draw the shared filters, route to the pages.
 
-Run with `factdash serve` (or `streamlit run dashboard/app/main.py`); FACTDASH_FACTS names the fact
-file, which is read from the server's configuration only, never from the URL.
+Run with `factdash serve`, which serves it through dashboard/app/server.py (the Host check and the
+security headers); `streamlit run dashboard/app/main.py` is for development only. FACTDASH_FACTS
+names the fact file, which is read from the server's configuration only, never from the URL.
 """
 
 import sys

@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from dashboard.curation.yamledit import MAPPING_SECTIONS, SECTION_ORDER, YamlEditError, append_entries
-from dashboard.factbase.atomic import write_text_atomic
+from dashboard.factbase.atomic import NotARegularFile, writable_target, write_text_atomic
 from dashboard.factbase.errors import FactBaseError
 from dashboard.factbase.loader import load_factbase
 from dashboard.factbase.paths import REPO_ROOT, default_facts_path
@@ -226,7 +227,31 @@ def resolve_paths(to: str | None, facts: str | None) -> tuple[Path, Path]:
 
 
 def add(addition: Addition, *, target: Path, facts: Path, write: bool = True) -> Outcome:
-    """Append `addition` to `target` if the fact base under `facts` still loads; raise AddError otherwise."""
+    """Append `addition` to `target` if the fact base under `facts` still loads; raise AddError otherwise.
+
+    Adds to one file are serialised: each holds a lock on `.<name>.lock` beside the file (through a
+    symbolic link, the real file) from its read to its rename, so that two adds at once both land,
+    one after the other, instead of the later rename dropping the earlier fact."""
+    try:
+        real = writable_target(target)
+    except NotARegularFile as err:
+        raise AddError([str(err)]) from None
+    lock = FileLock(real.parent / f".{real.name}.lock", timeout=ADD_WAIT_SECONDS)
+    try:
+        with lock:
+            return _add_locked(addition, target=target, facts=facts, write=write)
+    except Timeout:
+        raise AddError(
+            [f"{target}: another add has held it for over {ADD_WAIT_SECONDS} s; nothing was written: try again"]
+        ) from None
+    except PermissionError as err:  # the lock file cannot be made: a folder the user cannot write to
+        raise AddError([f"{target}: cannot lock it for writing: {err.strerror or err}"]) from None
+
+
+ADD_WAIT_SECONDS = 120  # how long an add waits for others to the same file (each takes a load or two)
+
+
+def _add_locked(addition: Addition, *, target: Path, facts: Path, write: bool) -> Outcome:
     try:
         before_bytes = target.read_bytes()
     except FileNotFoundError:

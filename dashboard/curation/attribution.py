@@ -270,8 +270,10 @@ def find_attributions(sentence: str) -> list[Attribution]:
         verb = m.group(1)
         name = _name_before(sentence, m.start())
         if not name and VERBS[verb] == "speech":  # inverted: '..., said the ministry.'
-            before = sentence[: m.start()].rstrip()
-            if before.endswith((",", '"', "”")) or not before:
+            i = m.start()  # the last character before the verb that is not a space
+            while i and sentence[i - 1].isspace():
+                i -= 1
+            if not i or sentence[i - 1] in (",", '"', "”"):
                 name = _name_after(sentence, m.end())
         if name:
             found.append(Attribution(name, verb, VERBS[verb], m.start(), m.end()))
@@ -279,11 +281,17 @@ def find_attributions(sentence: str) -> list[Attribution]:
 
 
 _TOKEN = re.compile(r"[\w.'’-]+|[^\w\s]")
+# A claimant's name is read from this many characters around its verb, never from the whole sentence
+# before or after it (once per verb, that made a sentence of many verbs quadratic); no name is longer.
+_NAME_WINDOW = 300
 
 
 def _name_before(sentence: str, end: int) -> str:
     """The noun phrase that ends right before a verb: capitalised words and the words of office names."""
-    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(sentence[:end])]
+    lo = max(0, end - _NAME_WINDOW)
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(sentence, lo, end)]
+    if lo and tokens and tokens[0][0] == lo:
+        tokens = tokens[1:]  # maybe the tail of a longer word
     kept: list[tuple[int, str]] = []
     for start, token in reversed(tokens):
         low = token.lower()
@@ -320,7 +328,7 @@ def _name_before(sentence: str, end: int) -> str:
 
 def _name_after(sentence: str, start: int) -> str:
     """The noun phrase after "according to" or an inverted "said": up to a comma, a verb or the end."""
-    rest = sentence[start:]
+    rest = sentence[start : start + _NAME_WINDOW]
     m = re.match(r"[^,;:.()\"“”]*?(?=,|;|:|\(|\"|“|”|\.(?:\s|$)|\s+(?:that|which|who|said|says|on|in|at)\b|$)", rest)
     name = (m.group() if m else rest).strip()
     words = name.split()

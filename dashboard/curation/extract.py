@@ -15,12 +15,17 @@ text2num turn number words into digits but misread "half a million", and news fi
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
+import sys
+import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dashboard.curation.attribution import Attribution, ClaimantIndex, find_attributions, is_pronoun, normalise, slug
-from dashboard.factbase.values import CURRENCIES, QUALIFIER_WORDS, currency_of, is_currency, parse_amount
+from dashboard.factbase.values import CURRENCIES, QUALIFIER_WORDS, ValueError_, currency_of, is_currency, parse_amount
 
 # ---- sentences ------------------------------------------------------------------------------------
 
@@ -63,6 +68,13 @@ _ABBREVIATIONS = {
     "prof.",
 }
 _BREAK = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n\s*")
+# A sentence is cut at a space once it is this long. News sentences are shorter (the longest of
+# tests/articles and the curated sources has 640 characters); with the cut, what is read around each
+# figure (clause, claimant, date) costs at most a constant, so a text costs time in proportion to its
+# length, whatever it holds (tests/test_text_bounds.py).
+LONGEST_SENTENCE = 1_000
+# The last word before a break is read from this many characters: every abbreviation is shorter.
+_LAST_WORD = 16
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -70,20 +82,44 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     for m in _BREAK.finditer(text):
-        piece = text[start : m.start()]
-        last = piece.rsplit(None, 1)[-1].lower() if piece.strip() else ""
-        if "\n" not in m.group() and (last in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last)):
-            continue
-        _keep(out, start, piece)
+        if "\n" not in m.group():
+            tail = text[max(start, m.start() - _LAST_WORD) : m.start()]
+            words = tail.split()
+            # A word that fills the whole tail is longer than any abbreviation.
+            whole = m.start() - _LAST_WORD <= start or len(words) > 1 or tail[:1].isspace()
+            last = words[-1].lower() if words and whole else ""
+            if last in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last):
+                continue
+        _keep(out, start, text[start : m.start()])
         start = m.end()
     _keep(out, start, text[start:])
     return out
 
 
 def _keep(out: list, start: int, piece: str) -> None:
-    stripped = piece.strip()
-    if stripped:
-        out.append((start + piece.index(stripped), stripped))
+    i, j = len(piece) - len(piece.lstrip()), len(piece.rstrip())
+    while j - i > LONGEST_SENTENCE:  # cut at the last space before the limit, else at the limit
+        cut = next(
+            (k for k in range(i + LONGEST_SENTENCE, i + LONGEST_SENTENCE // 2, -1) if piece[k].isspace()),
+            i + LONGEST_SENTENCE,
+        )
+        out.append((start + i, piece[i:cut].rstrip()))
+        i = cut
+        while piece[i].isspace():
+            i += 1
+    if j > i:
+        out.append((start + i, piece[i:j]))
+
+
+# Decimal digits of every script ("٣٠٠", "１２３", "१२३४") are read as the ASCII digits they stand for:
+# one character for one, so that every offset into the text stays right.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _ascii_digits(text: str) -> str:
+    if not _OTHER_DIGIT.search(text):
+        return text
+    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
 
 
 # ---- amounts --------------------------------------------------------------------------------------
@@ -112,13 +148,23 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-_NOT_FIGURE_AFTER = re.compile(
-    r"^\s*(?:%|per\s?cent|percent|pc\b|percentage|-year|years?\b|days?\b|hours?\b|weeks?\b|months?\b|km\b|"
+_NOT_FIGURE_AFTER = re.compile(  # matched at the figure's end (pattern.match(sentence, end))
+    r"\s*(?:%|per\s?cent|percent|pc\b|percentage|-year|years?\b|days?\b|hours?\b|weeks?\b|months?\b|km\b|"
     r"kilomet|miles?\b|metres?\b|meters?\b|mm\b|kg\b|tonnes?\b|tons?\b|degrees?\b|(?:st|nd|rd|th)\b|"
     rf"(?:{_MONTHS})\b|a\.m\.|p\.m\.|am\b|pm\b|:\d)",
     re.IGNORECASE,
 )
 _DAY_BEFORE = re.compile(rf"(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+_NUMBER_SIGN_BEFORE = re.compile(r"[#№]\s*$|\bNo\.\s*$")
+_BETWEEN_BEFORE = re.compile(r"\bbetween\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
+# What is read before a figure (a month, "between", the noun it counts) is looked for in this many
+# characters before it, never in all of the sentence before it: that made long sentences quadratic.
+_LOOK_BEFORE = 200
+_NOUN_BEFORE = 100  # the noun before a figure ("killed") is among the last seven words of the clause
+# Longer numbers are no figure of a news text (and above 10^18 none a fact file takes).
+_MOST_DIGITS = 20
+_APART = re.compile(r",\s*(?:while|whereas|but|and|against)\b|;|\bwhile\b")
 
 # What a count counts. Units are those of the fact base: people, items, countries.
 _PEOPLE = (
@@ -242,6 +288,8 @@ class Catalog:
     claimant_names: dict[str, str]  # id -> name
     metrics: dict[str, dict]  # id -> label, unit, category, aggregation, subject, definition, since
     outlets: dict[str, str]  # normalised publisher name without spaces -> media claimant id
+    # What is worked out from the catalog once, not once per figure: names resolved, metrics that fit.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> Catalog:
@@ -295,23 +343,39 @@ def extract_figures(
     id for figures the text states in its own voice.
     """
     catalog = catalog or Catalog.empty()
-    sentences = split_sentences(text)
+    read = _ascii_digits(text)  # the same offsets; candidates keep the words as written
+    sentences = split_sentences(read)
     base = _relative_base(published)
     found: list[Candidate] = []
     previous_speech: tuple[str | None, str, dict | None] | None = None  # (id, name, new) of the last sentence
     last_named: tuple[str | None, str, dict | None] | None = None
     for index, (offset, sentence) in enumerate(sentences):
         attributions = find_attributions(sentence)
-        dates = _dates(sentence, base)
         figures = _figures(sentence, offset)
+        if figures:
+            dates = _dates(sentence, base)
+            speakers = _Speakers.of(sentence, attributions)
+            context = " ".join(s for _, s in sentences[max(0, index - 1) : index + 2])
+            low = sentence.lower()
         for figure in figures:
             _attribute(
-                figure, figure.start - offset, sentence, attributions, catalog, previous_speech, last_named, outlet
+                figure,
+                figure.start - offset,
+                sentence,
+                attributions,
+                catalog,
+                previous_speech,
+                last_named,
+                outlet,
+                speakers,
             )
-            context = " ".join(s for _, s in sentences[max(0, index - 1) : index + 2])
             _date(figure, figure.start - offset, sentence, dates, published)
-            _classify(figure, figure.start - offset, sentence, context, catalog)
+            _classify(figure, figure.start - offset, sentence, context, catalog, low)
         _inherit_ellipsis(figures)
+        if read is not text:
+            for figure in figures:
+                figure.sentence = text[offset : offset + len(sentence)]
+                figure.text = text[figure.start : figure.end].strip()
         if index == 0 and "\n" in text.lstrip() and not re.search(r"[.!?\"”]$", sentence):
             for figure in figures:  # a headline repeats the body's figures in fewer words
                 figure.confidence -= 0.1
@@ -381,13 +445,17 @@ def _figures(sentence: str, offset: int) -> list[Candidate]:
         )
     # A count with no noun takes the unit of the figure before it in the sentence ("1,200, while X claimed 4,000").
     kept = []
-    for i, figure in enumerate(out):
+    donor: Candidate | None = None  # the last figure with a unit
+    apart: list[tuple[int, int]] | None = None  # where the sentence's clauses part, found once
+    for figure in out:
         if not figure.unit:
-            donor = next((f for f in reversed(out[:i]) if f.unit), None)
-            between = sentence[donor.end - offset : figure.start - offset] if donor else ""
             if donor is None:
                 continue  # a number that counts nothing named: not a figure
-            if not re.search(r",\s*(?:while|whereas|but|and|against)\b|;|\bwhile\b", between):
+            if apart is None:
+                apart = [(m.start(), m.end()) for m in _APART.finditer(sentence)]
+            # Is there a ", while" or ";" between the donor and the figure?
+            i = bisect_left(apart, (donor.end - offset, -1))
+            if not (i < len(apart) and apart[i][1] <= figure.start - offset):
                 figure.confidence -= 0.15
             figure.unit = donor.unit
             figure.reasons[0] = (
@@ -396,36 +464,43 @@ def _figures(sentence: str, offset: int) -> list[Candidate]:
             )
             figure.category = "_ellipsis"
         kept.append(figure)
+        donor = figure
     return kept
 
 
 def _is_range(sentence: str, m: re.Match, tail: re.Match) -> bool:
     """ "between A and B", "A to B" and "A-B" are ranges; "from A to B" is a change and "A and B" two figures."""
-    before = sentence[: m.start()]
+    lo = max(0, m.start() - _LOOK_BEFORE)
     joiner = tail.group("joiner").lower()
     if joiner == "and":
-        return bool(re.search(r"\bbetween\s+(?:\S+\s+){0,2}$", before, re.I))
+        return bool(_BETWEEN_BEFORE.search(sentence, lo, m.start()))
     if joiner == "to":
-        return not re.search(r"\bfrom\s+(?:\S+\s+){0,2}$", before, re.I)
+        return not _FROM_BEFORE.search(sentence, lo, m.start())
     return True
 
 
 def _read(m: re.Match, tail: re.Match | None, sentence: str):  # -> (value, low, high, unit, end) | None
-    before = sentence[: m.start()]
-    if _DAY_BEFORE.search(before) or re.search(r"[#№]\s*$|\bNo\.\s*$", before):
+    lo = _word_before(sentence, m.start(), 10)  # "September." and the spaces after it
+    if _DAY_BEFORE.search(sentence, lo, m.start()) or _NUMBER_SIGN_BEFORE.search(sentence, lo, m.start()):
         return None
     end = tail.end() if tail else m.end()
-    if _NOT_FIGURE_AFTER.match(sentence[end:]):
+    if _NOT_FIGURE_AFTER.match(sentence, end):
         return None
-    v1, c1, scaled1 = _amount(m, 1)
+    first = _amount(m, 1)
+    second = _amount(tail, 2) if tail is not None else None
+    if first is None or (tail is not None and second is None):
+        return None  # a number too long to be a figure
+    v1, c1, scaled1 = first
     if tail is None:
         if not c1 and not scaled1 and _is_year(m, 1):
             return None
         unit = c1 or _count_unit(sentence, m.start(), end)
         return v1, None, None, unit, end
-    v2, c2, scaled2 = _amount(tail, 2)
+    v2, c2, scaled2 = second
     if not scaled1 and scaled2:
         v1 *= _scale_of(tail, 2)
+        if v1 > 1e18:
+            return None
     if _is_year(m, 1) and _is_year(tail, 2):
         return None  # "2022-2023"
     unit = c1 or c2 or _count_unit(sentence, m.start(), end)
@@ -433,13 +508,28 @@ def _read(m: re.Match, tail: re.Match | None, sentence: str):  # -> (value, low,
     return None, low, high, unit, end
 
 
-def _amount(m: re.Match, n: int) -> tuple[float, str | None, bool]:
+def _word_before(sentence: str, at: int, longest: int) -> int:
+    """Where to look for a word of at most `longest` characters and the spaces between it and `at`."""
+    i = at
+    while i > 0 and sentence[i - 1].isspace():
+        i -= 1
+    return max(0, i - longest)
+
+
+def _amount(m: re.Match, n: int) -> tuple[float, str | None, bool] | None:
+    """(value, currency, scaled) of one amount; None for a number of more than 20 digits or above 10^18."""
+    number = m.group(f"num{n}")
+    if len(number) - number.count(",") - number.count(".") > _MOST_DIGITS:
+        return None
     words = "".join(
         filter(
             None, (m.group(f"cur{n}"), m.group(f"num{n}"), " " + m.group(f"scale{n}") if m.group(f"scale{n}") else None)
         )
     )
-    value, _ = parse_amount(words.replace("US$", "$").strip())
+    try:
+        value, _ = parse_amount(words.replace("US$", "$").strip())
+    except ValueError_:
+        return None
     code = m.group(f"cur{n}") or m.group(f"code{n}")
     currency = currency_of(code.strip()) if code else None
     return value, currency, bool(m.group(f"scale{n}"))
@@ -489,7 +579,7 @@ def _count_unit(sentence: str, start: int, end: int) -> str:
     for word in re.findall(r"[A-Za-z][\w'’-]*", re.split(r"\d", sentence[end : end + 60])[0])[:6]:
         if word.lower() in {"killed", "wounded", "injured", "dead", "died", "captured", "missing"}:
             return "people"  # "around 70,000 are thought to have been killed"
-    before = sentence[:start]
+    before = sentence[max(0, start - _NOUN_BEFORE) : start]
     clause = re.split(r"[;:]|,\s*(?:while|whereas|but)\b|\bwhile\b", before)[-1]
     if re.search(r"\d", re.sub(r"\b(?:19|20)\d\d\b", "", clause[-60:])):
         return ""  # another number stands between: the noun is that number's
@@ -518,8 +608,52 @@ def _qualifier(sentence: str, start: int, end: int) -> tuple[str, int]:
 _CLAUSE = re.compile(r";|,\s*(?:while|whereas|but|although)\b|\s(?:while|whereas)\s")
 
 
+@lru_cache(maxsize=1024)
+def _clause_starts(sentence: str) -> tuple[int, ...]:
+    """Where each clause after the first begins: found once per sentence, not once per figure."""
+    return tuple(m.start() for m in _CLAUSE.finditer(sentence))
+
+
 def _clause_of(sentence: str, position: int) -> int:
-    return sum(1 for m in _CLAUSE.finditer(sentence) if m.start() < position)
+    return bisect_left(_clause_starts(sentence), position)
+
+
+@dataclass
+class _Speakers:
+    """A sentence's attributions, by clause and position, so that each figure finds its own in log time."""
+
+    attributions: list[Attribution]
+    starts: list[int]
+    by_clause: dict[int, tuple[list[int], list[int], list[Attribution]]]  # clause -> starts, ends, attributions
+
+    @classmethod
+    def of(cls, sentence: str, attributions: list[Attribution]) -> _Speakers:
+        by_clause: dict[int, tuple[list[int], list[int], list[Attribution]]] = {}
+        for a in attributions:  # in order of position, and they do not overlap: ends are in order too
+            starts, ends, same = by_clause.setdefault(_clause_of(sentence, a.start), ([], [], []))
+            starts.append(a.start)
+            ends.append(a.end)
+            same.append(a)
+        return cls(attributions, [a.start for a in attributions], by_clause)
+
+    def before(self, clause: int, at: int) -> Attribution | None:
+        """The last attribution of the clause that ends before `at`."""
+        _, ends, same = self.by_clause.get(clause, ((), (), ()))
+        i = bisect_right(ends, at)
+        return same[i - 1] if i else None
+
+    def after(self, clause: int, at: int) -> Attribution | None:
+        """The first attribution of the clause that starts at `at` or after it."""
+        starts, _, same = self.by_clause.get(clause, ((), (), ()))
+        i = bisect_left(starts, at)
+        return same[i] if i < len(same) else None
+
+    def nearest(self, at: int) -> Attribution:
+        """The attribution that starts nearest `at` (the first of two as near)."""
+        i = bisect_left(self.starts, at)
+        if i == len(self.starts) or (i and at - self.starts[i - 1] <= self.starts[i] - at):
+            return self.attributions[i - 1]
+        return self.attributions[i]
 
 
 def _attribute(
@@ -531,18 +665,18 @@ def _attribute(
     previous_speech,
     last_named,
     outlet: str | None,
+    speakers: _Speakers | None = None,
 ) -> None:  # noqa: ANN001
+    speakers = speakers or _Speakers.of(sentence, attributions)
     clause = _clause_of(sentence, at)
-    same = [a for a in attributions if _clause_of(sentence, a.start) == clause]
-    before = [a for a in same if a.end <= at]
-    after = [a for a in same if a.start >= at]
+    before, after = speakers.before(clause, at), speakers.after(clause, at)
     chosen, where, score = None, "", 0.0
-    if before:
-        chosen, where, score = before[-1], "in the same clause, before the figure", 0.35
-    elif after:
-        chosen, where, score = after[0], "in the same clause, after the figure", 0.3
+    if before is not None:
+        chosen, where, score = before, "in the same clause, before the figure", 0.35
+    elif after is not None:
+        chosen, where, score = after, "in the same clause, after the figure", 0.3
     elif attributions:
-        chosen = min(attributions, key=lambda a: abs(a.start - at))
+        chosen = speakers.nearest(at)
         where, score = "elsewhere in the sentence", 0.15
     if chosen is not None and is_pronoun(chosen.name):
         if last_named is None:
@@ -573,6 +707,15 @@ def _attribute(
 
 def _resolve(name: str, catalog: Catalog) -> tuple[str, str, dict | None]:
     """(claimant id, the name as written, None) for an existing claimant; (new id, name, proposal) otherwise."""
+    known = catalog.memo.setdefault("resolve", {})
+    if name not in known:  # once per name and catalog: matching a name against every claimant costs
+        if len(known) > 4096:
+            known.clear()
+        known[name] = _resolve_anew(name, catalog)
+    return known[name]
+
+
+def _resolve_anew(name: str, catalog: Catalog) -> tuple[str, str, dict | None]:
     existing = catalog.claimants.match(name)
     if existing:
         return existing, name, None
@@ -650,10 +793,11 @@ def _relative_base(published: str | None) -> dt.datetime:
     if published:
         parts = [int(p) for p in str(published).split("-")] + [1, 1]
         return dt.datetime(parts[0], parts[1], parts[2])
-    return dt.datetime.now()
+    # To the minute, so that the figures and the events of one text share their dates (_dates).
+    return dt.datetime.now().replace(second=0, microsecond=0)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Date:
     text: str  # the words as dateparser found them, trimmed
     iso: str  # YYYY-MM-DD, YYYY-MM or YYYY, as precise as the words
@@ -674,15 +818,27 @@ _DATE_WORDS = re.compile(
 )
 
 
-def _dates(sentence: str, base: dt.datetime) -> list[_Date]:
-    """Dates in a sentence, read by dateparser; spans that are really amounts ("$66") are dropped."""
-    if not _DATE_WORDS.search(sentence):
-        return []  # dateparser costs milliseconds per sentence; most sentences name no date
+# dateparser reads about 30 characters a millisecond: a sentence is read up to its 13th date word.
+_MOST_DATE_WORDS = 12
+
+
+@lru_cache(maxsize=512)
+def _dates(sentence: str, base: dt.datetime) -> tuple[_Date, ...]:
+    """Dates in a sentence, read by dateparser; spans that are really amounts ("$66") are dropped.
+    Read once per sentence and base: the figures and the events of a text both ask."""
+    words = _DATE_WORDS.finditer(sentence)
+    if next(words, None) is None:
+        return ()  # dateparser costs milliseconds per sentence; most sentences name no date
+    read = sentence
+    for count, word in enumerate(words, 2):
+        if count > _MOST_DATE_WORDS:
+            read = sentence[: word.start()]
+            break
     from dateparser.date import DateDataParser
     from dateparser.search import search_dates
 
     settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
-    found = search_dates(sentence, languages=["en"], settings=settings) or []
+    found = search_dates(read, languages=["en"], settings=settings) or []
     parser = DateDataParser(languages=["en"], settings=settings)
     out: list[_Date] = []
     cursor = 0
@@ -703,13 +859,13 @@ def _dates(sentence: str, base: dt.datetime) -> list[_Date]:
         iso = {"year": f"{d.year:04d}", "month": f"{d.year:04d}-{d.month:02d}"}.get(data.period, d.date().isoformat())
         if not 1900 <= d.year <= 2100:
             continue
-        lead = _LEADS.search(sentence[:start])
+        lead = _LEADS.search(sentence, max(0, start - _LOOK_BEFORE), start)
         lead_word = lead.group(1).lower() if lead else ""
         if re.match(r"(?:on|in|since|by)\s", trimmed, re.I):
             lead_word, trimmed = trimmed.split()[0].lower(), trimmed.split(None, 1)[1]
             start = sentence.find(trimmed, start)
         out.append(_Date(trimmed, iso, start, start + len(trimmed), lead_word))
-    return out
+    return tuple(out)
 
 
 def _trim_date(words: str) -> str:
@@ -765,26 +921,27 @@ _SUBJECTS = {
 }
 
 
-def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: Catalog) -> None:
-    """Category, aggregation, stage and the metric: an existing one that fits, else a proposal."""
+def _classify(
+    figure: Candidate, at: int, sentence: str, context: str, catalog: Catalog, low: str | None = None
+) -> None:
+    """Category, aggregation, stage and the metric: an existing one that fits, else a proposal.
+
+    `low` is the sentence in lowercase (made once per sentence). What is read from a clause is
+    remembered per clause, and what is read from the catalog per unit and category: a sentence
+    with many figures costs its length once, not once per figure."""
     if figure.category == "_ellipsis":
         figure.category = None
         return  # takes all of these from the figure before it (_inherit_ellipsis)
-    low = sentence.lower()
+    low = sentence.lower() if low is None else low
     clause = _clause_text(low, at)
     money = is_currency(figure.unit)
     figure.category = _category(clause, low, money, figure.unit)
-    if re.search(r"\b(?:remain(?:s|ing)?|left|unused|future|available)\b", clause):
+    level, cumulative, increment = _aggregation_words(clause)
+    if level:
         figure.aggregation = "level"
-    elif figure.since or re.search(
-        r"\bsince\b|\bin total\b|\bso far\b|\bto date\b|\bcumulative|\ball told\b|"
-        r"\bsince the (?:start|beginning)\b|\bthe war\b|\binvasion\b|"
-        # "has given Ukraine $175 billion": what someone has given so far is a running total
-        r"\b(?:has|have)(?: \w+)? (?:given|provided|sent|spent|delivered|committed|allocated|received)\b",
-        clause,
-    ):
+    elif figure.since or cumulative:
         figure.aggregation = "cumulative"
-    elif money and re.search(r"\b(?:additional|new|package|announced|pledged|tranche|latest|final|last)\b", clause):
+    elif money and increment:
         figure.aggregation = "increment"
     elif figure.unit == "countries":
         figure.aggregation = "level"
@@ -792,32 +949,20 @@ def _classify(figure: Candidate, at: int, sentence: str, context: str, catalog: 
         figure.aggregation = "cumulative" if figure.category in ("deaths", "casualties") else "increment"
     if figure.category == "aid" and figure.aggregation == "increment":
         figure.stage = _stage(clause)
-    subject = _subject(clause, figure.category, figure.claimant_name)
-    fitting = {
-        k: m for k, m in catalog.metrics.items() if m["unit"] == figure.unit and m["category"] == figure.category
-    }
-    # Words of a metric's label and definition, weighed by how few of the fitting metrics share them:
-    # "drawdown" tells two US aid metrics apart, "assistance" does not.
-    vocab = {k: _terms(" ".join(filter(None, (m["label"], m["definition"])))) for k, m in fitting.items()}
-    spread = {}
-    for terms in vocab.values():
-        for t in terms:
-            spread[t] = spread.get(t, 0) + 1
-    near = context.lower()
+    subject = _subject(clause, figure.category)
+    fitting, spread = _fitting(catalog, figure.unit, figure.category)
+    in_clause, near = _word_starts(clause), _word_starts_lowered(context)
+    military = figure.category == "aid" and _says_military(low)
     best, best_score = None, 0.0
-    for metric_id, m in fitting.items():
+    for metric_id, m, terms, their, military_label in fitting:
         score = 1.0 if m["aggregation"] == figure.aggregation else -1.0
-        their = {s for s, rx in _SUBJECTS.items() if re.search(rx, (m["subject"] or m["label"]).lower())}
         if subject and subject in their:
             score += 2.0 if (m["subject"] or "").lower().startswith(subject) or len(their) == 1 else 1.0
         elif subject and their:
             score -= 2.0
-        score += sum(
-            (1.0 if re.search(rf"\b{t}", clause) else 0.4 if re.search(rf"\b{t}", near) else 0.0) / spread[t]
-            for t in vocab[metric_id]
-        )
+        score += sum((1.0 if t in in_clause else 0.4 if t in near else 0.0) / spread[t] for t in terms)
         # Aid "to Ukraine's defense" is military aid: the sentence's kind of aid against the label's.
-        if figure.category == "aid" and _MILITARY.search(low) and _MILITARY_AID.search(m["label"].lower()):
+        if military and military_label:
             score += 1.0
         if score > best_score:
             best, best_score = metric_id, score
@@ -852,6 +997,69 @@ def _terms(text: str) -> set[str]:
 _ID_IN_TEXT = re.compile(r"\b[a-z0-9]+(?:[-_.][a-z0-9]+){2,}\b")
 
 
+def _fitting(catalog: Catalog, unit: str, category: str | None) -> tuple[list[tuple], dict[str, int]]:
+    """The metrics of `unit` and `category`, each as (id, metric, its terms, the subjects its words name,
+    whether its label is military aid), and in how many of them each term occurs; once per catalog."""
+    key = ("fitting", unit, category)
+    if key not in catalog.memo:
+        fitting = {k: m for k, m in catalog.metrics.items() if m["unit"] == unit and m["category"] == category}
+        # Words of a metric's label and definition, weighed by how few of the fitting metrics share them:
+        # "drawdown" tells two US aid metrics apart, "assistance" does not.
+        vocab = {k: _terms(" ".join(filter(None, (m["label"], m["definition"])))) for k, m in fitting.items()}
+        spread: dict[str, int] = {}
+        for terms in vocab.values():
+            for t in terms:
+                spread[t] = spread.get(t, 0) + 1
+        rows = [
+            (
+                k,
+                m,
+                vocab[k],
+                {s for s, rx in _SUBJECTS.items() if re.search(rx, (m["subject"] or m["label"]).lower())},
+                bool(_MILITARY_AID.search(m["label"].lower())),
+            )
+            for k, m in fitting.items()
+        ]
+        catalog.memo[key] = (rows, spread)
+    return catalog.memo[key]
+
+
+@lru_cache(maxsize=1024)
+def _word_starts(text: str) -> frozenset[str]:
+    """The first 4 to 7 characters of every word of `text`: a term (the first 7 letters of a word, or
+    fewer) is in the text, as a regex \\b{term} finds it, when it is one of these."""
+    return frozenset(w[:k] for w in re.findall(r"\w+", text) for k in range(4, min(len(w), 7) + 1))
+
+
+@lru_cache(maxsize=256)
+def _word_starts_lowered(text: str) -> frozenset[str]:
+    return _word_starts(text.lower())
+
+
+@lru_cache(maxsize=256)
+def _says_military(low_sentence: str) -> bool:
+    return bool(_MILITARY.search(low_sentence))
+
+
+@lru_cache(maxsize=1024)
+def _aggregation_words(clause: str) -> tuple[bool, bool, bool]:
+    """Whether a clause says a level ("remaining"), a running total ("since", "so far") or an
+    increment of money ("new", "package")."""
+    return (
+        bool(re.search(r"\b(?:remain(?:s|ing)?|left|unused|future|available)\b", clause)),
+        bool(
+            re.search(
+                r"\bsince\b|\bin total\b|\bso far\b|\bto date\b|\bcumulative|\ball told\b|"
+                r"\bsince the (?:start|beginning)\b|\bthe war\b|\binvasion\b|"
+                # "has given Ukraine $175 billion": what someone has given so far is a running total
+                r"\b(?:has|have)(?: \w+)? (?:given|provided|sent|spent|delivered|committed|allocated|received)\b",
+                clause,
+            )
+        ),
+        bool(re.search(r"\b(?:additional|new|package|announced|pledged|tranche|latest|final|last)\b", clause)),
+    )
+
+
 _CATEGORY_LABEL = {
     "deaths": "soldiers killed",
     "casualties": "soldiers killed and wounded",
@@ -862,13 +1070,15 @@ _CATEGORY_LABEL = {
 
 
 def _clause_text(low_sentence: str, at: int) -> str:
-    bounds = [0] + [m.start() for m in _CLAUSE.finditer(low_sentence)] + [len(low_sentence)]
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        if a <= max(at, 0) < b:
-            return low_sentence[a:b]
-    return low_sentence
+    at = max(at, 0)
+    if at >= len(low_sentence):
+        return low_sentence
+    starts = _clause_starts(low_sentence)
+    i = bisect_right(starts, at)
+    return low_sentence[starts[i - 1] if i else 0 : starts[i] if i < len(starts) else len(low_sentence)]
 
 
+@lru_cache(maxsize=1024)
 def _category(clause: str, sentence: str, money: bool, unit: str) -> str:
     if money:
         return "aid"  # the fact base's only money category; war spending and the like are the curator's to re-file
@@ -885,7 +1095,8 @@ def _category(clause: str, sentence: str, money: bool, unit: str) -> str:
     return "people"
 
 
-def _subject(clause: str, category: str | None, claimant_name: str) -> str | None:
+@lru_cache(maxsize=1024)
+def _subject(clause: str, category: str | None) -> str | None:
     """Whose soldiers or whose aid: the country named nearest in the clause."""
     hits = []
     for name, rx in _SUBJECTS.items():
@@ -898,6 +1109,7 @@ def _subject(clause: str, category: str | None, claimant_name: str) -> str | Non
     return min(losers)[1] if losers else None
 
 
+@lru_cache(maxsize=1024)
 def _stage(clause: str) -> str | None:
     for stage, rx in (
         ("delivered", r"\bdeliver(?:ed|ies)\b|\bsent\b|\bshipped\b|\barrived\b"),
@@ -965,8 +1177,9 @@ def extract_events(text: str, published: str | None = None) -> list[Event]:
     """Dated happenings: a sentence with an event word and either a date or a word that puts it at
     the time of the report ("recent", "launches"); those get the publication date."""
     base = _relative_base(published)
+    read = _ascii_digits(text)  # the same offsets; events keep the words as written
     out = []
-    for _, sentence in split_sentences(text):
+    for offset, sentence in split_sentences(read):
         trigger = _EVENT.search(sentence)
         if not trigger:
             continue
@@ -985,8 +1198,9 @@ def extract_events(text: str, published: str | None = None) -> list[Event]:
         if not date:
             date = dt.date.today().isoformat()
             why += "; no publication date given: today's date, correct it"
+        written = sentence if read is text else text[offset : offset + len(sentence)]
         out.append(
-            Event(_event_label(sentence, trigger), str(date), sentence, [why], horizon.group(1) if horizon else None)
+            Event(_event_label(written, trigger), str(date), written, [why], horizon.group(1) if horizon else None)
         )
     return out
 
@@ -1005,6 +1219,81 @@ def _event_label(sentence: str, trigger: re.Match) -> str:
     label = re.sub(r"^(?:this support comes as|as|meanwhile,?|while)\s+", "", label, flags=re.I)
     label = label[:1].upper() + label[1:]
     return label if len(label) <= 160 else label[:157].rsplit(" ", 1)[0] + "..."
+
+
+# ---- reading an article -------------------------------------------------------------------------------
+
+# The longest article `factdash extract` reads, in bytes, unless $FACTDASH_MAX_ARTICLE_BYTES says
+# otherwise: a long report is a tenth of it, and extracting 1 MB of news takes seconds.
+MAX_ARTICLE_BYTES = 1_000_000
+
+
+class ArticleError(Exception):
+    """An article that is not read: the message says why, in one line."""
+
+
+def article_limit(environ=os.environ) -> int:  # noqa: ANN001, B006 - a mapping; read when called, never changed
+    """The most bytes an article may have: $FACTDASH_MAX_ARTICLE_BYTES, else MAX_ARTICLE_BYTES."""
+    raw = environ.get("FACTDASH_MAX_ARTICLE_BYTES", "").strip()
+    if not raw:
+        return MAX_ARTICLE_BYTES
+    try:
+        limit = int(raw.replace("_", "").replace(",", ""))
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise ArticleError(f"FACTDASH_MAX_ARTICLE_BYTES must be a whole number of bytes above 0, not {raw!r}")
+    return limit
+
+
+def _too_long(source: str, limit: int) -> ArticleError:
+    return ArticleError(
+        f"{source}: the article is over {limit:,} bytes, the most extract reads "
+        "(set FACTDASH_MAX_ARTICLE_BYTES to read more)"
+    )
+
+
+def read_article(source: str, limit: int | None = None) -> str:
+    """The text of a file, or of standard input for "-": UTF-8, at most `limit` bytes (article_limit()).
+
+    Nothing longer is read: at most limit + 1 bytes, and a file that says it is longer is refused
+    before it is opened. Only a regular file is read, so a FIFO, a device (/dev/zero) or a folder
+    is refused at once instead of hanging or filling memory. Raises ArticleError."""
+    limit = article_limit() if limit is None else limit
+    if source == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        try:
+            # Non-blocking, so that opening a FIFO with no writer returns at once; fstat then refuses it.
+            fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        except OSError as err:
+            raise ArticleError(f"cannot read {source}: {err.strerror or err}") from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise ArticleError(f"cannot read {source}: not a regular file (give a text file, or - for stdin)")
+            if info.st_size > limit:
+                raise _too_long(source, limit)  # unread
+            chunks, size = [], 0
+            while size <= limit:  # a file that grows as it is read stops at limit + 1 bytes too
+                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            data = b"".join(chunks)
+        except OSError as err:
+            raise ArticleError(f"cannot read {source}: {err.strerror or err}") from None
+        finally:
+            os.close(fd)
+    if len(data) > limit:
+        raise _too_long(source, limit)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ArticleError(f"cannot read {source}: not UTF-8 ({err.reason} at byte {err.start})") from None
+    # As a file read in text mode: "\r\n" and "\r" end lines as "\n" (standard input is read as given).
+    return text if source == "-" else text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # ---- the proposal: one YAML document in the fact-file schema ------------------------------------------
@@ -1046,7 +1335,7 @@ def propose(
         lines += ["  # new metric: no existing metric of this unit and category fits", f"  {metric_id}:"]
         lines += _mapping(proposal, 4)
     lines.append("facts:" + ("" if figures else " []"))
-    used: set[str] = set()
+    used: dict[str, int] = {}
     for f in figures:
         as_of = f.as_of or dt.date.today().isoformat()
         fact_id = _unique(slug(f"{f.metric} {f.claimant or 'outlet'} {as_of[:7]}", 180), used)
@@ -1085,7 +1374,7 @@ def propose(
 
 def _source(text: str, url: str | None, published: str | None) -> tuple[str, dict]:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "Untitled text")
-    title = first if len(first) <= 150 else split_sentences(first)[0][1]
+    title = first if len(first) <= 150 else split_sentences(first[: 4 * LONGEST_SENTENCE])[0][1]
     if len(title) > 150:
         title = title[:147].rsplit(" ", 1)[0] + "..."
     host = re.sub(r"^www\.", "", re.sub(r"^[a-z]+://", "", url or "").split("/")[0]) if url else ""
@@ -1118,11 +1407,18 @@ def _outlet(source_id: str, source: dict, url: str | None, catalog: Catalog) -> 
     }
 
 
-def _unique(candidate: str, used: set[str]) -> str:
-    out, n = candidate, 2
-    while out in used:
-        out, n = f"{candidate}-{n}", n + 1
-    used.add(out)
+def _unique(candidate: str, used: dict[str, int]) -> str:
+    """`candidate`, else the first of candidate-2, candidate-3... not given yet. `used` holds every id
+    given, each with the next number to try after it: a thousand facts of one id cost no more than one."""
+    out = candidate
+    if out in used:
+        n = used[candidate]
+        out = f"{candidate}-{n}"
+        while out in used:
+            n += 1
+            out = f"{candidate}-{n}"
+        used[candidate] = n + 1
+    used.setdefault(out, 2)
     return out
 
 

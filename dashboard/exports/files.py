@@ -10,8 +10,10 @@ import html
 import io
 import json
 import math
+import os
 import re
 import shlex
+import stat
 import textwrap
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +27,7 @@ import plotly.graph_objects as go
 from charts.provenance import CAPTION_NAME, CAPTION_OFFSET, CAPTION_WRAP, add_caption
 from charts.registry import ChartSpec, slug, view_charts
 from dashboard.analysis.filters import Filters, apply_filters
-from dashboard.exports import images
+from dashboard.exports import csvout, images
 from dashboard.factbase.model import FactBase
 from dashboard.factbase.wording import format_written_date
 
@@ -34,6 +36,10 @@ DATA_FORMATS = ("html", "csv", "json")  # no browser needed
 MIME = {**images.MIME, "html": "text/html", "csv": "text/csv", "json": "application/json", "zip": "application/zip"}
 WIDTH = 1000  # px of an exported image; its height is the chart's own (it fits the legend and the caption)
 SCALE = 2  # pixels per px in a PNG: sharp in print and on high-density screens
+# The sizes an image may be asked for (`factdash export --width/--height/--scale` hold the same):
+# past them Chromium draws nothing or runs out of memory (`--scale 1e308` made a 3-byte "PNG").
+PIXELS = (100, 6000)
+SCALES = (0.1, 8.0)
 BATCH = 8  # images drawn together: enough to keep every tab busy, few enough for a lively progress bar
 # The columns of a chart's data: the figures, what they count, and who says them where.
 DATA_COLUMNS = [
@@ -67,7 +73,6 @@ DATA_COLUMNS = [
 ]
 # Dates as written ("2025-01" stays a month); the period a date names is as_of_start to as_of_end.
 WRITTEN_DATES = {"as_of": "as_of_text", "published": "published_text", "stated": "stated_text"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NOTE_NAME = "provenance"
 
 
@@ -160,10 +165,18 @@ def modebar_config(chart: ChartSpec) -> dict:
     }
 
 
+def check_size(width: int | None, height: int | None, scale: float | None) -> None:
+    """ValueError for an image size outside PIXELS or a scale outside SCALES (None: the default)."""
+    for name, value, (low, high) in (("width", width, PIXELS), ("height", height, PIXELS), ("scale", scale, SCALES)):
+        if value is not None and not low <= value <= high:  # NaN is refused too
+            raise ValueError(f"image {name} must be from {low:g} to {high:g}, got {value!r}")
+
+
 def to_image(
     chart: ChartSpec, fmt: str, *, width: int | None = WIDTH, height: int | None = None, scale: float | None = SCALE
 ) -> bytes:
     """PNG, SVG or PDF bytes of the exported figure (images.ImagesUnavailable without a browser)."""
+    check_size(width, height, scale)
     return images.render(image_spec(chart), fmt, width=width, height=height, scale=scale)
 
 
@@ -202,18 +215,15 @@ def data_frame(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def neutralise(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe;
-    numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (csvout.safe_text:
+    =, +, -, @, tab, CR, their full-width forms, after spaces and invisible characters); numbers
+    stay numbers."""
+    return csvout.safe_text(value) if isinstance(value, str) else value
 
 
 def to_csv(rows: pd.DataFrame) -> bytes:
-    frame = data_frame(rows)
-    for column in frame.columns:
-        frame[column] = frame[column].map(neutralise)
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """The rows as data_frame has them, written by the one CSV writer (dashboard.exports.csvout)."""
+    return csvout.frame_csv_bytes(data_frame(rows), DATA_COLUMNS)
 
 
 def to_json(chart: ChartSpec) -> bytes:
@@ -303,12 +313,31 @@ class Export:
     facts_path: str = ""
     exported: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
+    def __post_init__(self) -> None:
+        check_size(self.width, self.height, self.scale)
+
     def names(self) -> list[tuple[ChartSpec, str]]:
-        """Each chart with its unique file stem (the chart id is added to titles that repeat)."""
+        """Each chart with its own file stem: the chart id is added to titles that repeat, and a
+        number (_2, _3...) to a stem still taken (ids that differ only in '.', '-' or '_' slug alike,
+        `data` is data.csv's); compared case-blind, as some file systems do."""
         seen: dict[str, int] = {}
         for chart in self.charts:
             seen[chart.stem] = seen.get(chart.stem, 0) + 1
-        return [(c, c.stem if seen[c.stem] == 1 else f"{c.stem}_{slug(c.chart_id, 60)}") for c in self.charts]
+        taken = {Path(name).stem.casefold() for name in EXPORT_FILES if Path(name).suffix[1:] in FORMATS}
+        named = []
+        for chart in self.charts:
+            stem = chart.stem if seen[chart.stem] == 1 else f"{chart.stem}_{slug(chart.chart_id, 60)}"
+            candidate, number = stem, 1
+            while candidate.casefold() in taken:
+                number += 1
+                candidate = f"{stem}_{number}"
+            taken.add(candidate.casefold())
+            named.append((chart, candidate))
+        return named
+
+    def file_names(self) -> list[str]:
+        """The names of the files `files` makes, in order (a ZIP holds these)."""
+        return [f"{stem}.{fmt}" for _, stem in self.names() for fmt in self.formats] + list(EXPORT_FILES)
 
     def __len__(self) -> int:
         return len(self.charts) * len(self.formats) + 3
@@ -349,10 +378,14 @@ class Export:
                 yield from self._drawn(
                     batch, pool.submit(images.render_many, [(sp, f, size) for _, sp, f in batch]), report
                 )
-        for name, make in (
-            ("data.csv", lambda: to_csv(apply_filters(self.base.facts, self.filters))),
-            ("SOURCES.md", lambda: sources_markdown(self).encode("utf-8")),
-            ("README.txt", lambda: readme(self).encode("utf-8")),
+        for name, make in zip(
+            EXPORT_FILES,
+            (
+                lambda: to_csv(apply_filters(self.base.facts, self.filters)),
+                lambda: sources_markdown(self).encode("utf-8"),
+                lambda: readme(self).encode("utf-8"),
+            ),
+            strict=True,
         ):
             data = make()
             report(name)
@@ -369,8 +402,12 @@ class Export:
 
     def to_zip(self, progress: Callable[[int, int, str], None] | None = None) -> bytes:
         buffer = io.BytesIO()
+        entries: set[str] = set()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in self.files(progress):
+                if name.casefold() in entries:  # names() makes them unique: never two entries of a name
+                    raise RuntimeError(f"two files named {name} in one export")
+                entries.add(name.casefold())
                 info = zipfile.ZipInfo(name, self.exported.timetuple()[:6])
                 info.external_attr = 0o644 << 16  # an ordinary readable file once unpacked
                 info.compress_type = zipfile.ZIP_STORED if name.endswith((".png", ".pdf")) else zipfile.ZIP_DEFLATED
@@ -378,29 +415,109 @@ class Export:
         return buffer.getvalue()
 
     def write(
-        self, folder: Path, *, as_zip: bool = False, progress: Callable[[int, int, str], None] | None = None
+        self,
+        folder: Path,
+        *,
+        as_zip: bool = False,
+        progress: Callable[[int, int, str], None] | None = None,
+        force: bool = False,
     ) -> list[Path]:
-        """Write the files (or one ZIP of them) into `folder`, and nowhere else."""
+        """Write the files (or one ZIP of them) into `folder`, and nowhere else; the files written,
+        each once. ExportRefused, before anything is drawn, for a folder that is not empty and holds
+        no earlier export (unless `force`) or where a name to write is not a regular file."""
         folder = Path(folder)
+        check_out_folder(folder, force=force)
+        names = [self.zip_name()] if as_zip else self.file_names()
+        if folder.is_dir():
+            for name in names:
+                _check_replaceable(folder / name)
         folder.mkdir(parents=True, exist_ok=True)
         if as_zip:
             return [write_into(folder, self.zip_name(), self.to_zip(progress))]
-        return [write_into(folder, name, data) for name, data in self.files(progress)]
+        written = {write_into(folder, name, data): None for name, data in self.files(progress)}
+        return list(written)
 
 
+# What every export writes beside the charts' files; README.txt begins with README_MARKER, which is
+# how `factdash export` knows a folder for one of its earlier exports.
+EXPORT_FILES = ("data.csv", "SOURCES.md", "README.txt")
+README_MARKER = "factdash export\n===============\n"
+_ZIP_NAME = re.compile(r"^factdash-export_\d{4}-\d{2}-\d{2}\.zip$")
+_TEMPORARY = re.compile(r"^\..+\.tmp$")  # left by a writer killed before its rename (factbase.atomic)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 
 
+class ExportRefused(ValueError):
+    """The export would replace what it should not: a folder that is not an earlier export, or a
+    name that is not a regular file."""
+
+
+def earlier_export(folder: Path) -> bool:
+    """True for a folder an export may write into without --force: missing, empty, one holding an
+    earlier export (its README.txt begins with README_MARKER), or one holding only export ZIPs."""
+    folder = Path(folder)
+    if not folder.exists():
+        return True
+    entries = [e for e in folder.iterdir() if not _TEMPORARY.match(e.name)]
+    if not entries:
+        return True
+    readme = folder / "README.txt"
+    if readme.is_file() and not readme.is_symlink():
+        with readme.open("rb") as handle:
+            if handle.read(len(README_MARKER)) == README_MARKER.encode():
+                return True
+    return all(_ZIP_NAME.match(e.name) and e.is_file() and not e.is_symlink() for e in entries)
+
+
+def check_out_folder(folder: Path, *, force: bool = False) -> None:
+    """ExportRefused for a `folder` that is not a folder, or (unless `force`) that an export may not
+    write into (see earlier_export)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ExportRefused(f"{folder} is not a folder")
+    if not force and not earlier_export(folder):
+        raise ExportRefused(
+            f"{folder} is not empty and holds no earlier factdash export (no README.txt beginning "
+            f"'factdash export'): give a new or empty folder, or --force to write into it anyway "
+            f"(files of the same names are replaced)"
+        )
+
+
+def _check_replaceable(target: Path) -> None:
+    """ExportRefused when `target` exists and is not a regular file: a folder, a symbolic link
+    (writing through it could land outside the folder), a FIFO, a device or a socket."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ExportRefused(f"refusing to write {target}: it is {kind}; an export replaces regular files only")
+
+
 def write_into(folder: Path, name: str, data: bytes) -> Path:
-    """Write `data` to folder/name atomically; refuses a name that is not a plain file name or that
-    would land outside `folder`."""
+    """Write `data` to folder/name atomically; refuses a name that is not a plain file name, that
+    would land outside `folder`, or that names something other than a regular file."""
     from dashboard.factbase.atomic import write_bytes_atomic
 
     target = folder / name
     if not _SAFE_NAME.match(name) or ".." in name or target.resolve().parent != folder.resolve():
         raise ValueError(f"refusing to write {name!r}: not a plain file name inside {folder}")
+    _check_replaceable(target)
     write_bytes_atomic(target, data)
     return target
+
+
+def reader_path(path: str, top: str | None) -> str:
+    """A fact file's path as a reader may see it: relative to the folder of the top fact file `top`
+    (`facts/claimants.yaml`), or its bare name when it lies elsewhere; never the server's own path."""
+    file = Path(path)
+    if top:
+        try:
+            return Path(os.path.abspath(file)).relative_to(Path(os.path.abspath(top)).parent).as_posix()
+        except ValueError:
+            pass
+    return file.name
 
 
 def _md(text: object) -> str:
@@ -520,12 +637,11 @@ def readme(export: Export) -> str:
 
     stated, as_of = latest("stated", "stated_text"), latest("as_of", "as_of_text")
     lines = [
-        "factdash export",
-        "===============",
+        *README_MARKER.splitlines(),  # how a later export knows the folder for an earlier one
         "",
         f"Exported:   {export.exported:%Y-%m-%d %H:%M} UTC",
         f"Fact base:  {base.title or '(untitled)'}",
-        f"  files:    {', '.join(base.files) or export.facts_path or '?'}",
+        f"  files:    {', '.join(reader_path(f, base.files[0]) for f in base.files) or export.facts_path or '?'}",
         f"  content hash: {base.content_hash}",
         f"  latest figure as of {as_of}" + (f", latest stated {stated}" if stated else "")
         if as_of

@@ -6,19 +6,30 @@ A writer killed outright (SIGKILL, power cut) before the rename leaves its tempo
 and the target untouched. Such leftovers start with a dot and end in `.tmp`, so nothing that reads
 fact files (explicit `include:` paths, `*.yaml` globs) can take one for a fact file; the next write
 to the same target removes those whose writing process is gone.
+
+Only a regular file (or a new name) is ever replaced: a rename over a FIFO, a device node or a
+folder would swap it for a regular file (`schema --write /dev/null`, run as root, would break the
+system). A symbolic link is written through: the file it points to gets the new content and the
+link stays a link.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
 
+class NotARegularFile(OSError):
+    """The target exists and is not a regular file (a folder, a FIFO, a device, a socket)."""
+
+
 def write_bytes_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, flush it to disk, then rename over the target."""
-    target = Path(target)
+    """Write to a temporary file in the same folder, flush it to disk, then rename over the target
+    (through a symbolic link, the file it points to); refuse to replace anything but a regular file."""
+    target = writable_target(target)
     remove_stale_temporaries(target)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     try:
@@ -38,6 +49,21 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
             pass
         raise
     _sync_folder(target.parent)
+
+
+def writable_target(target: Path) -> Path:
+    """The file a write to `target` replaces: the target itself, or where its symbolic links lead;
+    NotARegularFile when that exists and is not a regular file."""
+    target = Path(target)
+    real = Path(os.path.realpath(target)) if target.is_symlink() else target
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        return real
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, a pipe or a socket)"
+        raise NotARegularFile(f"{target} is {kind}: only a regular file is ever replaced")
+    return real
 
 
 def write_text_atomic(target: Path, text: str) -> None:

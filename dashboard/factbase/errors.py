@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# C0 controls but tab and line feed, DEL, C1 controls, and the two non-characters: a terminal runs
+# ESC sequences (colours, a cursor moved, a title set) and rings BEL when it is printed one.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """`text` with each control character written as its escape (ESC as \\x1b), for a terminal."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True, order=True)
@@ -16,7 +28,8 @@ class Problem:
     severity: str = "error"  # "error" or "warning"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        # A message quotes what the file holds, which may be an escaped control character ("\e").
+        return printable(f"{self.file}:{self.line}:{self.column}: {self.message}")
 
 
 class FactBaseError(Exception):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from dashboard.factbase import cache
 from dashboard.factbase.columns import (
     checked_frame,
     compact,
@@ -24,7 +25,15 @@ from dashboard.factbase.errors import Problem
 from dashboard.factbase.messages import DECLARATIONS, KIND_OF, explain, short, type_name
 from dashboard.factbase.schema import FACT_FIELDS, FILE_ADAPTER, SECTIONS
 from dashboard.factbase.values import ValueError_, parse_date
-from dashboard.factbase.yamltext import FastRead, YamlProblems, decode, parse_checked, read_fast
+from dashboard.factbase.yamltext import (
+    FastRead,
+    YamlProblems,
+    decode,
+    forbidden_characters,
+    has_control_escape,
+    parse_checked,
+    read_fast,
+)
 
 Problems = list[tuple[tuple, str, str]]  # (node path, message, "key"|"value"): located when reported
 
@@ -89,29 +98,25 @@ def _check_read(file: str, digest: str, text: str, read: FastRead) -> FileResult
 
 
 def _check_located(file: str, digest: str, text: str) -> FileResult:
-    empty = unreadable(file, digest, [])
     try:
-        parsed, _, found = parse_checked(text, file)
-        empty.fatal = found
+        parsed, located, found = parse_checked(text, file)
+        if digest:
+            # The loader places this file's messages with the same parse (loader._locator): the
+            # slowest step of reading a broken file is done once, not twice.
+            cache.remember(f"located-{digest}", located)
     except YamlProblems as err:
-        empty.fatal = err.problems
-        return empty
+        return unreadable(file, digest, err.problems)
     if parsed is None:
-        empty.fatal = [Problem(file, 1, 1, "the file is empty; a fact file needs at least 'schema_version: 1'")]
-        return empty
+        return unreadable(
+            file, digest, [Problem(file, 1, 1, "the file is empty; a fact file needs at least 'schema_version: 1'")]
+        )
     if not isinstance(parsed, dict):
-        empty.fatal = [
-            Problem(
-                file,
-                1,
-                1,
-                f"the top level must be a mapping of keys (schema_version, sources, "
-                f"facts, ...), not {type_name(parsed)}",
-            )
-        ]
-        return empty
+        message = (
+            f"the top level must be a mapping of keys (schema_version, sources, facts, ...), not {type_name(parsed)}"
+        )
+        return unreadable(file, digest, [Problem(file, 1, 1, message)])
 
-    problems: Problems = []
+    problems: Problems = forbidden_characters(parsed) if has_control_escape(text) else []
     bad_fields: dict[int, set] = {}  # fact position -> its keys that failed the schema
     facts = parsed.get("facts") if isinstance(parsed.get("facts"), list) else []
     # Facts that pass the column-wise checks are not validated one by one; when those checks are not

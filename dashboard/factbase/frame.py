@@ -69,7 +69,11 @@ def assemble(results: list[FileResult], locate: Locate, complete: bool = True) -
 
     keys = {name: _Keys.of(facts[name]) for name in ("metric", "claimant", "source", "via")}
     ids = facts["fact_id"]
-    duplicated = ids.duplicated(keep="first") if ids.nunique() != len(ids) else pd.Series(False, index=ids.index)
+    # An id the schema refused is left out (NaN): two such facts do not share an id.
+    given = ids.notna()
+    duplicated = (
+        ids.duplicated(keep="first") & given if ids.nunique() != int(given.sum()) else pd.Series(False, index=ids.index)
+    )
     if duplicated.any():
         first = facts.drop_duplicates("fact_id").set_index("fact_id")
         report(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from dashboard.factbase.errors import FactBaseError, Problem
 from dashboard.factbase.factfile import FileResult, check_file
 from dashboard.factbase.frame import assemble
 from dashboard.factbase.model import FactBase
+from dashboard.factbase.paths import fact_base_folder, max_file_bytes, max_files
 from dashboard.factbase.tables import check_table, table_located
 from dashboard.factbase.yamltext import Located, YamlProblems, decode, parse_checked
 
@@ -89,7 +91,7 @@ def _load(path: Path, overrides: dict[Path, bytes] | None = None) -> FactBase:
     files: list[tuple[Path, FileResult, str]] = []  # (absolute path, result, text digest)
     problems: list[Problem] = []
     texts: dict[str, bytes] = {}
-    _collect(root, _display(root), files, problems, texts, stack=[], overrides=overrides or {})
+    _collect(root, _display(root), files, problems, texts, overrides=overrides or {})
     key = _base_key([(r.file, r.digest) for _, r, _ in files])
     if not problems:
         cached = cache.get(key)
@@ -118,7 +120,8 @@ def _base_key(files: list[tuple[str, str]]) -> str:
 
 def _files_key(root: Path) -> str:
     # Files are shown relative to the working directory, so the list is only good for the same one.
-    return "files-" + LOADER_VERSION + "-" + cache.digest(f"{root}|{root.resolve()}|{os.getcwd()}".encode())
+    folder = fact_base_folder(root)
+    return "files-" + LOADER_VERSION + "-" + cache.digest(f"{root}|{root.resolve()}|{os.getcwd()}|{folder}".encode())
 
 
 def _remember_files(root: Path, files: list[tuple[Path, FileResult, str]]) -> None:
@@ -138,7 +141,7 @@ def _unchanged_base(root: Path) -> FactBase | None:
     same files. A file whose recorded signature still holds is not even read: it is noted as known
     (content not read) for `_read`, so that a load after an edit elsewhere skips it too."""
     known = cache.get(_files_key(root))
-    if not isinstance(known, list):
+    if not isinstance(known, list) or len(known) > max_files():  # over the limit now: _collect says so
         return None
     unchanged = True
     for resolved, _, digest, recorded in known:
@@ -149,6 +152,8 @@ def _unchanged_base(root: Path) -> FactBase | None:
             if not path.is_file():
                 return None
             current, _ = _signature(path)
+            if current[2] > max_file_bytes():  # too big to read: _collect says so
+                return None
             if signature is not None and current == signature and path not in _READ:
                 _READ[path] = (signature, None, digest, True)
             unchanged = unchanged and _read(path)[1] == digest
@@ -168,66 +173,105 @@ def _display(path: Path) -> str:
 
 
 def _collect(
-    path: Path,
+    top: Path,
     file: str,
     files: list,
     problems: list[Problem],
     texts: dict[str, bytes],
-    stack: list[Path],
-    origin: Problem | None = None,
     overrides: dict[Path, bytes] | None = None,
+    folder: Path | None = None,
 ) -> None:
-    """Read `path` and its includes depth first, in order; report cycles and missing files where included."""
-    resolved = path.resolve()
-    if any(resolved == seen for seen, _, _ in files):
-        return  # included twice (a diamond): read once
-    try:
-        if resolved.exists() and not resolved.is_dir() and not resolved.is_file():
-            # A device or a pipe (/dev/zero, a FIFO) would never end or never answer: not a fact file.
-            raise _NotAFile()
-        data, digest = (overrides[resolved], None) if overrides and resolved in overrides else _read(resolved)
-    except (FileNotFoundError, IsADirectoryError, PermissionError, _NotAFile, OSError) as err:
-        reason = {
-            FileNotFoundError: "no such file",
-            IsADirectoryError: "it is a folder",
-            PermissionError: "permission denied",
-            _NotAFile: "it is not a regular file (a device or a pipe?)",
-        }.get(type(err), str(err))
-        if origin:
+    """Read `top` and its includes depth first, in order (a list of work, not recursion: a chain of
+    a thousand includes is a fact base too); report cycles, missing files and files outside the fact
+    base's `folder` where they are included."""
+    folder = folder or fact_base_folder(top)
+    most = max_files()
+    seen: set[Path] = set()
+    # (path, shown as, the files including it (for cycles), where it was included)
+    work: list[tuple[Path, str, tuple[Path, ...], Problem | None]] = [(top, file, (), None)]
+    while work:
+        path, file, stack, origin = work.pop()
+        resolved = path.resolve()
+        if resolved in seen:
+            continue  # included twice (a diamond): read once
+        reason = _unreadable(path, resolved, folder, origin, overrides)
+        if reason is None and len(seen) >= most:
+            assert origin is not None  # the top file is the first
             problems.append(
-                Problem(origin.file, origin.line, origin.column, f"cannot include '{origin.message}': {reason}")
+                Problem(
+                    origin.file,
+                    origin.line,
+                    origin.column,
+                    f"cannot include '{origin.message}' (nor any file after it): the fact base has {most} "
+                    "files already, the most one reads (FACTDASH_MAX_FILES)",
+                )
             )
-        else:
-            problems.append(Problem(file, 1, 1, f"cannot read the fact file: {reason}"))
-        return
-    texts[file] = data if data is not None else resolved  # a path: read if a message needs a location
-    result = read_file(resolved, file, data, digest)
-    files.append((resolved, result, result.digest))
-    problems.extend(result.fatal)
-    located = _locator(result, texts)
-    for node_path, message, where in result.problems:
-        problems.append(_at(result.file, located, node_path, message, where))
-    for written, node_path in result.includes:
-        target = resolved.parent / written
-        line, column = located().of_value(node_path)
-        if target.resolve() in stack + [resolved]:
-            chain = " -> ".join(_display(p) for p in stack + [resolved, target.resolve()])
-            problems.append(Problem(file, line, column, f"include cycle: {chain}"))
+            break
+        if reason is None:
+            try:
+                data, digest = (overrides[resolved], None) if overrides and resolved in overrides else _read(resolved)
+            except (FileNotFoundError, IsADirectoryError, PermissionError, OSError) as err:
+                reason = {
+                    FileNotFoundError: "no such file",
+                    IsADirectoryError: "it is a folder",
+                    PermissionError: "permission denied",
+                }.get(type(err), err.strerror or str(err))
+        if reason is not None:
+            if origin:
+                problems.append(
+                    Problem(origin.file, origin.line, origin.column, f"cannot include '{origin.message}': {reason}")
+                )
+            else:
+                problems.append(Problem(file, 1, 1, f"cannot read the fact file: {reason}"))
             continue
-        _collect(
-            target,
-            _display(target),
-            files,
-            problems,
-            texts,
-            stack + [resolved],
-            origin=Problem(file, line, column, written),
-            overrides=overrides,
+        seen.add(resolved)
+        texts[file] = data if data is not None else resolved  # a path: read if a message needs a location
+        result = read_file(resolved, file, data, digest)
+        files.append((resolved, result, result.digest))
+        problems.extend(result.fatal)
+        located = _locator(result, texts)
+        for node_path, message, where in result.problems:
+            problems.append(_at(result.file, located, node_path, message, where))
+        children = []
+        for written, node_path in result.includes:
+            target = resolved.parent / written
+            line, column = located().of_value(node_path)
+            if target.resolve() in (*stack, resolved):
+                chain = " -> ".join(_display(p) for p in (*stack, resolved, target.resolve()))
+                problems.append(Problem(file, line, column, f"include cycle: {chain}"))
+                continue
+            children.append((target, _display(target), (*stack, resolved), Problem(file, line, column, written)))
+        work.extend(reversed(children))  # the first include is read next, as a recursion would
+
+
+def _unreadable(
+    path: Path, resolved: Path, folder: Path, origin: Problem | None, overrides: dict[Path, bytes] | None
+) -> str | None:
+    """Why a file cannot be read, before anything of it is read; None when it can be."""
+    if origin is not None and not resolved.is_relative_to(folder):
+        # Nothing of the file is read or shown: only its name.
+        return (
+            f"it is outside the fact base's folder {folder} (an include stays inside it; "
+            "--root or FACTDASH_ROOT names a wider folder)"
         )
-
-
-class _NotAFile(OSError):
-    pass
+    if overrides and resolved in overrides:
+        return None
+    try:
+        info = os.stat(resolved)
+    except OSError:
+        return None  # said when it is read
+    if stat.S_ISDIR(info.st_mode):
+        return "it is a folder"
+    if not stat.S_ISREG(info.st_mode):
+        # A device or a pipe (/dev/zero, a FIFO) would never end or never answer: not a fact file.
+        return "it is not a regular file (a device or a pipe?)"
+    limit = max_file_bytes()
+    if info.st_size > limit:
+        return (
+            f"it is {info.st_size / 1048576:,.1f} MB, over the limit of {limit / 1048576:,.0f} MB for one fact "
+            "file (FACTDASH_MAX_FILE_MB); split it into files included from one"
+        )
+    return None
 
 
 _READ: dict[Path, tuple[tuple, bytes | None, str, bool]] = {}  # path -> (signature, content, digest, settled)

@@ -23,7 +23,7 @@ DateLike = Annotated[
     StrictStr | StrictInt,
     Field(
         description="YYYY-MM-DD, YYYY-MM or YYYY (the precision is kept)",
-        json_schema_extra={"pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+        json_schema_extra={"pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"},
     ),
 ]
 Amount = Annotated[

@@ -106,11 +106,12 @@ _AMOUNT = re.compile(
     rf"""^\s*
     (?P<minus>-\s*)?
     (?P<cur>(?:{_BEFORE})\s*)?
-    (?P<num>[0-9][0-9_,]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+)
+    (?P<num>[0-9](?:[0-9,]|_(?=[0-9]))*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+)
     \s*(?P<scale>thousand|million|billion|trillion|mln|bln|trn|mn|bn|tn|k|m|b)?\.?
     \s*(?P<code>{_AFTER})?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
+_NONZERO = re.compile(r"[1-9]")
 _THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 # Texts that parse_amount reads as the decimal number they spell ("1200", "1,200", "3.85"): whole
 # columns of them are cast in one go (columns.amount_column); a test holds the two to the same numbers.
@@ -158,6 +159,8 @@ def _parse_amount_text(text: str) -> tuple[float, str | None]:
     if "," in number and not _THOUSANDS.match(number):
         raise ValueError_(f'\'{text}\' has misplaced thousands separators; expected e.g. "1,200" or "1,200,000"')
     value = float(number.replace(",", "").replace("_", ""))
+    if value == 0 and _NONZERO.search(number.split("e")[0].split("E")[0]):
+        raise ValueError_(f"'{text}' is too small to be a real figure: it is 0 as a number (underflow)")
     if match["scale"]:
         value *= _SCALES[match["scale"].lower()]
     if match["minus"]:  # read, so that the figure is refused as negative rather than as no number
@@ -168,7 +171,8 @@ def _parse_amount_text(text: str) -> tuple[float, str | None]:
 
 # ---- dates -------------------------------------------------------------------------------------
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# ASCII digits only: `\d` would take fullwidth or Arabic-Indic digits for a date.
+_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
 
 @dataclass(frozen=True)

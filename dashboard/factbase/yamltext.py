@@ -62,7 +62,7 @@ def needs_located_parse(text: str) -> bool:
         return True
     # A \u escape: rapidyaml reads a lone surrogate ("\ud800") that PyYAML refuses. (One memchr for
     # a backslash first: most files have none, and each two-character search costs 20 ms on 24 MB.)
-    if "\\" in text and ("\\u" in text or "\\U" in text):
+    if has_control_escape(text):
         return True
     if "[" in text and _FLOW_PAIR.search(text):
         return True
@@ -190,7 +190,42 @@ def decode(data: bytes, file: str) -> str:
 # than NEL: YAML forbids them, and the fast parser would let them through into the data.
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13)) + b"\x7f"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-_C1_BYTES = re.compile(b"\xc2[\x80-\x84\x86-\x9f]")  # C1 controls in UTF-8 (U+0085, NEL, is a line break)
+_C1_BYTES = re.compile(b"\xc2[\x80-\x84\x86-\x9f]")
+# A double-quoted escape that may stand for one of those characters (\0 \a \b \e \v \f \x..): a
+# file with one goes the located way, where every string is checked after unescaping.
+_CONTROL_ESCAPE = re.compile(r"\\[0abefvx]")
+
+
+def has_control_escape(text: str) -> bool:
+    """Whether `text` may hold an escape of a forbidden character (one memchr when it has no backslash)."""
+    return "\\" in text and ("\\u" in text or "\\U" in text or _CONTROL_ESCAPE.search(text) is not None)
+
+
+def forbidden_characters(data: object, path: tuple = ()) -> list[tuple[tuple, str, str]]:
+    """(node path, message, "key"|"value") for each string of parsed data that holds a character
+    `decode` refuses in the raw text, written as an escape ("\\e", "\\0", "\\uFFFE")."""
+    found: list[tuple[tuple, str, str]] = []
+    stack = [(data, path)]
+    while stack:  # a list of work, not recursion: nesting is bounded by the parser, not here
+        node, at = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and _CONTROL.search(key):
+                    found.append(((*at, key), _escaped_message(key), "key"))
+                stack.append((value, (*at, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*at, i)) for i, value in enumerate(node))
+        elif isinstance(node, str) and _CONTROL.search(node):
+            found.append((at, _escaped_message(node), "value"))
+    return sorted(found, key=lambda f: str(f[0]))
+
+
+def _escaped_message(text: str) -> str:
+    character = _CONTROL.search(text).group()  # type: ignore[union-attr]
+    return (
+        f"the character U+{ord(character):04X} (a control character or a non-character, written as an "
+        "escape) is not allowed in a fact file; remove it"
+    )  # C1 controls in UTF-8 (U+0085, NEL, is a line break)
 
 
 @dataclass
@@ -630,6 +665,8 @@ _DIGIT = re.compile(r"[0-9]")  # only ASCII digits make numbers; a regex scans a
 _INT = re.compile(r"[-+]?[0-9]+")
 _BASED = re.compile(r"([-+]?)0([xXoObB])([0-9a-fA-F]+)")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_LOOSE_UNDERSCORE = re.compile(r"(?:^|[^0-9a-fA-F])_|_(?:$|[^0-9a-fA-F])")
+_NONZERO = re.compile(r"[1-9]")
 _SPECIAL = {".inf": math.inf, ".Inf": math.inf, ".INF": math.inf, ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan}
 
 
@@ -650,7 +687,11 @@ def resolve_plain(value: str) -> object:
     if value in _BOOLS:
         return _BOOLS[value]
     sign = value[0] if value[0] in "+-" else ""
-    body = value[len(sign) :].replace("_", "")
+    body = value[len(sign) :]
+    if "_" in body:
+        if _LOOSE_UNDERSCORE.search(body):  # "_1", "1__0", "1_": text, which no figure reads as a number
+            return value
+        body = body.replace("_", "")
     if not body or body[0] in "+-" or not _DIGIT.search(body) and body not in _SPECIAL:
         return value
     digits = sign + body
@@ -670,7 +711,10 @@ def resolve_plain(value: str) -> object:
             return -math.inf if sign == "-" else math.inf
         return based_number
     if _FLOAT.fullmatch(digits):
-        return float(digits)
+        number = float(digits)
+        if number == 0 and _NONZERO.search(re.split("[eE]", digits)[0]):  # 1e-400: text, not a silent 0
+            return value
+        return number
     if body in _SPECIAL and not (sign and body.lower() == ".nan"):
         return -_SPECIAL[body] if sign == "-" else _SPECIAL[body]
     return value

@@ -365,7 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         from dashboard.factbase.atomic import write_text_atomic
 
-        write_text_atomic(Path(args.write), json_schema_text())
+        try:
+            write_text_atomic(Path(args.write), json_schema_text())
+        except OSError as err:
+            print(f"cannot write {args.write}: {err.strerror or err}", file=sys.stderr)
+            return 1
         print(f"wrote {args.write}")
     else:
         sys.stdout.write(json_schema_text())

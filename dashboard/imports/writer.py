@@ -98,6 +98,9 @@ def fact_table(facts: list[dict]) -> str:
     columns = [name for name in FACT_FIELDS if any(name in fact for fact in facts)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    # Python 3.11's writer leaves a lone CR unquoted with "\n" line ends (and a reader then starts a
+    # new row there): a row holding one is written with every cell quoted.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     for fact in facts:
         row = []
@@ -108,5 +111,5 @@ def fact_table(facts: list[dict]) -> str:
                     raise ValueError(f"a tag of fact {fact.get('id')!r} holds '{TAG_SEPARATOR}', which separates tags")
                 value = f"{TAG_SEPARATOR} ".join(value)
             row.append("" if value is None else yaml_scalar(value) if isinstance(value, float) else value)
-        writer.writerow(row)
+        (quoted if any(isinstance(cell, str) and "\r" in cell for cell in row) else writer).writerow(row)
     return out.getvalue()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,11 +14,20 @@ import streamlit as st
 
 from charts.registry import ChartSpec, chart_count, view_charts
 from dashboard.app.ui.state import current_view, per_view, remember
-from dashboard.exports.files import FORMATS, MIME, Export, export_file, modebar_config
+from dashboard.exports import csvout
+from dashboard.exports.files import FORMATS, MIME, Export, export_file, modebar_config, reader_path, to_csv
 from dashboard.exports.images import FORMATS as IMAGE_FORMATS
 from dashboard.exports.images import NO_BROWSER, images_available
 from dashboard.factbase.errors import Problem
 from dashboard.factbase.wording import format_value
+
+# The CSV download (and copy to the clipboard) of Streamlit's table toolbar writes cells as they
+# are: `=cmd|...` runs in a spreadsheet and a CR starts a new row there. It is switched off, and every
+# table is downloaded through the one CSV writer instead (download_table below). `factdash serve`
+# sets it on the server's command line; set here too, for a server started another way (it then
+# holds from the second page run on: Streamlit sends the option as each run starts).
+if not st.get_option("client.disableDataExport"):
+    st.set_option("client.disableDataExport", True)
 
 # ":" and "/" too: Streamlit reads :smile:, :red[...] and :material/icon: in markdown.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:/=])")
@@ -104,7 +115,10 @@ def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
         files = view.base.files
         st.download_button(
             "Download ZIP",
-            data=functools.partial(_everything, view.base, view.filters, tuple(chosen), files[0] if files else ""),
+            # The README's command names the fact file, not where it lies on the server.
+            data=functools.partial(
+                _everything, view.base, view.filters, tuple(chosen), Path(files[0]).name if files else ""
+            ),
             file_name=f"factdash-export_{dt.date.today():%Y-%m-%d}.zip",
             mime=MIME["zip"],
             key="export-zip",
@@ -146,8 +160,48 @@ TABLE_COLUMNS = {
 }
 
 
-def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = None, height: int | str = "auto"):
-    """Facts as a sortable table: the figure in words, the quote, and a working link to the source."""
+def table_csv(table: pd.DataFrame, labels: dict[str, str] | None = None) -> bytes:
+    """A table as the CSV file its download gives: its columns headed by their labels, written by the
+    one CSV writer (dashboard.exports.csvout): no cell a spreadsheet would run, numbers as numbers."""
+    labels = labels or {}
+    header = [labels[name] if isinstance(labels.get(name), str) else str(name) for name in table.columns]
+    return csvout.frame_csv_bytes(table, list(table.columns), header=header)
+
+
+def facts_csv(facts: pd.DataFrame) -> bytes:
+    """Facts as a table's download gives them: the columns of a chart's CSV (figures as numbers,
+    claimant, source, publisher, link, dates, quote), through the one CSV writer."""
+    return to_csv(facts)
+
+
+def download_table(make: Callable[[], bytes], *, key: str, file_name: str, what: str = "this table") -> None:
+    """A button under a table that downloads it as CSV; the file is made when it is clicked."""
+    st.download_button(
+        TABLE_DOWNLOAD,
+        data=make,
+        file_name=file_name,
+        mime=MIME["csv"],
+        key=f"{key}-csv",
+        on_click="ignore",
+        icon=":material/download:",
+        type="tertiary",
+        help=f"{what[:1].upper()}{what[1:]} as a CSV file (text a spreadsheet would run begins with an apostrophe)",
+    )
+
+
+TABLE_DOWNLOAD = "Download as CSV"
+
+
+def facts_table(
+    facts: pd.DataFrame,
+    *,
+    key: str,
+    columns: list[str] | None = None,
+    height: int | str = "auto",
+    download: pd.DataFrame | None = None,
+):
+    """Facts as a sortable table: the figure in words, the quote, and a working link to the source;
+    with `download` (the facts, all pages of them), a button that downloads them as CSV."""
     # The same rows of the same fact base make the same table: built once, whoever asks.
     rows = ("facts-table", current_view().base.content_hash, tuple(facts["fact_id"].tolist()))
     table = remember(rows, lambda: _table_of(facts))
@@ -165,10 +219,18 @@ def facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = No
     config = {name: TABLE_COLUMNS[name] for name in shown}
     config["url"] = st.column_config.LinkColumn("Link", display_text="open source")
     config["quote"] = st.column_config.TextColumn("Quote", width="large")
-    return st.dataframe(table[shown], key=key, hide_index=True, column_config=config, height=height)
+    shown_table = st.dataframe(table[shown], key=key, hide_index=True, column_config=config, height=height)
+    if download is not None:
+        download_table(
+            functools.partial(facts_csv, download), key=key, file_name=f"{key}.csv", what=f"the {len(download):,} facts"
+        )
+    return shown_table
 
 
 def _table_of(facts: pd.DataFrame) -> pd.DataFrame:
+    top = next(iter(current_view().base.files), None)
+    # Where a fact is written, relative to the top fact file's folder: never the server's own path.
+    files = {f: reader_path(f, top) for f in facts["file"].dropna().unique().tolist()}
     return pd.DataFrame(
         {
             "fact_id": facts["fact_id"],
@@ -184,7 +246,7 @@ def _table_of(facts: pd.DataFrame) -> pd.DataFrame:
             "source_title": facts["source_title"],
             "publisher": facts["publisher"],
             "url": facts["url"].where(facts["url"].fillna("").str.match(r"(?i)^https?://"), None),
-            "where": facts["file"].astype(str) + ":" + facts["line"].astype(str),
+            "where": facts["file"].map(files).astype(str) + ":" + facts["line"].astype(str),
         }
     )
 

@@ -1,12 +1,21 @@
 """Aid: packages as bars by kind, their running sum against the totals stated, authority left as a level;
 the totals by every other measure one click away, in the question they answer. One currency a chart."""
 
+import functools
+
 import streamlit as st
 
 from charts.registry import aid_chart, aid_currencies
 from dashboard.analysis.questions import questions_of
 from dashboard.analysis.reconcile import CANNOT_REACH, WITHIN, reconciliations
-from dashboard.app.ui.components import export_everything, md, paged_facts_table, show_figure
+from dashboard.app.ui.components import (
+    download_table,
+    export_everything,
+    md,
+    paged_facts_table,
+    show_figure,
+    table_csv,
+)
 from dashboard.app.ui.state import current_view, per_view
 from dashboard.factbase.wording import format_amount, format_value, format_written_date
 
@@ -76,19 +85,27 @@ for r in reconciled:
             packages=[format_amount(v, r.unit) for v in r.totals["sum_at"]],
             gap=[format_amount(v, r.unit) for v in r.totals["gap"]],
         )
+        labels = {
+            "as_of_text": "As of",
+            "claimant_name": "Claimant",
+            "figure": "Total stated",
+            "packages": "Packages by then (computed)",
+            "gap": "Packages minus total",
+            "verdict": "Reconciles",
+            "quote": "Their words",
+            "url": "Source",
+        }
+        table = table[list(labels)]
         st.dataframe(
-            table[["as_of_text", "claimant_name", "figure", "packages", "gap", "verdict", "quote", "url"]],
+            table,
             hide_index=True,
-            column_config={
-                "as_of_text": "As of",
-                "claimant_name": "Claimant",
-                "figure": "Total stated",
-                "packages": "Packages by then (computed)",
-                "gap": "Packages minus total",
-                "verdict": "Reconciles",
-                "quote": "Their words",
-                "url": st.column_config.LinkColumn("Source"),
-            },
+            column_config={**labels, "url": st.column_config.LinkColumn("Source")},
+        )
+        download_table(
+            functools.partial(table_csv, table, labels),
+            key=f"aid-totals-{r.metric}",
+            file_name=f"{r.metric}-totals.csv",
+            what="the totals stated, against the packages",
         )
     question = next((q for q in questions_of(view.base) if r.metric in q.metrics), None)
     if question is not None:

@@ -64,4 +64,4 @@ if cards:
 
 st.subheader("Latest facts")
 latest = facts.sort_values(["stated", "as_of"], ascending=False, na_position="last").head(10)
-facts_table(latest, key="latest-facts")
+facts_table(latest, key="latest-facts", download=latest)

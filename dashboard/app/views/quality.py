@@ -1,11 +1,37 @@
 """Data quality: the consistency checks, each naming the facts involved and where they are written."""
 
+import functools
 from urllib.parse import quote_plus
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.analysis.checks import findings_frame, run_checks
+from dashboard.app.ui.components import download_table, table_csv
 from dashboard.app.ui.state import current_view, remember
+from dashboard.exports.files import reader_path
+
+
+def for_readers(frame: pd.DataFrame, files: list[str]) -> pd.DataFrame:
+    """The findings with every fact file named relative to the top one's folder (`facts/x.yaml:12`),
+    in their locations and their messages: the server's own paths are nobody's business."""
+    shown = {f: reader_path(f, files[0]) for f in sorted(files, key=len, reverse=True)} if files else {}
+
+    def located(location: str) -> str:
+        file, colon, line = str(location).rpartition(":")
+        return f"{reader_path(file, files[0] if files else None)}:{line}" if colon and line.isdigit() else location
+
+    def told(message: str) -> str:
+        for file, name in shown.items():
+            message = message.replace(file, name)
+        return message
+
+    return frame.assign(
+        location=frame["location"].map(located),
+        locations=frame["locations"].map(lambda places: [located(p) for p in places]),
+        message=frame["message"].map(told),
+    )
+
 
 view = current_view()
 st.title("Data quality")
@@ -13,7 +39,9 @@ if view.problems:
     st.error(f"{len(view.problems)} problem(s) stop the fact base from loading; see them above.")
 # The checks look at the whole fact base, not the filters: run them once per content.
 findings = remember(("checks", view.base.content_hash), lambda: run_checks(view.base))
-frame = findings_frame(findings)
+frame = remember(
+    ("findings-for-readers", view.base.content_hash), lambda: for_readers(findings_frame(findings), view.base.files)
+)
 errors = int((frame["severity"] == "error").sum()) if len(frame) else 0
 st.caption(
     f"{len(findings)} finding(s): {errors} error(s), {len(findings) - errors} warning(s). "
@@ -35,4 +63,12 @@ if len(frame):
             "location": "Written at",
             "fact_ids": "Fact ids",
         },
+    )
+    columns = ["severity", "check", "message", "location", "fact_ids"]
+    labels = {"message": "Finding", "location": "Written at", "fact_ids": "Fact ids"}
+    download_table(
+        functools.partial(table_csv, shown[columns], labels),
+        key="findings",
+        file_name="findings.csv",
+        what="the findings",
     )

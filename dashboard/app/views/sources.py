@@ -1,9 +1,11 @@
 """Sources: every fact with its quote and link, counts per source and claimant, full citations."""
 
+import functools
+
 import streamlit as st
 
 from dashboard.app.ui.check import check_a_figure
-from dashboard.app.ui.components import export_everything, facts_table, md
+from dashboard.app.ui.components import download_table, export_everything, facts_table, md, table_csv
 from dashboard.app.ui.state import current_view
 
 view = current_view()
@@ -49,29 +51,32 @@ facts_table(
         "url",
         "where",
     ],
+    download=shown,  # every fact found, not only this page's
 )
 
 left, right = st.columns(2)
 left.subheader("Facts per source")
-left.dataframe(
+per_source = (
     shown.groupby(["publisher", "source_title"], dropna=False)
     .size()
     .rename("facts")
     .sort_values(ascending=False)
-    .reset_index(),
-    hide_index=True,
-    key="per-source",
+    .reset_index()
 )
+left.dataframe(per_source, hide_index=True, key="per-source")
+with left:
+    download_table(functools.partial(table_csv, per_source), key="per-source", file_name="facts-per-source.csv")
 right.subheader("Facts per claimant")
-right.dataframe(
+per_claimant = (
     shown.groupby(["claimant_name", "claimant_kind", "party_to_conflict"], dropna=False)
     .size()
     .rename("facts")
     .sort_values(ascending=False)
-    .reset_index(),
-    hide_index=True,
-    key="per-claimant",
+    .reset_index()
 )
+right.dataframe(per_claimant, hide_index=True, key="per-claimant")
+with right:
+    download_table(functools.partial(table_csv, per_claimant), key="per-claimant", file_name="facts-per-claimant.csv")
 
 st.subheader("Citations")
 cited = view.base.sources.loc[view.base.sources.index.intersection(shown["source"].dropna().unique())]

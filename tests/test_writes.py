@@ -1,0 +1,376 @@
+"""Writes only where asked, never over what the command does not own; reads only inside the fact
+base; adds serialised. Each case was a defect a probe found (see docs/security.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from dashboard import FactBaseError, load_factbase
+from dashboard.cli import main
+from dashboard.factbase.atomic import NotARegularFile, write_text_atomic
+
+from .conftest import MINIMAL, ROOT
+
+SPEC = """\
+spec_version: 1
+title: Imported
+input: {{path: {input}, format: json}}
+output: {{path: {output}}}
+metric_columns: {{n: nk-casualties}}
+claimant: us-officials
+source: rep
+id: "imp-{{date}}"
+date: {{column: date}}
+"""
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file under `folder` and the hash of its bytes: what "changes nothing" is checked against."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """tmp/outside/ (a secret beside the project) and tmp/base/: facts.yaml including a curated file,
+    declarations, an import spec and its JSON input."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.yaml").write_text("schema_version: 1\ndescription: SECRET-42\n")
+    base = tmp_path / "base"
+    (base / "imports").mkdir(parents=True)
+    (base / "facts").mkdir()
+    (base / "facts" / "decl.yaml").write_text(MINIMAL, encoding="utf-8")
+    curated = "schema_version: 1\nfacts:\n" + "".join(
+        f"  - {{id: c{i}, metric: nk-casualties, value: {100 + i}, as_of: 2025-01-{i + 1:02d}, "
+        f"claimant: us-officials, source: rep}}\n"
+        for i in range(24)
+    )
+    (base / "facts" / "curated.yaml").write_text(curated, encoding="utf-8")
+    (base / "facts.yaml").write_text("schema_version: 1\ninclude: [facts/decl.yaml, facts/curated.yaml]\n")
+    rows = [{"date": "2025-02-01", "n": 5}, {"date": "2025-02-02", "n": 6}]
+    (base / "imports" / "data.json").write_text(json.dumps(rows))
+    return base
+
+
+def write_spec(project: Path, output: str, input_: str = "data.json", name: str = "spec.yaml") -> Path:
+    path = project / "imports" / name
+    path.write_text(SPEC.format(input=input_, output=output), encoding="utf-8")
+    return path
+
+
+def test_an_import_writes_a_new_file_inside_the_fact_base(project, capsys):
+    spec = write_spec(project, "../facts/imported.yaml")
+    assert main(["import", str(spec), "--no-progress"]) == 0, capsys.readouterr().out
+    assert "imp-2025-02-01" in (project / "facts" / "imported.yaml").read_text()
+    # ...and again over the file it made itself.
+    assert main(["import", str(spec), "--no-progress"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("output", "said"),
+    [
+        ("{tmp}/elsewhere.yaml", "outside the fact base's folder"),  # an absolute path
+        ("../../outside/new.yaml", "outside the fact base's folder"),  # ../ out of it
+        ("../../outside/secret.yaml", "outside the fact base's folder"),
+        ("../facts/curated.yaml", "was not made by `factdash import`"),  # a curated file (24 facts became 2)
+        ("data.json", "the import's own input"),
+        ("spec.yaml", "the import's own spec"),
+        ("../facts", "not a regular file"),
+    ],
+)
+def test_an_import_never_writes_outside_or_over_what_it_did_not_make(project, capsys, output, said):
+    spec = write_spec(project, output.format(tmp=project.parent))
+    before, outside = tree_digest(project), tree_digest(project.parent / "outside")
+    assert main(["import", str(spec), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert said in out and "nothing written" in out, out
+    assert tree_digest(project) == before and tree_digest(project.parent / "outside") == outside
+    assert not (project.parent / "elsewhere.yaml").exists()
+
+
+def test_an_import_reads_no_input_outside_the_fact_base(project, capsys):
+    spec = write_spec(project, "../facts/imported.yaml", input_="../../outside/secret.yaml")
+    assert main(["import", str(spec), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "the input" in out and "outside the fact base's folder" in out and "SECRET-42" not in out
+    spec = write_spec(project, "../facts/imported.yaml", input_="/dev/zero")
+    started = time.monotonic()
+    assert main(["import", str(spec), "--no-progress"]) == 1
+    assert time.monotonic() - started < 10 and "outside the fact base's folder" in capsys.readouterr().out
+
+
+def test_an_import_never_writes_a_file_the_loader_would_refuse(project, capsys):
+    """Values of 10^21 and 10^400 and a U+FFFE in a note made files the loader then rejected."""
+    (project / "facts" / "imported.yaml").write_text("# Generated by `factdash import` (an earlier run)\n")
+    spec = write_spec(project, "../facts/imported.yaml")
+    good = tree_digest(project)
+    for rows in ([{"date": "2025-02-01", "n": 1e21}], [{"date": "2025-02-01", "n": "1e400"}]):
+        (project / "imports" / "data.json").write_text(json.dumps(rows))
+        before = tree_digest(project)
+        assert main(["import", str(spec), "--no-progress"]) == 1
+        out = capsys.readouterr().out
+        assert "nothing written" in out, out
+        assert tree_digest(project) == before
+    spec.write_text(spec.read_text() + 'note: "odd \\uFFFE note"\n')
+    (project / "imports" / "data.json").write_text(json.dumps([{"date": "2025-02-01", "n": 5}]))
+    before = tree_digest(project)
+    assert main(["import", str(spec), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "U+FFFE" in out and "nothing written" in out, out
+    assert tree_digest(project) == before != good
+
+
+def test_includes_stay_inside_the_fact_base_and_show_nothing_of_what_is_outside(project):
+    (project / "facts.yaml").write_text(
+        "schema_version: 1\ninclude: [facts/decl.yaml, /etc/passwd, ../outside/secret.yaml]\n"
+    )
+    with pytest.raises(FactBaseError) as raised:
+        load_factbase(project / "facts.yaml")
+    text = str(raised.value)
+    assert text.count("outside the fact base's folder") == 2, text
+    assert "root:x:0:0" not in text and "SECRET-42" not in text
+    # A wider root, said on purpose, reads it.
+    os.environ["FACTDASH_ROOT"] = str(project.parent)
+    try:
+        (project / "facts.yaml").write_text("schema_version: 1\ninclude: [facts/decl.yaml, ../outside/secret.yaml]\n")
+        files = load_factbase(project / "facts.yaml").files
+        assert any(f.endswith("outside/secret.yaml") for f in files), files
+    finally:
+        del os.environ["FACTDASH_ROOT"]
+
+
+def test_a_pipe_a_huge_sparse_file_and_a_thousand_deep_include_chain(project, monkeypatch):
+    """A FIFO hung the loader; a 1 GB sparse include took 11 s and 2.27 GB; a chain of 1,000
+    includes was a RecursionError."""
+    monkeypatch.delenv("FACTDASH_MAX_FILE_MB", raising=False)  # the default limit
+    os.mkfifo(project / "pipe.yaml")
+    with open(project / "huge.yaml", "wb") as huge:
+        huge.truncate(1 << 30)
+    (project / "facts.yaml").write_text("schema_version: 1\ninclude: [facts/decl.yaml, pipe.yaml, huge.yaml]\n")
+    started = time.monotonic()
+    with pytest.raises(FactBaseError) as raised:
+        load_factbase(project / "facts.yaml")
+    assert time.monotonic() - started < 5
+    text = str(raised.value)
+    assert "cannot include 'pipe.yaml': it is not a regular file" in text
+    assert "cannot include 'huge.yaml': it is 1,024.0 MB, over the limit of 16 MB" in text
+    chain = project / "chain"
+    chain.mkdir()
+    for i in range(1000):
+        include = f"include: [c{i + 1}.yaml]\n" if i < 999 else "include: [../facts/decl.yaml]\n"
+        fact = (
+            f"facts:\n  - {{id: f{i}, metric: nk-casualties, value: {i + 1}, as_of: 2025-01-09, "
+            "claimant: us-officials, source: rep}\n"
+        )
+        (chain / f"c{i}.yaml").write_text("schema_version: 1\n" + include + fact)
+    os.environ["FACTDASH_ROOT"] = str(project)
+    try:
+        os.environ["FACTDASH_MAX_FILES"] = "1001"  # the default, 500, bounds a cold load to about 6 s
+        base = load_factbase(chain / "c0.yaml")
+        assert len(base.facts) == 1000 and len(base.files) == 1001
+        os.environ["FACTDASH_MAX_FILES"] = "20"
+        with pytest.raises(FactBaseError) as raised:
+            load_factbase(chain / "c0.yaml")
+        assert "cannot include 'c20.yaml' (nor any file after it): the fact base has 20 files already" in str(
+            raised.value
+        )
+    finally:
+        del os.environ["FACTDASH_ROOT"], os.environ["FACTDASH_MAX_FILES"]
+
+
+def test_writers_replace_only_regular_files_and_write_through_symbolic_links(tmp_path, capsys):
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "folder").mkdir()
+    device = tmp_path / "null"
+    os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a /dev/null of our own: root runs CI
+    for special in ("fifo", "folder", "null"):
+        assert main(["schema", "--write", str(tmp_path / special)]) == 1
+        err = capsys.readouterr().err
+        assert "only a regular file is ever replaced" in err and "Traceback" not in err
+    assert stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode) and stat.S_ISCHR(os.stat(device).st_mode)
+    with pytest.raises(NotARegularFile):
+        write_text_atomic(tmp_path / "fifo", "x")
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    (tmp_path / "link.json").symlink_to("real.json")
+    assert main(["schema", "--write", str(tmp_path / "link.json")]) == 0
+    assert (tmp_path / "link.json").is_symlink() and real.read_text().startswith("{")
+
+
+def test_add_through_a_symbolic_link_writes_the_real_file(project, capsys):
+    (project / "facts" / "link.yaml").symlink_to("curated.yaml")
+    (project / "facts.yaml").write_text("schema_version: 1\ninclude: [facts/decl.yaml, facts/link.yaml]\n")
+    code = main(
+        ["add", "fact", "--metric", "nk-casualties", "--claimant", "zelenskyy", "--source", "rep", "--value", "9"]
+        + [
+            "--as-of",
+            "2025-03-01",
+            "--to",
+            str(project / "facts" / "link.yaml"),
+            "--facts",
+            str(project / "facts.yaml"),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert (project / "facts" / "link.yaml").is_symlink()
+    assert "nk-casualties-zelenskyy-2025-03-01" in (project / "facts" / "curated.yaml").read_text()
+    assert main(["add", "fact", "--metric", "x", "--to", "/dev/zero", "--facts", str(project / "facts.yaml")]) == 1
+    assert "not a regular file" in capsys.readouterr().err
+
+
+ADD = """\
+import sys
+from dashboard.cli import main
+sys.exit(main(["add", "fact", "--metric", "nk-casualties", "--claimant", "zelenskyy", "--source", "rep",
+               "--value", sys.argv[2], "--as-of", sys.argv[3], "--to", sys.argv[1]]))
+"""
+
+
+def test_concurrent_adds_all_land(project):
+    """4 adds at once to one file, 15 rounds: each add reported added is in the file (6 of 66 were lost
+    before adds took a lock)."""
+    target = project / "facts" / "curated.yaml"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FACTDASH_CACHE_DIR": "off"}
+    added = []
+
+    def one(n: int) -> tuple[int, str]:
+        day = f"2026-{1 + n // 28:02d}-{1 + n % 28:02d}"
+        done = subprocess.run(
+            [sys.executable, "-c", ADD, str(target), str(1000 + n), day],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=project,
+        )
+        return done.returncode, done.stderr
+
+    with ThreadPoolExecutor(4) as pool:
+        for round_ in range(15):
+            results = list(pool.map(one, range(round_ * 4, round_ * 4 + 4)))
+            for n, (code, err) in zip(range(round_ * 4, round_ * 4 + 4), results, strict=True):
+                assert code == 0 and "Traceback" not in err, err
+                added.append(n)
+    text = target.read_text()
+    missing = [n for n in added if f"value: {1000 + n}\n" not in text]
+    assert len(added) == 60 and not missing, f"lost {len(missing)} of 60: {missing}"
+    assert len(load_factbase(project / "facts.yaml").facts) == 24 + 60
+
+
+def test_the_corpus_root_holds_its_shared_declarations():
+    """The corpus's cases include ../common/: with the corpus as the root they load; with each case's
+    own folder as the root the include is refused (what test_corpus.py relies on)."""
+    case = ROOT / "tests" / "corpus" / "include-missing" / "facts.yaml"
+    with pytest.raises(FactBaseError) as raised:
+        load_factbase(case)
+    assert "outside the fact base's folder" in str(raised.value)
+    text = textwrap.dedent(str(raised.value))
+    assert "no such file" in text  # its own problem is still found
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("big.json", '[{"date": "2025-02-01", "n": ' + "9" * 5000 + "}]", "a number of 5,000 digits is no figure"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deep"),
+        ("dup.json", '[{"date": "2025-02-01", "n": 1, "n": 2}]', "the key 'n' appears twice in one object"),
+        ("wide.csv", "date," + "x" * 200_000 + "\n2025-02-01,1\n", "the header row is not valid CSV"),
+    ],
+)
+def test_import_inputs_that_gave_tracebacks_are_located_problems(project, capsys, name, content, said):
+    (project / "imports" / name).write_text(content)
+    spec = write_spec(project, "../facts/imported.yaml", input_=name)
+    if name.endswith(".csv"):
+        spec.write_text(spec.read_text().replace("format: json", "format: csv"))
+    before = tree_digest(project)
+    assert main(["import", str(spec), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert said in out and f"{name}:1" in out and "nothing written" in out, out
+    assert tree_digest(project) == before
+
+
+def _series(facts: int, bad_at: int) -> str:
+    rows = []
+    for i in range(facts):
+        value = "abc" if i == bad_at else str(i + 1)
+        rows.append(
+            f"  - id: f{i}\n    metric: nk-casualties\n    value: {value}\n    as_of: 2025-01-09\n"
+            f"    claimant: us-officials\n    source: rep\n    quote: about {i + 1} casualties, as the report says\n"
+        )
+    return MINIMAL + "facts:\n" + "".join(rows)
+
+
+def test_a_broken_file_at_the_size_limit_is_reported_within_bounds(tmp_path, long, monkeypatch):
+    """A 200 MB file with one bad fact took 33.7 s and 2.47 GB to reject: now refused from its size
+    at once. With --long, a file just under the limit (16 MB) with one bad fact is reported, placed
+    at its line, under 10 s (times the load per core) and 2 GB."""
+    from .test_corpus import validate
+
+    monkeypatch.delenv("FACTDASH_MAX_FILE_MB", raising=False)  # the default limit, in the child too
+    one = _series(1, -1)[len(MINIMAL) + len("facts:\n") :]
+    big = tmp_path / "big.yaml"
+    with big.open("w", encoding="utf-8") as out:
+        out.write(_series(1, 0))
+        for _ in range(200 * 1024 * 1024 // len(one) + 1):
+            out.write(one.replace("id: f0", "id: f1"))
+    run = validate(big.name, cwd=tmp_path)
+    assert run.code == 1 and "over the limit of 16 MB" in run.output, run.output
+    assert run.seconds < 10 and run.megabytes < 2048
+    if long:
+        size = 16 * 1024 * 1024 - 4096
+        facts = size // len(one)
+        text = _series(facts, facts // 2)
+        assert len(text.encode()) < 16 * 1024 * 1024
+        (tmp_path / "near.yaml").write_text(text, encoding="utf-8")
+        run = validate("near.yaml", cwd=tmp_path)
+        line = text[: text.index("value: abc")].count("\n") + 1
+        assert run.code == 1 and f"near.yaml:{line}:12: fact 'f{facts // 2}'" in run.output, run.output
+        assert run.seconds < 10 * max(1.0, run.load) and run.megabytes < 2048, (run.seconds, run.megabytes)
+
+
+def test_a_generated_fact_table_keeps_a_carriage_return_inside_its_cell():
+    """Python 3.11's csv writer left a lone CR unquoted with "\\n" line ends: a CR in an imported quote
+    began a new row of the generated table (which could begin `=cmd|...`)."""
+    import csv
+    import io
+
+    from dashboard.imports.writer import fact_table
+
+    facts = [
+        {"id": "a", "metric": "m", "value": 1, "quote": "x\r=cmd|' /C calc'!A0"},
+        {"id": "b", "metric": "m", "value": 2},
+    ]
+    rows = list(csv.reader(io.StringIO(fact_table(facts), newline="")))
+    assert [row[0] for row in rows] == ["id", "a", "b"] and rows[1][3] == "x\r=cmd|' /C calc'!A0"
+
+
+def test_messages_never_print_raw_control_characters(tmp_path):
+    """A value written as "\\e[31m" reached the terminal as ESC [31m (and BEL, NUL likewise)."""
+    (tmp_path / "facts.yaml").write_text(
+        MINIMAL
+        + 'facts:\n  - {id: f1, metric: nk-casualties, value: "\\e[31m\\a\\0", as_of: 2025-01-09,'
+        + " claimant: us-officials, source: rep}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "validate", "facts.yaml"],
+        capture_output=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert done.returncode == 1 and b"\\x1b[31m\\x07\\x00" in done.stdout, done.stdout
+    assert not any(c in done.stdout for c in (b"\x1b", b"\x07", b"\x00"))
