@@ -450,6 +450,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         height=args.height,
         scale=args.scale or SCALE,
         facts_path=args.facts or "",
+        # data.csv and SOURCES.md: the exported charts' facts, or every fact under the filter.
+        scope="view" if args.all or args.with_data else "charts",
     )
     started = time.perf_counter()
     try:
@@ -659,6 +661,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder to write into (default: ./factdash-export); nothing is written elsewhere",
     )
     export.add_argument("--zip", action="store_true", help="write one ZIP file into the folder instead")
+    export.add_argument(
+        "--with-data",
+        action="store_true",
+        help="data.csv and SOURCES.md of every fact under the filters (default: only the facts of "
+        "the charts exported; --all exports every fact under the filters anyway)",
+    )
     export.add_argument(
         "--force",
         action="store_true",

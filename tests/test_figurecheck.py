@@ -65,7 +65,7 @@ def test_the_sources_page_box_shows_matches_and_disagreement(monkeypatch):
     verdicts = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**Verdict:")]
     assert len(verdicts) == 2 and all(
         "How many North Korean soldiers were killed or wounded in Kursk?" in v
-        and "soldier-casualties-north-korea" in v
+        and "measure: North Korean soldiers killed and wounded in the Kursk region;" in v  # its label, not its id
         and "9 January 2025" in v
         for v in verdicts
     ), verdicts

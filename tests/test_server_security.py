@@ -187,6 +187,7 @@ def _hostile_queries(secret: Path) -> list[str]:
         "page",
         "check-text",
         "check-as-of",
+        "finding",  # read, not bound: Data quality's link to the facts of one finding
     ]
     guessed = ["facts", "path", "file", "config", "FACTDASH_FACTS", "include", "url"]
     values = [

@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard.analysis.keys import combined_codes, day_numbers
 from dashboard.analysis.lazy import Deferred, OnFirstRead
-from dashboard.factbase.wording import format_value, how_much_more, possessive
+from dashboard.factbase.wording import format_date, format_value, how_much_more, possessive
 
 WINDOW_DAYS = 31
 # Figures that differ by float noise only ($3.85 billion written two ways) do not disagree.
@@ -438,6 +438,42 @@ def period_words(first: pd.Timestamp, last: pd.Timestamp, years_only: bool) -> s
     if first.year == last.year:
         return f"{first:%B} to {last:%B %Y}"
     return f"{first:%B %Y} to {last:%B %Y}"
+
+
+def conflict_title(conflict: Conflict) -> str:
+    """A group's title, which no other group of the fact base shares: the measure, its stage, and
+    the days its figures refer to, each at the precision it is written ("Russian soldiers killed,
+    3 to 17 July 2022"; "US aid (delivered), December 2024"). The month alone is not enough: a
+    measure compared only within days (window_days, or one package a day) has several groups a month."""
+    stage = f" ({conflict.stage})" if conflict.stage else ""
+    return f"{conflict.metric_label}{stage}, {_days(conflict.members)}"
+
+
+def _days(members: pd.DataFrame) -> str:
+    if members.empty:
+        return ""
+    when = members["as_of"]
+    precision = members["as_of_precision"] if "as_of_precision" in members else pd.Series("day", index=members.index)
+    first, last = when.idxmin(), when.idxmax()
+    start, end = pd.Timestamp(when[first]), pd.Timestamp(when[last])
+    if (precision[first], precision[last]) == ("day", "day") and start != end:
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day} to {end.day} {end:%B %Y}"
+        if start.year == end.year:
+            return f"{start.day} {start:%B} to {end.day} {end:%B %Y}"
+    for when, given, other in ((start, precision[first], end), (end, precision[last], start)):
+        if _within(when, given, other):  # "January 2025", not "January 2025 to 13 January 2025"
+            return format_date(when, given)
+    return f"{format_date(start, precision[first])} to {format_date(end, precision[last])}"
+
+
+def _within(when: pd.Timestamp, precision: str, other: pd.Timestamp) -> bool:
+    """Whether `other` falls in the period `when` names at its precision (its year, month or day)."""
+    if precision == "year":
+        return when.year == other.year
+    if precision == "month":
+        return (when.year, when.month) == (other.year, other.month)
+    return when.normalize() == other.normalize()
 
 
 def _text(value: object, default: str) -> str:

@@ -187,9 +187,17 @@ def check_candidate(
         same = _near(same, agree["as_of"].min(), agree["as_of_end"].max())
         agree = _overlapping(same, lo, hi)
     disagree = same.drop(agree.index) if when or len(agree) else same.iloc[0:0]
-    label = str(same["metric_label"].iloc[0]) if len(same) else metric
+    label = _label_of(metric, known)  # of the measure, even when no fact of it is of that time
     verdict = _verdict(label, agree, disagree, dated=bool(when) or len(agree) > 0)
     return FigureCheck(candidate, lo, hi, metric, agree, disagree, verdict)
+
+
+def _label_of(metric: str, known: _Facts) -> str:
+    """A metric's label for a reader: the declared one, else its facts', else (none at all) its id."""
+    if known.metrics is not None and metric in known.metrics.index and "label" in known.metrics:
+        return str(known.metrics.at[metric, "label"])
+    rows = known.of_metric(metric)
+    return str(rows["metric_label"].iloc[0]) if len(rows) and "metric_label" in rows else metric
 
 
 def _overlapping(facts: pd.DataFrame, lo: float, hi: float) -> pd.DataFrame:

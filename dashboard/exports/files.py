@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -312,9 +313,32 @@ class Export:
     scale: float | None = SCALE
     facts_path: str = ""
     exported: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # What data.csv and SOURCES.md hold (SCOPES): "view", every fact under the filter (the
+    # dashboard's Export everything, `factdash export --all` or `--with-data`); "charts", only the
+    # facts the exported charts draw (`factdash export --chart ID`).
+    scope: str = "view"
 
     def __post_init__(self) -> None:
         check_size(self.width, self.height, self.scale)
+        if self.scope not in SCOPES:
+            raise ValueError(f"export scope must be one of {', '.join(SCOPES)}, got {self.scope!r}")
+
+    @functools.cached_property
+    def view_facts(self) -> pd.DataFrame:
+        """Every fact of the base under the filter."""
+        return apply_filters(self.base.facts, self.filters)
+
+    @functools.cached_property
+    def data_facts(self) -> pd.DataFrame:
+        """The facts data.csv holds and SOURCES.md cites, in the base's order: every fact under the
+        filter, or (scope "charts") those the exported charts draw."""
+        if self.scope == "view":
+            return self.view_facts
+        drawn: set = set()
+        for chart in self.charts:
+            drawn.update(chart.rows["fact_id"].dropna())
+        facts = self.base.facts
+        return facts[facts["fact_id"].isin(drawn)]
 
     def names(self) -> list[tuple[ChartSpec, str]]:
         """Each chart with its own file stem: the chart id is added to titles that repeat, and a
@@ -381,7 +405,7 @@ class Export:
         for name, make in zip(
             EXPORT_FILES,
             (
-                lambda: to_csv(apply_filters(self.base.facts, self.filters)),
+                lambda: to_csv(self.data_facts),
                 lambda: sources_markdown(self).encode("utf-8"),
                 lambda: readme(self).encode("utf-8"),
             ),
@@ -441,6 +465,7 @@ class Export:
 # What every export writes beside the charts' files; README.txt begins with README_MARKER, which is
 # how `factdash export` knows a folder for one of its earlier exports.
 EXPORT_FILES = ("data.csv", "SOURCES.md", "README.txt")
+SCOPES = ("view", "charts")  # Export.scope: every fact under the filter, or the exported charts' facts
 README_MARKER = "factdash export\n===============\n"
 _ZIP_NAME = re.compile(r"^factdash-export_\d{4}-\d{2}-\d{2}\.zip$")
 _TEMPORARY = re.compile(r"^\..+\.tmp$")  # left by a writer killed before its rename (factbase.atomic)
@@ -527,26 +552,46 @@ def _md(text: object) -> str:
     return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", " ".join(str(text).split()))
 
 
+# What may not stand in a Markdown autolink `<...>` (CommonMark: ASCII controls, space, < and >),
+# and the double quote some renderers end one at: percent-encoded, as a browser does anyway (each is
+# in the WHATWG URL path, query and fragment percent-encode sets), so the address stays the same.
+_LINK_UNSAFE = re.compile(r'[\x00-\x20\x7f<>"]')
+
+
 def _url(value: object) -> str:
-    if isinstance(value, str) and re.match(r"(?i)^https?://[^\s<>()\"']+$", value):
-        return f"<{value}>"
-    return ""
+    """A web address as a Markdown autolink `<...>`: any http(s) address the loader accepts
+    (factfile._is_web_address: a scheme, a host, no white space), characters that would end or
+    break the link percent-encoded; "" for anything else."""
+    if not isinstance(value, str):
+        return ""
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        return ""
+    return "<" + _LINK_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", url) + ">"
 
 
 def sources_markdown(export: Export) -> str:
-    """Full citations of every source behind the exported data, then which chart uses which sources."""
-    facts = apply_filters(export.base.facts, export.filters)
+    """Full citations of every source behind the exported data (the facts' sources and the datasets
+    they came through, `via`), then which chart uses which sources."""
+    facts = export.data_facts
     counts = facts.groupby("source").size()
+    through = facts.groupby("via").size() if "via" in facts else pd.Series(dtype=int)
     sources = export.base.sources
     lines = [
         "# Sources",
         "",
-        f"Every source of the {len(facts):,} facts in `data.csv` "
-        f"(filter: {_md(export.filters.describe())}), with the number of facts taken from it.",
+        f"Every source of the {len(facts):,} facts in `data.csv`"
+        + ("" if export.scope == "view" else ", those of the charts exported")
+        + f" (filter: {_md(export.filters.describe())}), with the number of facts taken from it, "
+        "and the datasets they came through (`via`).",
         "",
     ]
     ids = sorted(
-        counts.index,
+        set(counts.index) | set(through.index),
         key=lambda s: (
             str(sources["publisher"].get(s, "")) if "publisher" in sources else "",
             str(sources["title"].get(s, s)),
@@ -574,7 +619,9 @@ def sources_markdown(export: Export) -> str:
             + (f" {link}" if link else "")
             + (f" (archived: {archive})" if archive else "")
         )
-        lines.append(line + f" — `{source_id}`, {counts[source_id]} fact{'s' if counts[source_id] != 1 else ''}")
+        uses = [f"{n} fact{'s' if n != 1 else ''}" for n in [int(counts.get(source_id, 0))] if n]
+        uses += [f"via for {n} fact{'s' if n != 1 else ''}" for n in [int(through.get(source_id, 0))] if n]
+        lines.append(line + f" — `{source_id}`, {', '.join(uses)}")
     lines += ["", "## Charts", ""]
     for chart, stem in export.names():
         used = sorted(chart.rows["source"].dropna().unique().tolist())
@@ -591,12 +638,11 @@ def cli_command(export: Export) -> str:
     words = ["factdash", "export"]
     if export.facts_path:
         words += ["--facts", export.facts_path]
-    words += (
-        ["--all"]
-        if export.charts and all_charts(export)
-        else [w for c in export.charts for w in ("--chart", c.chart_id)]
-    )
+    every = bool(export.charts) and all_charts(export)
+    words += ["--all"] if every else [w for c in export.charts for w in ("--chart", c.chart_id)]
     words += ["--format", ",".join(export.formats)]
+    if export.scope == "view" and not every:  # --all writes every fact under the filter anyway
+        words.append("--with-data")
     for flag, values in (
         ("--publisher", f.publishers),
         ("--source", f.sources),
@@ -627,7 +673,7 @@ def all_charts(export: Export) -> bool:
 
 def readme(export: Export) -> str:
     """What the export holds and how to make it again: the filter, the fact base's hash and date."""
-    base, facts = export.base, apply_filters(export.base.facts, export.filters)
+    base, facts = export.base, export.data_facts
 
     def latest(start: str, written: str) -> str:
         column = base.facts[start] if start in base.facts else pd.Series(dtype="datetime64[ns]")
@@ -647,7 +693,10 @@ def readme(export: Export) -> str:
         if as_of
         else "  (no figures)",
         f"Filter:     {export.filters.describe()}",
-        f"Facts:      {len(facts):,} of {len(base.facts):,} (all of them in data.csv)",
+        f"Facts:      {len(facts):,} of {len(base.facts):,} (all of them in data.csv)"
+        if export.scope == "view"
+        else f"Facts:      {len(facts):,} of {len(base.facts):,}: those of the charts below, in data.csv "
+        f"({len(export.view_facts):,} under the filter; --with-data writes them all)",
         "",
         f"Charts ({len(export.charts)}), each as {', '.join(export.formats) or 'nothing'}:",
     ]
@@ -663,7 +712,9 @@ def readme(export: Export) -> str:
         "  <chart>.csv/.json      the facts the chart draws, with claimant, source, publisher, url,",
         "                         published date and quote (CSV text cells that would start a",
         "                         spreadsheet formula begin with an apostrophe)",
-        "  data.csv               every fact under the filter, same columns",
+        "  data.csv               every fact under the filter, same columns"
+        if export.scope == "view"
+        else "  data.csv               every fact of these charts, same columns",
         "  SOURCES.md             full citations of the sources behind them",
         "",
         "To make this export again (the same content hash means the same facts):",

@@ -32,7 +32,8 @@ class Shown:
     outcome: str
     alarm: bool
     question_title: str | None
-    metric: str | None
+    metric: str | None  # its id; `measure` is what a reader is shown
+    measure: str | None  # the metric's label
     as_of_used: str
     measures: tuple[tuple[str, str], ...]  # (sentence, outcome)
     leads: bool
@@ -51,6 +52,7 @@ class Shown:
             bool(len(check.disagreeing) or check.outcome in ("disagrees", "inconsistent")),
             check.question.title if check.question is not None else None,
             check.metric,
+            next((m.label for m in check.measures if m.metric == check.metric), check.metric),
             check.as_of_used,
             tuple((m.sentence, m.outcome) for m in check.measures),
             check.leads,
@@ -139,7 +141,7 @@ def _show_check(check: Shown, facts: pd.DataFrame, *, key: str) -> None:
         if check.question_title is not None:
             st.markdown(
                 f"**Verdict: {check.outcome}.** Question: {md(check.question_title)}; measure: "
-                f"{md(check.metric or 'cannot be told')}; compared with {md(check.as_of_used or 'no figure')}."
+                f"{md(check.measure or 'cannot be told')}; compared with {md(check.as_of_used or 'no figure')}."
             )
             for sentence, outcome in check.measures:
                 st.markdown(f"- {md(sentence)} ({outcome})")

@@ -147,7 +147,8 @@ def _everything(base, filters, formats: tuple[str, ...], facts_path: str) -> byt
 
 TABLE_COLUMNS = {
     "claimant_name": "Claimant",
-    "figure": "Figure",
+    "figure_number": "Figure",
+    "figure": "In words",
     "as_of_text": "As of",
     "metric_label": "Metric",
     "quote": "Quote",
@@ -157,6 +158,9 @@ TABLE_COLUMNS = {
     "stated": "Stated",
     "fact_id": "Fact id",
     "where": "Written at",
+    "claimant_kind": "Kind of claimant",
+    "party_to_conflict": "Party to the conflict",
+    "facts": "Facts",
 }
 
 
@@ -216,10 +220,18 @@ def facts_table(
         "url",
         "fact_id",
     ]
+    if "figure" in shown and "figure_number" not in shown:
+        # The figure as a number beside its words: a click on its header sorts by number, not text.
+        shown = [*shown[: shown.index("figure")], "figure_number", *shown[shown.index("figure") :]]
     config = {name: TABLE_COLUMNS[name] for name in shown}
+    config["figure_number"] = st.column_config.NumberColumn(
+        "Figure", format="localized", help="The figure as a number: a range by its midpoint, a bound by the bound"
+    )
     config["url"] = st.column_config.LinkColumn("Link", display_text="open source")
     config["quote"] = st.column_config.TextColumn("Quote", width="large")
-    shown_table = st.dataframe(table[shown], key=key, hide_index=True, column_config=config, height=height)
+    shown_table = st.dataframe(
+        table[shown], key=key, hide_index=True, column_config=config, height=height, placeholder=""
+    )
     if download is not None:
         download_table(
             functools.partial(facts_csv, download), key=key, file_name=f"{key}.csv", what=f"the {len(download):,} facts"
@@ -235,6 +247,7 @@ def _table_of(facts: pd.DataFrame) -> pd.DataFrame:
         {
             "fact_id": facts["fact_id"],
             "claimant_name": facts["claimant_name"],
+            "figure_number": facts["central"],
             "figure": [
                 format_value(r.value, r.unit, r.qualifier, r.low, r.high, words=True, units=False)
                 for r in facts.itertuples()
@@ -253,12 +266,82 @@ def _table_of(facts: pd.DataFrame) -> pd.DataFrame:
 
 PAGE_SIZE = 500
 
+# The orders a paged table offers, over all its facts before paging: the sort keys of each (a
+# figure by its number, `central`: a range by its midpoint; a date by its start, then a day before
+# the month and the year that start with it; text case-insensitively). None: the order given.
+SORTS: dict[str, tuple[str, ...] | None] = {
+    "Order given": None,
+    "Figure": ("central",),
+    "As of": ("as_of", "as_of_precision"),
+    "Claimant": ("claimant_name",),
+    "Metric": ("metric_label",),
+    "Source": ("source_title",),
+    "Publisher": ("publisher",),
+    "Stated": ("stated",),
+    "Fact id": ("fact_id",),
+}
+_PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
-def paged_facts_table(facts: pd.DataFrame, *, key: str, columns: list[str] | None = None) -> None:
-    """`facts_table` 500 rows at a time: long series would otherwise be formatted and sent whole."""
+
+def sort_facts(facts: pd.DataFrame, by: str | None, *, descending: bool = False) -> pd.DataFrame:
+    """The facts in the order of SORTS[by] (missing values last either way, ties in the order
+    given); `by` None or "Order given": as they are."""
+    columns = SORTS.get(by or "Order given")
+    if not columns or facts.empty:
+        return facts
+    keys = {}
+    for name in columns:
+        column = facts[name]
+        if name == "as_of_precision":
+            keys[name] = column.map(_PRECISION_RANK)
+        elif pd.api.types.is_string_dtype(column) or column.dtype == object:
+            keys[name] = column.str.casefold()
+        else:
+            keys[name] = column
+    order = pd.DataFrame(keys, index=range(len(facts)))
+    positions = order.sort_values(list(keys), ascending=not descending, kind="stable", na_position="last").index
+    return facts.iloc[positions.to_numpy()]
+
+
+def page_of(facts: pd.DataFrame, page: int) -> pd.DataFrame:
+    """Page `page` (from 1) of PAGE_SIZE rows: of all the facts sorted, so a sort is over the whole set."""
+    return facts.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+
+def paged_facts_table(
+    facts: pd.DataFrame, *, key: str, columns: list[str] | None = None, download: bool = False
+) -> None:
+    """`facts_table` 500 rows at a time (long series would otherwise be formatted and sent whole),
+    sorted first over all the facts by the "Sort by" above it; with `download`, a button that
+    downloads all of them in that order."""
     pages = max(1, -(-len(facts) // PAGE_SIZE))
-    page = st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"{key}-page") if pages > 1 else 1
-    facts_table(facts.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], key=key, columns=columns)
+    page_key = f"{key}-page"
+    if isinstance(st.session_state.get(page_key), int) and st.session_state[page_key] > pages:
+        st.session_state[page_key] = pages  # fewer facts than before: the last page there is
+
+    def first_page() -> None:
+        if page_key in st.session_state:
+            st.session_state[page_key] = 1
+
+    by_column, order_column, page_column = st.columns([2, 2, 1], vertical_alignment="bottom")
+    by = by_column.selectbox("Sort by", list(SORTS), key=f"{key}-sort-by", on_change=first_page)
+    order = order_column.radio(
+        "Order",
+        ["Descending", "Ascending"],
+        key=f"{key}-sort-order",
+        horizontal=True,
+        on_change=first_page,
+        help="Descending: largest figure, latest date, Z to A first",
+        disabled=SORTS[by] is None,
+    )
+    page = page_column.number_input(f"Page (of {pages})", 1, pages, 1, key=page_key) if pages > 1 else 1
+    ordered = sort_facts(facts, by, descending=order == "Descending")
+    facts_table(
+        page_of(ordered, page),
+        key=key,
+        columns=columns,
+        download=ordered if download else None,
+    )
 
 
 def show_problems(problems: list[Problem], *, stale: bool) -> None:

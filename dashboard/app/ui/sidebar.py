@@ -109,6 +109,9 @@ def sidebar_filters(base: FactBase) -> Filters:
             key="asof",
             bind="query-params",
             format="YYYY-MM-DD",
+            # Streamlit's date field applies a typed date when it loses focus (or on Escape), not on
+            # Enter, and offers no option to change that: say so where the reader types.
+            help="Pick the dates on the calendar, or type them and press Tab (Enter does not apply a typed date).",
         )
     date_from, date_to = _range(dates, first, last)
     return Filters(

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from charts.registry import compare_chart
+from dashboard.analysis.conflicts import conflict_title
 from dashboard.app.ui.components import conflict_label, export_everything, facts_table, md, show_figure
 from dashboard.app.ui.state import current_view, per_view, view_conflicts
 
@@ -34,7 +35,7 @@ chosen = st.selectbox(
 )
 conflict = shown[chosen][0]
 
-st.subheader(f"{md(conflict.metric_label)}, {conflict.as_of_from:%B %Y}")
+st.subheader(md(conflict_title(conflict)))  # measure, stage and days: no two groups share it
 st.markdown(md(conflict.summary))  # names and units in it are data
 chart = per_view(
     view,

@@ -16,7 +16,14 @@ st.caption(md(view.base.description) if view.base is not None else "")
 
 cols = st.columns(4)
 cols[0].metric("Facts", f"{len(facts):,}")
-cols[1].metric("Sources", f"{facts['source'].nunique():,}")
+# The sources the shown facts cite, of those the fact base declares (the count `factdash validate`
+# gives): a declared source no fact cites yet, or one the filters leave out, is not counted.
+declared = len(view.base.sources) if view.base is not None else 0
+cols[1].metric(
+    "Sources cited",
+    f"{facts['source'].nunique():,} of {declared:,}",
+    help="Sources cited by the facts shown, of the sources declared in the fact base (`factdash validate`).",
+)
 cols[2].metric("Claimants", f"{facts['claimant'].nunique():,}")
 cols[3].metric("Metrics", f"{facts['metric'].nunique():,}")
 

@@ -5,7 +5,14 @@ import functools
 import streamlit as st
 
 from dashboard.app.ui.check import check_a_figure
-from dashboard.app.ui.components import download_table, export_everything, facts_table, md, table_csv
+from dashboard.app.ui.components import (
+    TABLE_COLUMNS,
+    download_table,
+    export_everything,
+    md,
+    paged_facts_table,
+    table_csv,
+)
 from dashboard.app.ui.state import current_view
 
 view = current_view()
@@ -31,12 +38,12 @@ if query:
         + facts["metric_label"].fillna("")
     ).str.lower()
     shown = facts[haystack.str.contains(needle, regex=False)]
-st.caption(f"{len(shown):,} of {len(facts):,} facts. Click a column header to sort.")
-page_size = 500
-pages = max(1, -(-len(shown) // page_size))
-page = st.number_input("Page", 1, pages, 1, key="page") if pages > 1 else 1
-facts_table(
-    shown.iloc[(page - 1) * page_size : page * page_size],
+st.caption(
+    f"{len(shown):,} of {len(facts):,} facts. **Sort by** orders all of them, then pages them; "
+    "a click on a column header sorts the page shown."
+)
+paged_facts_table(
+    shown,
     key="all-facts",
     columns=[
         "fact_id",
@@ -51,7 +58,7 @@ facts_table(
         "url",
         "where",
     ],
-    download=shown,  # every fact found, not only this page's
+    download=True,  # every fact found, in the order chosen, not only this page's
 )
 
 left, right = st.columns(2)
@@ -63,9 +70,11 @@ per_source = (
     .sort_values(ascending=False)
     .reset_index()
 )
-left.dataframe(per_source, hide_index=True, key="per-source")
+left.dataframe(per_source, hide_index=True, key="per-source", column_config=TABLE_COLUMNS, placeholder="")
 with left:
-    download_table(functools.partial(table_csv, per_source), key="per-source", file_name="facts-per-source.csv")
+    download_table(
+        functools.partial(table_csv, per_source, TABLE_COLUMNS), key="per-source", file_name="facts-per-source.csv"
+    )
 right.subheader("Facts per claimant")
 per_claimant = (
     shown.groupby(["claimant_name", "claimant_kind", "party_to_conflict"], dropna=False)
@@ -74,9 +83,13 @@ per_claimant = (
     .sort_values(ascending=False)
     .reset_index()
 )
-right.dataframe(per_claimant, hide_index=True, key="per-claimant")
+right.dataframe(per_claimant, hide_index=True, key="per-claimant", column_config=TABLE_COLUMNS, placeholder="")
 with right:
-    download_table(functools.partial(table_csv, per_claimant), key="per-claimant", file_name="facts-per-claimant.csv")
+    download_table(
+        functools.partial(table_csv, per_claimant, TABLE_COLUMNS),
+        key="per-claimant",
+        file_name="facts-per-claimant.csv",
+    )
 
 st.subheader("Citations")
 cited = view.base.sources.loc[view.base.sources.index.intersection(shown["source"].dropna().unique())]
