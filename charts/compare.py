@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.arguments import require_frame, require_one
-from charts.layout import axis_title, finish, tick_prefix
+from charts.layout import finish, value_axis
 from charts.marks import bounds, key_traces, parties, symbols
 from charts.palette import check_colors, color_for
 from charts.provenance import escape, hover_text
@@ -96,12 +96,7 @@ def compare_figure(
     for trace in key_traces(rows, open_ended=False, title=None):  # arrows and "or more" explain themselves
         fig.add_trace(trace)
     _annotate_ratio(fig, rows, unit, ratio)
-    fig.update_xaxes(
-        title={"text": escape(axis_title(unit))},
-        type="log" if log else "linear",
-        range=[_axis(left, log), _axis(right, log)],
-        tickprefix=tick_prefix(unit),
-    )
+    fig.update_xaxes(range=[_axis(left, log), _axis(right, log)], **value_axis(unit, log=log, span=(left, right)))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
     fig.update_layout(barmode="overlay", height=max(320, 150 + 80 * len(rows)))
     label = rows["metric_label"].dropna() if "metric_label" in rows else pd.Series(dtype=object)

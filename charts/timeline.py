@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.arguments import distinct, require_frame
-from charts.layout import axis_title, finish, shorten, tick_prefix
+from charts.layout import finish, shorten, value_axis
 from charts.marks import key_traces, series_traces, value_span
 from charts.palette import NEUTRAL, check_colors, color_for
 from charts.provenance import escape, wrap
@@ -69,9 +69,7 @@ def timeline_figure(
         fig.add_trace(trace)
     event_ids = add_events(fig, events, frame["as_of"])
     unit = frame["unit"].dropna().iloc[0] if frame["unit"].notna().any() else None
-    fig.update_yaxes(
-        title={"text": escape(axis_title(unit))}, type="log" if log else "linear", tickprefix=tick_prefix(unit)
-    )
+    fig.update_yaxes(**value_axis(unit, log=log, span=_span(frame, log)))
     fig.update_xaxes(type="date")
     fig.update_layout(height=_height(fig, 500))
     _note_hidden(fig, drawn["hidden_on_log"])
@@ -130,13 +128,7 @@ def timeline_panels(
         downsampled.update(drawn["downsampled"])
         hidden += drawn["hidden_on_log"]
         unit = frame["unit"].dropna().iloc[0] if frame["unit"].notna().any() else None
-        fig.update_yaxes(
-            title={"text": escape(axis_title(unit))},
-            type="log" if log else "linear",
-            tickprefix=tick_prefix(unit),
-            row=row,
-            col=1,
-        )
+        fig.update_yaxes(**value_axis(unit, log=log, span=_span(frame, log)), row=row, col=1)
     everything = pd.concat(frames.values(), ignore_index=True)
     for trace in key_traces(everything):
         fig.add_trace(trace, row=1, col=1)
@@ -351,3 +343,10 @@ def _note_hidden(fig: go.Figure, hidden: int) -> None:
             showarrow=False,
             font={"size": 10},
         )
+
+
+def _span(frame: pd.DataFrame, log: bool) -> tuple[float, float]:
+    """The values a series' axis must reach, for the ticks of a log axis."""
+    columns = [c for c in ("central", "value", "low", "high", "interval_low", "interval_high") if c in frame]
+    values = pd.concat([frame[c] for c in columns]) if columns else pd.Series(dtype="float64")
+    return value_span(pd.to_numeric(values, errors="coerce"), log=log)

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+# How long machine_slowness's loop takes on the machines where the tests' CPU budgets were set, in
+# CPython 3.11 (estimated, not measured there: those machines ran the slowest 10 KB text of
+# test_text_bounds in 0.65 s; the VM of 2026-12-02 ran that text in 1.9-2.3 s and this loop in
+# 0.155 s, 3.1x this figure). A budget that says "under 1 s" means 1 s on such a machine.
+REFERENCE_LOOP_SECONDS = 0.05
+
+
+@functools.cache
+def machine_slowness() -> float:
+    """How many times slower than REFERENCE_LOOP_SECONDS this machine runs the loop (at least 1):
+    CPU budgets of hostile-input tests scale by it, so a slow machine does not fail a linear cost
+    while a quadratic one (tens of times over) still fails. The fastest of 5 runs: least disturbed."""
+    runs = []
+    for _ in range(5):
+        started, total = time.process_time(), 0
+        for i in range(2_000_000):
+            total += i & 7
+        runs.append(time.process_time() - started)
+    return max(1.0, min(runs) / REFERENCE_LOOP_SECONDS)
 
 
 def pytest_addoption(parser):

@@ -132,13 +132,16 @@ def test_export_everything_gives_a_zip(chromium, served):
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_text("Export everything").click()
     formats = ["png", "csv"]  # the default choice (without Chromium: csv alone)
+    sidebar.locator("[data-testid='stButton'] button").filter(has_text="Make ZIP").click()
     button = sidebar.locator("[data-testid='stDownloadButton'] button").filter(has_text="Download ZIP")
+    button.wait_for(timeout=120_000)  # made with a progress bar, then offered
     name, data = download(page, button)
     assert name.startswith("factdash-export_") and name.endswith(".zip")
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert names[-3:] == ["data.csv", "SOURCES.md", "README.txt"]
+    assert all(n.startswith("csv/") for n in names if n.endswith(".csv") and n != "data.csv")
     if images.images_available():
-        assert len(names) == 4 * len(formats) + 3 and any(n.endswith(".png") for n in names)
+        assert len(names) == 4 * len(formats) + 3 and any(n.startswith("png/") for n in names)
     readme = zipfile.ZipFile(io.BytesIO(data)).read("README.txt").decode()
     assert "content hash:" in readme and "Filter:     no filter (all facts)" in readme
     assert not errors

@@ -134,7 +134,8 @@ def test_charts_whose_ids_slug_alike_get_file_names_of_their_own(tiny):
         "north-korean-casualties_2025-01-09_timeline-nk-casualties_3",
     ]
     names = zipfile.ZipFile(io.BytesIO(export.to_zip())).namelist()
-    assert len(names) == len(set(names)) == 4 * 2 + 3 and names == export.file_names()
+    assert len(names) == len(set(names)) == 4 * 2 + 3 and names == export.zip_names()
+    assert names == [ex.zip_entry(name) for name in export.file_names()]
 
 
 def test_the_count_printed_is_the_files_written(tiny_path, tmp_path, capsys, monkeypatch):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from dashboard.analysis.conflicts import comparison_windows
@@ -204,11 +205,6 @@ def _overlapping(facts: pd.DataFrame, lo: float, hi: float) -> pd.DataFrame:
     return facts[(facts["interval_low"] <= hi) & (facts["interval_high"] >= lo)]
 
 
-def _overlap_count(facts: pd.DataFrame, lo: float, hi: float) -> int:
-    """len(_overlapping(facts, lo, hi)), without selecting the rows."""
-    return int(((facts["interval_low"].to_numpy() <= hi) & (facts["interval_high"].to_numpy() >= lo)).sum())
-
-
 def _near(facts: pd.DataFrame, start, end=None) -> pd.DataFrame:  # noqa: ANN001 - a date text or timestamps
     """Facts whose as-of period comes within the conflict window of [start, end]."""
     if isinstance(start, str):
@@ -324,11 +320,14 @@ def _against_question(
         elif len(rows):
             rows, latest, written = known.remember(("latest", measure, stage), _latest, rows)
             used.append((latest, written))
-        label = str(metrics.at[measure, "label"]) if measure in metrics.index else measure
-        checks.append(_against_measure(relation, measure, label, rows, lo, hi))
+        label = known.remember(("label", measure), _label, metrics, measure)
+        # The rows' intervals as arrays, once per measure for every figure of the text: a figure
+        # then costs comparisons of two arrays, not selections of a frame's every column.
+        bounds = known.remember(("bounds", measure, stage, when), _bounds, rows)
+        checks.append(_against_measure(relation, measure, label, rows, lo, hi, bounds))
         if relation == "same":
-            same_agree = _overlapping(rows, lo, hi)
-            same_disagree = rows.drop(same_agree.index)
+            agrees = (bounds[0] <= hi) & (bounds[1] >= lo)
+            same_agree, same_disagree = rows.iloc[np.flatnonzero(agrees)], rows.iloc[np.flatnonzero(~agrees)]
     outcome = _outcome([c for c in checks if c.relation != "other"], metric is None)
     label = next((c.label for c in checks if c.relation == "same"), None)
     if when:
@@ -396,27 +395,46 @@ def _latest(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Timestamp, str]:
     return rows, latest, format_date(latest, precision)
 
 
-def _against_measure(relation: str, metric: str, label: str, rows: pd.DataFrame, lo: float, hi: float) -> MeasureCheck:
+def _label(metrics: pd.DataFrame, measure: str) -> str:
+    return str(metrics.at[measure, "label"]) if measure in metrics.index else measure
+
+
+def _bounds(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' interval_low and interval_high as float arrays."""
+    return (
+        rows["interval_low"].to_numpy(dtype=float, na_value=np.nan),
+        rows["interval_high"].to_numpy(dtype=float, na_value=np.nan),
+    )
+
+
+def _against_measure(
+    relation: str,
+    metric: str,
+    label: str,
+    rows: pd.DataFrame,
+    lo: float,
+    hi: float,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> MeasureCheck:
     if rows.empty:
         return MeasureCheck(metric, label, relation, "no figures", rows, f"{label}: no figure of that time")
-    top, bottom = rows["interval_high"].min(), rows["interval_low"].max()
+    lows, highs = bounds if bounds is not None else _bounds(rows)
+    top, bottom = np.nanmin(highs), np.nanmax(lows)
     if relation in ("same", "unknown"):
-        agree = _overlap_count(rows, lo, hi)
+        agree = int(((lows <= hi) & (highs >= lo)).sum())
         if agree:
             return MeasureCheck(metric, label, relation, "agrees", rows, f"{label}: {agree} figure(s) agree")
-        outcome = (
-            "above" if lo > rows["interval_high"].max() else "below" if hi < rows["interval_low"].min() else "disagrees"
-        )
+        outcome = "above" if lo > np.nanmax(highs) else "below" if hi < np.nanmin(lows) else "disagrees"
         if relation == "same":
             outcome = "disagrees"
         return MeasureCheck(metric, label, relation, outcome, rows, f"{label}: {outcome}")
     if relation == "whole" and lo > top:
-        worst = rows.loc[rows["interval_high"].idxmin()]
+        worst = rows.iloc[int(np.nanargmin(highs))]
         return MeasureCheck(
             metric, label, relation, "inconsistent", rows, f"{label}, which it is part of: {_said(worst)} is less"
         )
     if relation == "part" and hi < bottom:
-        worst = rows.loc[rows["interval_low"].idxmax()]
+        worst = rows.iloc[int(np.nanargmax(lows))]
         return MeasureCheck(
             metric, label, relation, "inconsistent", rows, f"{label}, which is part of it: {_said(worst)} is more"
         )

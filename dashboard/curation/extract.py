@@ -15,6 +15,7 @@ text2num turn number words into digits but misread "half a million", and news fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import stat
@@ -947,6 +948,9 @@ def _classify(
         figure.aggregation = "level"
     else:
         figure.aggregation = "cumulative" if figure.category in ("deaths", "casualties") else "increment"
+    measure, where = aid_measure(clause, context.lower()) if figure.category == "aid" and money else (None, "")
+    if measure == "total":
+        figure.aggregation = "cumulative"  # "more than $175 billion in aid" sums packages, it is none of them
     if figure.category == "aid" and figure.aggregation == "increment":
         figure.stage = _stage(clause)
     subject = _subject(clause, figure.category)
@@ -964,16 +968,92 @@ def _classify(
         # Aid "to Ukraine's defense" is military aid: the sentence's kind of aid against the label's.
         if military and military_label:
             score += 1.0
+        # The measure's cue outweighs shared words: "security assistance" is in USAI's name and in
+        # every drawdown announcement, "drawdown" or "contracts" is in only one of them.
+        if measure in _MEASURE_LABEL:
+            label = m["label"].lower()
+            score += 3.0 if _MEASURE_LABEL[measure].search(label) else -3.0 if _any_measure(label) else 0.0
         if score > best_score:
             best, best_score = metric_id, score
     if best is not None and best_score >= 2.5:
         figure.metric = best
         figure.confidence += 0.1
         figure.reasons.append(f"metric {best}: same unit and category, words fit its label")
+        _doubt_measure(figure, measure, where, catalog.metrics[best]["label"].lower())
         return
     figure.metric = slug(f"{subject or 'unknown'} {_CATEGORY_LABEL.get(figure.category or '', 'figure')}")
     figure.metric_new = _new_metric(figure, subject)
     figure.reasons.append(f"no existing metric fits: proposed {figure.metric}")
+
+
+# Which US aid measure a figure is: the one rule for `factdash extract` and Check a figure (which
+# reads figures through extract_figures). A drawdown (PDA) ships from US stocks; USAI pays for
+# contracts, future production; a total adds up packages over months or years.
+_MEASURE_CUES = {
+    "drawdown": re.compile(
+        r"\bdrawdowns?\b|\bpda\b|\bfrom (?:u\.?s\.? |american |existing |pentagon |its own )?"
+        r"(?:military )?(?:stocks|stockpiles|inventor(?:y|ies))\b"
+    ),
+    "usai": re.compile(
+        r"\busai\b|security assistance initiative|\bcontracts?\b|\bprocure(?:ment|s|d)?\b|"
+        r"\bfuture production\b|\bfrom (?:the )?(?:defen[cs]e )?industry\b"
+    ),
+    "total": re.compile(
+        r"\bin total\b|\bso far\b|\bto date\b|\ball told\b|\bcumulative|\baltogether\b|"
+        r"\bsince (?:(?:february |january )?20[12]\d|the (?:start|beginning)|the (?:full-scale )?invasion)\b|"
+        r"\b(?:more than|over|nearly|about|some) (?:\$|us\$)?[\d.,]+ ?(?:billion|bn)(?: dollars)? (?:in|of) "
+        r"(?:\w+ )?(?:aid|assistance|support)\b"
+    ),
+}
+# Which metric labels belong to a measure (the fact base's words for them).
+_MEASURE_LABEL = {
+    "drawdown": re.compile(r"\bdrawdown\b|\(pda\)"),
+    "usai": re.compile(r"\busai\b|security assistance initiative"),
+}
+
+
+def _any_measure(label: str) -> bool:
+    return any(rx.search(label) for rx in _MEASURE_LABEL.values())
+
+
+@functools.lru_cache(maxsize=256)
+def _cues(text: str) -> tuple[str, ...]:
+    """The measures whose cues `text` holds. Cached: every figure of a sentence searches the same
+    clause and neighbours, and a 10 KB sentence of figures would otherwise be read once per figure."""
+    return tuple(k for k, rx in _MEASURE_CUES.items() if rx.search(text))
+
+
+def aid_measure(clause: str, context: str = "") -> tuple[str | None, str]:
+    """The measure of a figure of US aid, from lowercase words: ("drawdown" | "usai" | "total" |
+    "conflict" | None, where the cue was: "clause" | "context" | ""). A total's words win in its
+    clause ("of the $175 billion, $500 million is a drawdown" is a clause each); two package kinds
+    in one clause are a conflict; the neighbouring sentences tell only when the clause is silent."""
+    found = _cues(clause)
+    if "total" in found:
+        return "total", "clause"
+    if len(found) == 2:
+        return "conflict", "clause"
+    if found:
+        return found[0], "clause"
+    near = [k for k in ("drawdown", "usai") if k in _cues(context)]
+    if len(near) == 1:
+        return near[0], "context"
+    return ("conflict", "context") if near else (None, "")
+
+
+def _doubt_measure(figure: Candidate, measure: str | None, where: str, label: str) -> None:
+    """Confidence that says how the measure was told: high only for a cue in the figure's clause."""
+    if not _any_measure(label):
+        return
+    if measure == "conflict":
+        figure.confidence -= 0.3
+        figure.reasons.append(f"drawdown and USAI cues both {'in the clause' if where == 'clause' else 'nearby'}")
+    elif where == "context":
+        figure.confidence -= 0.25
+        figure.reasons.append(f"{measure} told by a neighbouring sentence, not the figure's clause")
+    elif measure is None:
+        figure.confidence -= 0.3
+        figure.reasons.append("no drawdown, USAI or total cue near the figure: its measure is a guess")
 
 
 _STOPWORDS = set(

@@ -110,10 +110,11 @@ def export_spec(chart: ChartSpec) -> dict:
 _HOVER_KEYS = ("hovertext", "hovertemplate", "customdata")
 
 
-def image_spec(chart: ChartSpec) -> dict:
+def image_spec(chart: ChartSpec, *, spec: dict | None = None) -> dict:
     """export_spec without what only a pointer can show (hover texts, custom data): a static image
-    looks the same, and a long series' quotes are most of the JSON Chromium would have to read."""
-    spec = export_spec(chart)
+    looks the same, and a long series' quotes are most of the JSON Chromium would have to read.
+    `spec`: the chart's export_spec when the caller has it already (it is not changed)."""
+    spec = dict(export_spec(chart) if spec is None else spec)
     spec["data"] = [{k: v for k, v in trace.items() if k not in _HOVER_KEYS} for trace in spec["data"]]
     return spec
 
@@ -181,15 +182,19 @@ def to_image(
     return images.render(image_spec(chart), fmt, width=width, height=height, scale=scale)
 
 
-def to_html(chart: ChartSpec) -> bytes:
+def to_html(chart: ChartSpec, *, spec: dict | None = None, plotlyjs: bool | str = True) -> bytes:
     """A standalone page that works offline: plotly.js embedded, the figure's data JSON-escaped by
-    Plotly (no `</script>` from the data survives), the sources drawn in the figure."""
+    Plotly (no `</script>` from the data survives), the sources drawn in the figure.
+
+    `spec`: the chart's export_spec when the caller has it already (an export draws each chart once);
+    `plotlyjs`: Plotly's include_plotlyjs, "directory" in a ZIP, whose HTML files share one
+    plotly.min.js beside them instead of 4 MB of it each."""
     import plotly.io as pio
 
-    spec = export_spec(chart)
+    spec = export_spec(chart) if spec is None else spec
     page = pio.to_html(
         spec,
-        include_plotlyjs=True,
+        include_plotlyjs=plotlyjs,
         full_html=True,
         config=modebar_config(chart),
         validate=False,
@@ -366,9 +371,13 @@ class Export:
     def __len__(self) -> int:
         return len(self.charts) * len(self.formats) + 3
 
-    def files(self, progress: Callable[[int, int, str], None] | None = None) -> Iterator[tuple[str, bytes]]:
+    def files(
+        self, progress: Callable[[int, int, str], None] | None = None, *, plotlyjs: bool | str = True
+    ) -> Iterator[tuple[str, bytes]]:
         """(file name, bytes) of every file: each chart in each format, then data.csv, SOURCES.md and
-        README.txt. Images are drawn in batches, side by side in the shared Chromium."""
+        README.txt. Images are drawn in batches, side by side in the shared Chromium. Each chart is
+        drawn once (one export_spec for all its formats): drawing was most of an export's time.
+        `plotlyjs` as to_html takes it ("directory": the HTML files load plotly.min.js beside them)."""
         total, done = len(self), 0
 
         def report(name: str) -> None:
@@ -383,12 +392,13 @@ class Export:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factdash-export") as pool:
             drawing = None
             for chart, stem in self.names():
-                spec = image_spec(chart) if set(self.formats) & set(images.FORMATS) else {}
+                drawn = export_spec(chart) if {"html", *images.FORMATS} & set(self.formats) else {}
+                spec = image_spec(chart, spec=drawn) if set(self.formats) & set(images.FORMATS) else {}
                 for fmt in self.formats:
                     if fmt in images.FORMATS:
                         batch.append((f"{stem}.{fmt}", spec, fmt))
                         continue
-                    data = export_file(chart, fmt)
+                    data = to_html(chart, spec=drawn, plotlyjs=plotlyjs) if fmt == "html" else export_file(chart, fmt)
                     report(f"{stem}.{fmt}")
                     yield f"{stem}.{fmt}", data
                 if len(batch) >= BATCH:
@@ -424,18 +434,37 @@ class Export:
     def zip_name(self) -> str:
         return f"factdash-export_{self.exported:%Y-%m-%d}.zip"
 
+    def zip_names(self) -> list[str]:
+        """The entries of to_zip, in order: each chart file in the folder of its kind (png/, csv/...),
+        html/plotly.min.js once when there are HTML files, and EXPORT_FILES at the top."""
+        names = [zip_entry(name) for name in self.file_names()]
+        if "html" in self.formats and self.charts:
+            names.insert(len(names) - len(EXPORT_FILES), PLOTLY_JS_ENTRY)
+        return names
+
     def to_zip(self, progress: Callable[[int, int, str], None] | None = None) -> bytes:
+        """The ZIP of every file, laid out as zip_names says; `progress(done, total, name)` after
+        each file (plotly.min.js counts as part of the last file that needs it)."""
         buffer = io.BytesIO()
         entries: set[str] = set()
+        html_files = False
+
+        def add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+            if name.casefold() in entries:  # names() makes them unique: never two entries of a name
+                raise RuntimeError(f"two files named {name} in one export")
+            entries.add(name.casefold())
+            info = zipfile.ZipInfo(name, self.exported.timetuple()[:6])
+            info.external_attr = 0o644 << 16  # an ordinary readable file once unpacked
+            info.compress_type = zipfile.ZIP_STORED if name.endswith((".png", ".pdf")) else zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, data in self.files(progress):
-                if name.casefold() in entries:  # names() makes them unique: never two entries of a name
-                    raise RuntimeError(f"two files named {name} in one export")
-                entries.add(name.casefold())
-                info = zipfile.ZipInfo(name, self.exported.timetuple()[:6])
-                info.external_attr = 0o644 << 16  # an ordinary readable file once unpacked
-                info.compress_type = zipfile.ZIP_STORED if name.endswith((".png", ".pdf")) else zipfile.ZIP_DEFLATED
-                archive.writestr(info, data)
+            # "directory": each page loads ./plotly.min.js, which is html/plotly.min.js beside it.
+            for name, data in self.files(progress, plotlyjs="directory"):
+                if name in EXPORT_FILES and html_files and PLOTLY_JS_ENTRY.casefold() not in entries:
+                    add(archive, PLOTLY_JS_ENTRY, _plotly_js())
+                html_files = html_files or name.endswith(".html")
+                add(archive, zip_entry(name), data)
         return buffer.getvalue()
 
     def write(
@@ -460,6 +489,24 @@ class Export:
             return [write_into(folder, self.zip_name(), self.to_zip(progress))]
         written = {write_into(folder, name, data): None for name, data in self.files(progress)}
         return list(written)
+
+
+PLOTLY_JS_ENTRY = "html/plotly.min.js"  # the one copy of plotly.js the ZIP's HTML files share
+
+
+def zip_entry(name: str) -> str:
+    """A file's name in a ZIP: a chart's file in the folder of its format (`png/x.png`), the
+    EXPORT_FILES at the top."""
+    kind = Path(name).suffix[1:]
+    return name if name in EXPORT_FILES or kind not in FORMATS else f"{kind}/{name}"
+
+
+@functools.lru_cache(maxsize=1)
+def _plotly_js() -> bytes:
+    """The plotly.js bundled with the installed plotly (the one include_plotlyjs=True embeds)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs().encode("utf-8")
 
 
 # What every export writes beside the charts' files; README.txt begins with README_MARKER, which is

@@ -113,27 +113,39 @@ def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
         charts = per_view(view, "chart_count", lambda: chart_count(view.facts, base=view.base))
         drawn = charts * sum(f in IMAGE_FORMATS for f in chosen)
         files = view.base.files
-        st.download_button(
-            "Download ZIP",
-            # The README's command names the fact file, not where it lies on the server.
-            data=functools.partial(
-                _everything, view.base, view.filters, tuple(chosen), Path(files[0]).name if files else ""
-            ),
-            file_name=f"factdash-export_{dt.date.today():%Y-%m-%d}.zip",
-            mime=MIME["zip"],
-            key="export-zip",
-            on_click="ignore",
-            icon=":material/folder_zip:",
-            disabled=not chosen,
-        )
+        # Made on "Make ZIP", in this script run, so st.progress can show each file as it is made
+        # (a download_button's on-click file shows nothing until it is done); then downloaded.
+        facts_path = Path(files[0]).name if files else ""  # the README names the file, not the server's path
+        wanted = (view.base.content_hash or id(view.base), repr(view.filters), tuple(chosen), facts_path)
+        if st.button("Make ZIP", key="export-make", icon=":material/folder_zip:", disabled=not chosen):
+            bar = st.progress(0.0, text=MAKING_ZIP)
+            made = _everything(
+                view.base,
+                view.filters,
+                tuple(chosen),
+                facts_path,
+                progress=lambda done, total, name: bar.progress(done / total, text=f"{done:,} of {total:,}: {name}"),
+            )
+            st.session_state[_ZIP_KEY] = (wanted, made)
+        kept = st.session_state.get(_ZIP_KEY)
+        if kept is not None and kept[0] == wanted:  # a ZIP of another filter or formats is not offered
+            st.download_button(
+                "Download ZIP",
+                data=kept[1],
+                file_name=f"factdash-export_{dt.date.today():%Y-%m-%d}.zip",
+                mime=MIME["zip"],
+                key="export-zip",
+                on_click="ignore",
+                icon=":material/download:",
+            )
         st.caption(
             f"Every chart under the current filters ({charts:,}), the filtered facts as CSV, SOURCES.md "
-            "with full citations, and README.txt with the filter and the fact base's content hash."
+            "with full citations, and README.txt with the filter and the fact base's content hash; "
+            "in folders by kind (png/, csv/...)."
         )
         if drawn * SECONDS_PER_IMAGE > BROWSER_WAITS:
-            # The browser gives up on a download that takes longer (Streamlit's limit); the server would go on.
             st.caption(
-                f":material/warning: {drawn:,} images take longer than the browser waits for a download: "
+                f":material/warning: {drawn:,} images take a while: "
                 "narrow the filters, choose fewer image formats, or run `factdash export --all` "
                 "(its options are the sidebar's filters)."
             )
@@ -141,8 +153,12 @@ def export_everything(view) -> None:  # noqa: ANN001 - a dashboard.ui.state.View
             st.caption(NO_BROWSER)
 
 
-def _everything(base, filters, formats: tuple[str, ...], facts_path: str) -> bytes:  # noqa: ANN001
-    return Export(base, filters, view_charts(base, filters), list(formats), facts_path=facts_path).to_zip()
+MAKING_ZIP = "Making the ZIP…"
+_ZIP_KEY = "export-zip-made"  # session state: (what it was made of, the ZIP's bytes)
+
+
+def _everything(base, filters, formats: tuple[str, ...], facts_path: str, progress=None) -> bytes:  # noqa: ANN001
+    return Export(base, filters, view_charts(base, filters), list(formats), facts_path=facts_path).to_zip(progress)
 
 
 TABLE_COLUMNS = {
