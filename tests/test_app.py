@@ -110,13 +110,14 @@ def test_broken_fact_base_shows_problems_not_a_traceback(write, minimal, monkeyp
 
 def test_charts_are_sent_as_their_figures_would_be_and_stay_unchanged_by_reruns(monkeypatch):
     """The dashboard sends each chart's dict made once (ui/components._Served), not the Figure: the
-    JSON must be what Streamlit makes of the Figure itself, rerun after rerun."""
+    JSON must be what Streamlit makes of the Figure itself with its footer drawn in, rerun after rerun."""
     import plotly.io
     import plotly.tools
 
     from charts.registry import timeline_chart
     from dashboard import load_factbase
     from dashboard.analysis.filters import Filters
+    from dashboard.exports.files import add_footer
 
     monkeypatch.delenv("FACTDASH_FACTS", raising=False)
     at = run("views/timelines.py")
@@ -125,7 +126,8 @@ def test_charts_are_sent_as_their_figures_would_be_and_stay_unchanged_by_reruns(
     again = [chart.proto.spec for chart in at.get("plotly_chart")]
     assert first == again and len(first) == 1
     base = load_factbase(ROOT / "facts.yaml")
-    fresh = timeline_chart(base, Filters(), base.facts, ["tanks-lost-russia"]).figure
+    chart = timeline_chart(base, Filters(), base.facts, ["tanks-lost-russia"])
+    fresh = add_footer(chart.draw(), chart, stamp=False)
     expected = plotly.io.to_json(
         plotly.tools.return_figure_from_figure_or_data(fresh, validate_figure=True), validate=False
     )

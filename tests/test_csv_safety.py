@@ -206,7 +206,7 @@ def test_the_data_csv_of_an_export_and_of_its_zip(payload_base, tmp_path):
     for chart, stem in export.names():
         for where, data in (
             ("folder", (tmp_path / "out" / f"{stem}.csv").read_bytes()),
-            ("ZIP", archive.read(f"{stem}.csv")),
+            ("ZIP", archive.read(ex.zip_entry(f"{stem}.csv"))),
         ):
             rows = assert_safe(data, f"{where} {stem}.csv")
             assert len(rows) == len(chart.rows), f"{stem}.csv: a line break in a field began a row"

@@ -146,3 +146,22 @@ def test_export_everything_gives_a_zip(chromium, served):
     assert "content hash:" in readme and "Filter:     no filter (all facts)" in readme
     assert not errors
     page.close()
+
+
+def test_the_toolbar_camera_saves_the_sources_footer(chromium, served, tiny_file):
+    """The modebar's camera saves what the page draws; the footer is drawn into the figure, so the
+    SVG names its sources, the as-of range and the filter as the server's images do."""
+    spec = registry.find_chart(load_factbase(tiny_file), None, COMPARE)
+    page, errors = open_compare(chromium, served)
+    plot = page.locator("[data-testid='stMain'] .js-plotly-plot").first
+    plot.hover()
+    camera = plot.locator(".modebar-btn[data-title^='Download plot']")
+    camera.wait_for(timeout=30_000)
+    name, data = download(page, camera, timeout=60_000)
+    text = data.decode()
+    assert name == spec.file_name("svg") and text.lstrip().startswith("<svg")
+    assert "North Korean casualties, January 2025" in text
+    assert "Source: The Daily Example (A report, 2025-01-09)" in text and "Filter: no filter" in text
+    assert "exported" not in text  # a page's figure carries no export date: it may be saved days later
+    assert not errors
+    page.close()

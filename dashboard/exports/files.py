@@ -80,15 +80,41 @@ _NOTE_NAME = "provenance"
 # ---- one chart as a file ----------------------------------------------------------------------
 
 
-def provenance_line(chart: ChartSpec, *, exported: dt.date | None = None) -> str:
-    """The line under the sources in an exported image: as-of range, filter, fact base, export date."""
+def provenance_line(chart: ChartSpec, *, exported: dt.date | None = None, stamp: bool = True) -> str:
+    """The line under the sources in an exported image: as-of range, filter, fact base, export date
+    (`stamp` False: no date, for the figure a page shows, which its reader may save days later)."""
     first, last = (format_written_date(d) for d in chart.as_of_written)
     span = first if first == last else f"{first or '…'} to {last or '…'}"
     parts = [f"As of {span or '…'}", f"Filter: {chart.filters.describe()}"]
     if chart.content_hash:
         parts.append(f"factdash, fact base {chart.content_hash[:12]}")
-    parts.append(f"exported {exported or dt.date.today()}")
+    if stamp:
+        parts.append(f"exported {exported or dt.date.today()}")
     return " · ".join(parts)
+
+
+def add_footer(fig: go.Figure, chart: ChartSpec, *, stamp: bool = True) -> go.Figure:
+    """The "Sources: ..." caption and the provenance line drawn under the plot; returns `fig`."""
+    add_caption(fig, chart.caption)
+    _add_note(fig, provenance_line(chart, stamp=stamp))
+    return fig
+
+
+def served_figure(chart: ChartSpec) -> dict:
+    """`chart.figure_dict` with the footer drawn in, as the page sends it: the toolbar's camera
+    saves what is drawn, so its SVG names the sources as the server's images do.
+
+    The footer is drawn on an empty figure of the chart's margin and height and its annotations
+    and margin copied over: validating the chart's whole figure again costs more than drawing it."""
+    spec = chart.figure_dict
+    layout = spec.get("layout", {})
+    probe = go.Figure(layout={"margin": layout.get("margin", {}), "height": layout.get("height")})
+    drawn = add_footer(probe, chart, stamp=False).layout.to_plotly_json()
+    footed = {**layout, "annotations": [*layout.get("annotations", ()), *drawn.get("annotations", ())]}
+    footed["margin"] = drawn.get("margin", layout.get("margin", {}))
+    if drawn.get("height"):
+        footed["height"] = drawn["height"]
+    return {**spec, "layout": footed}
 
 
 def export_spec(chart: ChartSpec) -> dict:
@@ -99,8 +125,7 @@ def export_spec(chart: ChartSpec) -> dict:
     through Plotly's validators costs more than drawing it (an export draws hundreds)."""
     fig = chart.draw()  # a fresh figure: the dashboard's cached one stays as it is
     fig.update_layout(paper_bgcolor="white", plot_bgcolor="white", title_pad_l=12)
-    add_caption(fig, chart.caption)
-    _add_note(fig, provenance_line(chart))
+    add_footer(fig, chart)
     spec = fig.to_dict()
     # Streamlit's own template (the default once it is imported) leaves colours to the browser page.
     spec["layout"]["template"] = _white_template()

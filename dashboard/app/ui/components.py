@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +16,16 @@ import streamlit as st
 from charts.registry import ChartSpec, chart_count, view_charts
 from dashboard.app.ui.state import current_view, per_view, remember
 from dashboard.exports import csvout
-from dashboard.exports.files import FORMATS, MIME, Export, export_file, modebar_config, reader_path, to_csv
+from dashboard.exports.files import (
+    FORMATS,
+    MIME,
+    Export,
+    export_file,
+    modebar_config,
+    reader_path,
+    served_figure,
+    to_csv,
+)
 from dashboard.exports.images import FORMATS as IMAGE_FORMATS
 from dashboard.exports.images import NO_BROWSER, images_available
 from dashboard.factbase.errors import Problem
@@ -57,12 +67,22 @@ class _Served(go.Figure):
         return self._served
 
 
+_FOOTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _footed(chart: ChartSpec) -> dict:
+    """served_figure(chart), made once per chart (charts live as long as their cached view)."""
+    if chart not in _FOOTED:
+        _FOOTED[chart] = served_figure(chart)
+    return _FOOTED[chart]
+
+
 def show_figure(chart: ChartSpec, *, key: str) -> None:
     """Draw a chart with its "Sources: ..." caption, and buttons that download it (PNG, SVG, PDF,
     offline HTML) and the facts it draws (CSV, JSON), every file carrying its sources. A file is
-    made when its button is clicked, not on every rerun; the modebar's camera saves an SVG."""
-    st.plotly_chart(_Served(chart.figure_dict), key=key, config=modebar_config(chart), theme="streamlit")
-    st.caption(md(chart.caption))  # publishers and titles are data: no markdown from them
+    made when its button is clicked, not on every rerun; the modebar's camera saves an SVG. The
+    caption is drawn into the figure (the camera's SVG carries it), not written under it again."""
+    st.plotly_chart(_Served(_footed(chart)), key=key, config=modebar_config(chart), theme="streamlit")
     can_draw = images_available()
     with st.container(horizontal=True, gap="small", key=f"downloads-{key}"):
         for fmt in FORMATS:
