@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.arguments import distinct, require_frame
-from charts.layout import axis_title, finish, shorten, tick_prefix
-from charts.marks import key_traces, series_traces, value_span
-from charts.palette import NEUTRAL, PALETTE, STAGE_PATTERNS, STAGES, check_colors, color_for
+from charts.layout import axis_title, claimant_label, finish, shorten, tick_prefix
+from charts.marks import DASHES, UNCHECKED, add_measure_keys, key_traces, series_traces, value_span
+from charts.palette import NEUTRAL, PALETTE, STAGE_PATTERNS, STAGES, chart_looks, check_colors
 from charts.provenance import escape, hover_text
 from dashboard.factbase.wording import abbreviation, format_value, is_money, present
 
@@ -37,6 +37,7 @@ COLUMNS = (
     "stage",
 )
 AGGREGATIONS = ("increment", "cumulative", "level")
+LEVEL_DASHES = ("dot", "dashdot", "longdashdot")  # levels are dotted; several levels, each its own
 LEGEND_NAME = 48  # characters of a legend entry; the hover has the names whole
 LABELLED_BARS = 24  # above this many bars a figure over each would overlap: the hover has them
 GROUPS = {"increment": "Packages (by kind and stage)", "cumulative": "Running totals", "level": "Levels"}
@@ -101,7 +102,8 @@ def aid_figure(
         fig.add_trace(trace, row=stock_row or flow_row, col=1 if stock_row or flow_row else None)
     fig.update_yaxes(title={"text": escape(axis_title(unit))}, tickprefix=tick_prefix(unit), rangemode="tozero")
     fig.update_xaxes(type="date")
-    fig.update_layout(barmode="group", height=620 if two_panels else 460)
+    # The plot (height less 140 px of margins) keeps each panel at least 200 px tall; finish adds the legend's room.
+    fig.update_layout(barmode="group", height=700 if two_panels else 460)
     labels = distinct(facts, "metric_label")
     return finish(
         fig,
@@ -126,30 +128,42 @@ def _add_stocks(
     span = value_span(stocks["central"], log=False)
     titled: set[str] = set()
     ordered = stocks.sort_values(["as_of", "fact_id"], kind="stable")
+    looks = chart_looks(stocks["claimant"], colors)
+    # Several measures: the dash tells them apart and a key names each (never "claimant — measure"
+    # cut short); a claimant has one legend entry per group.
+    metrics = {a: distinct(stocks[stocks["aggregation"] == a], "metric") for a in AGGREGATIONS}
+    dashes: dict[str, str] = {}
+    named: set[tuple[str, str]] = set()
     for key, points in ordered.groupby(["aggregation", "claimant", "metric"], sort=True):
-        aggregation, claimant = str(key[0]), str(key[1])
+        aggregation, claimant, metric = str(key[0]), str(key[1]), str(key[2])
         first = points.iloc[0]
-        who = shorten(str(first["claimant_name"]) if present(first["claimant_name"]) else claimant, 24)
-        name = shorten(f"{who} — {first['metric_label']}", LEGEND_NAME)
         cumulative = aggregation == "cumulative"
+        dash = looks[claimant].dash if cumulative else "dot"
+        if len(metrics[aggregation]) > 1:
+            styles = DASHES if cumulative else LEVEL_DASHES
+            dash = styles[metrics[aggregation].index(metric) % len(styles)]
+            dashes[str(first["metric_label"]) if present(first["metric_label"]) else metric] = dash
         traces = series_traces(
             points,
-            name=escape(name),
-            color=color_for(claimant, colors),
+            name=escape(claimant_label(first)),
+            color=looks[claimant].color,
+            variant=looks[claimant].variant,
             group=aggregation,
-            showlegend=True,
+            showlegend=(aggregation, claimant) not in named,
             log=False,
             span=span,
             line_shape="hv" if cumulative else "linear",
-            dash="solid" if cumulative else "dot",
+            dash=dash,
             mode="markers" if points_only and cumulative else "lines+markers",
         )
         if aggregation not in titled:
             traces[0].legendgrouptitle = {"text": GROUPS[aggregation]}
             titled.add(aggregation)
+        named.add((aggregation, claimant))
         for trace in traces:
             fig.add_trace(trace, row=row, col=1 if row else None)
         fact_ids += points["fact_id"].astype(str).tolist()
+    add_measure_keys(fig, dashes)
     return fact_ids
 
 
@@ -157,6 +171,7 @@ def _add_sum(fig: go.Figure, label: str, frame: pd.DataFrame, row: int | None, u
     """A running sum of packages: a grey dashed step, labelled as computed, with its figure in the hover."""
     fig.add_trace(
         go.Scatter(
+            **UNCHECKED,
             x=frame["as_of"],
             y=frame["running_sum"],
             mode="lines",
@@ -199,6 +214,7 @@ def _add_flows(fig: go.Figure, flows: pd.DataFrame, row: int | None, unit: str) 
         label = name if len(metrics) == 1 else shorten(kind if len(stages) == 1 else f"{kind} · {name}", LEGEND_NAME)
         fig.add_trace(
             go.Bar(
+                **UNCHECKED,
                 x=[b["x"] for b in bars],
                 y=[b["y"] for b in bars],
                 name=escape(label),

@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.arguments import require_frame, require_one
-from charts.layout import finish, value_axis
-from charts.marks import bounds, key_traces, parties, symbols
-from charts.palette import check_colors, color_for
+from charts.layout import claimant_label, finish, unit_of, value_axis
+from charts.marks import UNCHECKED, bounds, key_traces, parties, symbols
+from charts.palette import chart_looks, check_colors
 from charts.provenance import escape, hover_text
 from dashboard.factbase.wording import format_date, format_number, format_ratio, format_value, present
 
@@ -52,7 +52,8 @@ def compare_figure(
     """
     require_frame(members, COLUMNS, "compare_figure")
     colors = check_colors(colors, "compare_figure")
-    unit = require_one(members, "unit", "compare_figure", "a comparison needs one unit on its value axis")
+    require_one(members, "unit", "compare_figure", "a comparison needs one unit on its value axis")
+    unit = unit_of(members)
     if ratio is not None and not (isinstance(ratio, (int, float)) and not isinstance(ratio, bool) and ratio > 0):
         raise ValueError(f"compare_figure: ratio must be a positive number (or inf) or None, got {ratio!r}")
     rows = members.reset_index(drop=True)
@@ -60,9 +61,10 @@ def compare_figure(
     left, right = _edges(rows, log)
     fig = go.Figure()
     up, down = bounds(rows)
-    symbol = symbols(rows)
+    looks = chart_looks(rows["claimant"], colors)
+    symbol = [s + looks[str(c)].variant for s, c in zip(symbols(rows), rows["claimant"], strict=True)]
     for i, row in enumerate(rows.to_dict("records")):
-        color = color_for(row["claimant"], colors)
+        color = looks[str(row["claimant"])].color
         hover = hover_text(row)
         group = str(row["claimant"])
         ranged = present(row["low"]) and present(row["high"])
@@ -76,6 +78,7 @@ def compare_figure(
         text = format_value(row["value"], unit, row["qualifier"], row["low"], row["high"])
         fig.add_trace(
             go.Scatter(
+                **UNCHECKED,
                 x=xs,
                 y=[labels[i]] * len(xs),
                 mode="markers+text",
@@ -98,7 +101,8 @@ def compare_figure(
     _annotate_ratio(fig, rows, unit, ratio)
     fig.update_xaxes(range=[_axis(left, log), _axis(right, log)], **value_axis(unit, log=log, span=(left, right)))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
-    fig.update_layout(barmode="overlay", height=max(320, 150 + 80 * len(rows)))
+    # 400: a plot at least 260 px tall for one or two rows, as tall on a phone as on a desktop
+    fig.update_layout(barmode="overlay", height=max(400, 150 + 80 * len(rows)))
     label = rows["metric_label"].dropna() if "metric_label" in rows else pd.Series(dtype=object)
     return finish(
         fig,
@@ -130,7 +134,7 @@ def row_labels(rows: pd.DataFrame) -> list[str]:
 
 
 def _name(row: Mapping) -> str:
-    return str(row["claimant_name"]) if present(row["claimant_name"]) else str(row["claimant"])
+    return claimant_label(row)
 
 
 def _edges(rows: pd.DataFrame, log: bool) -> tuple[float, float]:
@@ -154,6 +158,7 @@ def _bar(
     low: float, high: float, label: str, color: str, opacity: float, width: float, name: str, group: str, hover: str
 ) -> go.Bar:
     return go.Bar(
+        **UNCHECKED,
         x=[high - low],
         base=[low],
         y=[label],

@@ -6,6 +6,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 # Okabe & Ito (2008), then Paul Tol's muted and light schemes. Left out: colours that do not reach
 # a 2:1 contrast against both a white and a near-black page (Okabe-Ito black and yellow, Tol's
@@ -107,6 +108,53 @@ def color_for(claimant: object, colors: Mapping[str, str] | None = None) -> str:
         return colors[key]
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     return PALETTE[int.from_bytes(digest[:4], "big") % len(PALETTE)]
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one claimant is drawn on one chart: its colour and, when the chart has more claimants
+    than PALETTE has colours, which repeat of that colour it is (0: the first claimant to have it).
+    A repeat is drawn with a dotted marker and a dashed line, so no two claimants of one chart
+    look alike."""
+
+    color: str
+    repeat: int = 0
+
+    @property
+    def dash(self) -> str:
+        return REPEAT_DASHES[(self.repeat - 1) % len(REPEAT_DASHES)] if self.repeat else "solid"
+
+    @property
+    def variant(self) -> str:
+        """The suffix of a repeat's marker symbols ("circle" becomes "circle-dot")."""
+        return "-dot" if self.repeat else ""
+
+
+REPEAT_DASHES = ("dash", "dot", "dashdot", "longdash")
+
+
+def chart_looks(claimants: Iterable[object], colors: Mapping[str, str] | None = None) -> dict[str, Look]:
+    """A look for each claimant of one chart, no colour used twice while PALETTE lasts.
+
+    Each claimant keeps its colour of the whole fact base (`colors`, so that it reads the same on
+    every chart) unless a claimant before it on this chart already has that colour; then it takes
+    the first colour the chart has not used. Claimants are taken in the order of `colors` (the
+    most frequent first), then by id. Only a chart of more than len(PALETTE) claimants repeats a
+    colour, each repeat with its own dash and a dotted marker (`Look.repeat`)."""
+    wanted = sorted({str(c) for c in claimants if c is not None and c == c})
+    rank = {claimant: i for i, claimant in enumerate(colors or {})}
+    wanted.sort(key=lambda claimant: (rank.get(claimant, len(rank)), claimant))
+    looks: dict[str, Look] = {}
+    used: Counter[str] = Counter()
+    for claimant in wanted:
+        own = color_for(claimant, colors)
+        if used[own] and len(used) < len(PALETTE):
+            own = next(color for color in PALETTE if not used[color])
+        elif used[own]:
+            own = min(PALETTE, key=lambda color: (used[color], PALETTE.index(color)))
+        looks[claimant] = Look(own, used[own])
+        used[own] += 1
+    return looks
 
 
 def marker_symbol(party: bool, about: bool = False) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.factbase.wording import format_date, format_value, format_written_date, present
+from dashboard.factbase.wording import format_date, format_value, format_written_date, present, written_unit
 
 
 def _inert(text: str) -> str:
@@ -53,7 +53,12 @@ def _wrap(text: str, width: int) -> str:
 def hover_text(row: Mapping) -> str:
     """Hover text of one fact: the figure in words, who claims it, where, as of when, and the quote."""
     value = format_value(
-        row.get("value"), row.get("unit"), row.get("qualifier"), row.get("low"), row.get("high"), words=True
+        row.get("value"),
+        written_unit(row),
+        row.get("qualifier"),
+        row.get("low"),
+        row.get("high"),
+        words=True,
     )
     lines = [f"<b>{_inert(value)}</b>"]
     if present(row.get("metric_label")):
@@ -85,6 +90,7 @@ def hover_text(row: Mapping) -> str:
 HOVER_COLUMNS = (
     "value",
     "unit",
+    "unit_label",
     "qualifier",
     "low",
     "high",

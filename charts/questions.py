@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.provenance import escape
+from charts.layout import subtitle
 from charts.timeline import timeline_figure, timeline_panels
+
+RELATIONS_SHOWN = 3  # relations written under the title; the rest are counted
 
 
 def question_figure(
@@ -54,5 +56,9 @@ def question_figure(
         fig = timeline_panels(frames, events, log=log, title=title, colors=colors, max_points=max_points, keep=keep)
     fig.layout.meta = {**fig.layout.meta, "chart": "question", "panels": list(frames), "relations": list(relations)}
     if relations:
-        fig.update_layout(title_subtitle_text=escape("; ".join(relations) + "."))
+        # A question of many nested measures (US aid: 16) made a subtitle of 58 lines over the plot;
+        # the first few say why measures share an axis; the key of Measures names each one's relation.
+        shown = list(relations[:RELATIONS_SHOWN])
+        more = len(relations) - len(shown)
+        subtitle(fig, "; ".join(shown) + (f"; and {more} more, named in the key of Measures" if more else "") + ".")
     return fig

@@ -280,7 +280,7 @@ def aid_currencies(facts: pd.DataFrame) -> list[str]:
     return sorted((u for u in counts.index.tolist() if is_money(u)), key=lambda u: (-int(counts[u]), u))
 
 
-def _view_parts(
+def view_parts(
     facts: pd.DataFrame, agreeing: bool, base: FactBase | None = None
 ) -> tuple[list[Conflict], list[str], list[str], list[Question]]:
     """What the view draws a chart of: conflict groups, metrics with a timeline, aid currencies, and
@@ -300,7 +300,7 @@ def view_charts(base: FactBase, filters: Filters | None = None, *, agreeing: boo
     filters = filters or Filters()
     facts = apply_filters(base.facts, filters)
     colors = base_colors(base)
-    conflicts, metrics, currencies, questions = _view_parts(facts, agreeing, base)
+    conflicts, metrics, currencies, questions = view_parts(facts, agreeing, base)
     charts = [question_chart(base, filters, facts, q, colors=colors) for q in questions]
     charts += [compare_chart(base, filters, c, colors=colors) for c in conflicts]
     charts += [timeline_chart(base, filters, facts, [m], colors=colors) for m in metrics]
@@ -310,7 +310,7 @@ def view_charts(base: FactBase, filters: Filters | None = None, *, agreeing: boo
 
 def chart_count(facts: pd.DataFrame, *, agreeing: bool = False, base: FactBase | None = None) -> int:
     """len(view_charts(base, ...)) for already filtered facts, without building the charts."""
-    return sum(len(part) for part in _view_parts(facts, agreeing, base))
+    return sum(len(part) for part in view_parts(facts, agreeing, base))
 
 
 def find_chart(base: FactBase, filters: Filters | None, chart_id: str) -> ChartSpec:

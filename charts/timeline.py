@@ -10,11 +10,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.arguments import distinct, require_frame
-from charts.layout import finish, shorten, value_axis
-from charts.marks import key_traces, series_traces, value_span
-from charts.palette import NEUTRAL, check_colors, color_for
+from charts.layout import TITLE_WRAP, claimant_label, finish, shorten, unit_of, value_axis
+from charts.marks import DASHES, add_measure_keys, key_traces, series_traces, value_span
+from charts.palette import NEUTRAL, Look, chart_looks, check_colors
 from charts.provenance import escape, wrap
-from dashboard.factbase.wording import format_date, present
+from dashboard.factbase.wording import format_date, format_written_date, precision_of, present
 
 COLUMNS = (
     "fact_id",
@@ -34,9 +34,7 @@ COLUMNS = (
     "interval_high",
 )
 EVENT_COLUMNS = ("date", "label")
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
 EVENT_LABEL = 40
-LEGEND_NAME = 36  # characters of a claimant's name in the legend; the hover has it whole
 # Events this close to the first or last figure still explain the series (as dashboard.timelines).
 EVENT_PADDING = pd.Timedelta(days=31)
 
@@ -64,11 +62,12 @@ def timeline_figure(
     colors = check_colors(colors, "timeline_figure")
     keep = _check_budget(max_points, keep, "timeline_figure")
     fig = go.Figure()
-    drawn = _add_series(fig, frame, row=None, log=log, colors=colors, max_points=max_points, keep=keep, legend=set())
+    looks = chart_looks(frame["claimant"], colors)
+    drawn = _add_series(fig, frame, row=None, log=log, looks=looks, max_points=max_points, keep=keep, legend=set())
     for trace in key_traces(frame):
         fig.add_trace(trace)
     event_ids = add_events(fig, events, frame["as_of"])
-    unit = frame["unit"].dropna().iloc[0] if frame["unit"].notna().any() else None
+    unit = unit_of(frame)
     fig.update_yaxes(**value_axis(unit, log=log, span=_span(frame, log)))
     fig.update_xaxes(type="date")
     fig.update_layout(height=_height(fig, 500))
@@ -114,20 +113,19 @@ def timeline_panels(
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.12 / len(frames) + 0.04,
-        subplot_titles=[escape(n) for n in names],
+        subplot_titles=[wrap(n, TITLE_WRAP) for n in names],  # Plotly does not wrap: cut on a phone
     )
     legend: set[str] = set()
+    looks = chart_looks(pd.concat([f["claimant"] for f in frames.values()]), colors)
     fact_ids: list[str] = []
     downsampled: dict[str, list[int]] = {}
     hidden = 0
     for row, frame in enumerate(frames.values(), start=1):
-        drawn = _add_series(
-            fig, frame, row=row, log=log, colors=colors, max_points=max_points, keep=keep, legend=legend
-        )
+        drawn = _add_series(fig, frame, row=row, log=log, looks=looks, max_points=max_points, keep=keep, legend=legend)
         fact_ids += drawn["fact_ids"]
         downsampled.update(drawn["downsampled"])
         hidden += drawn["hidden_on_log"]
-        unit = frame["unit"].dropna().iloc[0] if frame["unit"].notna().any() else None
+        unit = unit_of(frame)
         fig.update_yaxes(**value_axis(unit, log=log, span=_span(frame, log)), row=row, col=1)
     everything = pd.concat(frames.values(), ignore_index=True)
     for trace in key_traces(everything):
@@ -209,37 +207,47 @@ def notable(points: pd.DataFrame, keep: Iterable[str] = ()) -> np.ndarray:
 
 
 def add_events(fig: go.Figure, events: pd.DataFrame | None, dates: pd.Series) -> list[str]:
-    """Draw each event dated within the span of `dates` (give or take a month) as a dotted vertical line with its label
-    (events of one date share a line; the full labels and notes are in the hover). Returns the
-    ids of the events drawn."""
+    """Draw each event dated within the span of `dates` (give or take a month): a dotted vertical
+    line on its day, or a faint band over its month or year when the event gives no day (a month
+    is never drawn as its 1st), with a label at the top. Events too close for their labels to sit
+    apart share one label ("… (+2 more)"); the hover lists every one with its date as written.
+    Returns the ids of the events drawn."""
     if events is None:
         return []
     require_frame(events, EVENT_COLUMNS, "events for a timeline", empty_ok=True)
     start, end = dates.min() - EVENT_PADDING, dates.max() + EVENT_PADDING
     shown = events[events["date"].notna() & (events["date"] >= start) & (events["date"] <= end)]
-    for date, group in shown.groupby("date", sort=True):
-        labels = [str(label) for label in group["label"] if present(label)] or ["event"]
-        text = labels[0] if len(labels[0]) <= EVENT_LABEL else labels[0][: EVENT_LABEL - 1].rstrip() + "…"
-        if len(labels) > 1:
-            text += f" (+{len(labels) - 1} more)"
-        notes = group["note"] if "note" in group else pd.Series(None, index=group.index)
+    shown = shown.sort_values("date", kind="stable")
+    for cluster in _clusters(shown, start, end):
+        labels = [str(label) for label in cluster["label"] if present(label)] or ["event"]
+        text = shorten(labels[0], EVENT_LABEL) + (f" (+{len(labels) - 1} more)" if len(labels) > 1 else "")
+        notes = cluster["note"] if "note" in cluster else pd.Series(None, index=cluster.index)
+        written = cluster["date_text"] if "date_text" in cluster else pd.Series(None, index=cluster.index)
         hover = "<br>".join(
-            f"<b>{escape(format_date(date))}</b>: {wrap(label)}" + (f"<br>{wrap(note)}" if present(note) else "")
-            for label, note in zip(group["label"], notes, strict=True)
+            f"<b>{escape(_event_date(date, text_date))}</b>: {wrap(label)}"
+            + (f"<br>{wrap(note)}" if present(note) else "")
+            for date, text_date, label, note in zip(cluster["date"], written, cluster["label"], notes, strict=True)
         )
-        fig.add_shape(
-            type="line",
-            xref="x",
-            yref="paper",
-            x0=date,
-            x1=date,
-            y0=0,
-            y1=1,
-            layer="below",
-            line={"color": NEUTRAL, "width": 1, "dash": "dot"},
-        )
+        for first, last in dict.fromkeys(_event_span(d, w) for d, w in zip(cluster["date"], written, strict=True)):
+            # A day is a dotted line; a month or a year a faint band over all of it.
+            look = (
+                {"line": {"color": NEUTRAL, "width": 1, "dash": "dot"}}
+                if first == last
+                else {"line": {"width": 0}, "fillcolor": NEUTRAL, "opacity": 0.12}
+            )
+            fig.add_shape(
+                type="line" if first == last else "rect",
+                xref="x",
+                yref="paper",
+                x0=first,
+                x1=last,
+                y0=0,
+                y1=1,
+                layer="below",
+                **look,
+            )
         fig.add_annotation(
-            x=date,
+            x=cluster["date"].iloc[0],
             y=1,
             xref="x",
             yref="paper",
@@ -256,13 +264,47 @@ def add_events(fig: go.Figure, events: pd.DataFrame | None, dates: pd.Series) ->
     return [str(i) for i in ids if present(i)]
 
 
+# An event's label is drawn upright along its line, about 14 px wide at size 10; on a plot of 500 px
+# (an exported image is 1000 px wide, a phone's plot about 330) labels closer than that share one.
+EVENT_LABEL_PX, EVENT_PLOT_PX = 14, 500
+
+
+def _clusters(shown: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[pd.DataFrame]:
+    """Events in date order, grouped where each is within a label's width of the group's first."""
+    if shown.empty:
+        return []
+    near = (end - start) * (EVENT_LABEL_PX / EVENT_PLOT_PX)
+    groups, first = [], None
+    for date in shown["date"]:
+        if first is None or date - first >= near:
+            first = date
+            groups.append(0)
+        groups[-1] += 1
+    bounds = np.cumsum([0, *groups])
+    return [shown.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _event_span(date: pd.Timestamp, written: object) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The days an event's date covers: its day, or its whole month or year as written."""
+    precision = precision_of(written)
+    if precision == "month":
+        return date, date + pd.offsets.MonthBegin(1)
+    if precision == "year":
+        return date, date + pd.offsets.YearBegin(1)
+    return date, date
+
+
+def _event_date(date: pd.Timestamp, written: object) -> str:
+    return format_written_date(written) if present(written) else format_date(date)
+
+
 def _add_series(
     fig: go.Figure,
     frame: pd.DataFrame,
     *,
     row: int | None,
     log: bool,
-    colors: Mapping[str, str] | None,
+    looks: Mapping[str, Look],
     max_points: int,
     keep: set[str],
     legend: set[str],
@@ -275,36 +317,39 @@ def _add_series(
     fact_ids: list[str] = []
     downsampled: dict[str, list[int]] = {}
     hidden = 0
+    dashes: dict[str, str] = {}
     for key, points in ordered.groupby(["claimant", "metric"] if several else ["claimant"], sort=True, dropna=False):
-        claimant = key[0]
-        first = points.iloc[0]
-        name = str(first["claimant_name"]) if present(first["claimant_name"]) else str(claimant)
-        if several:
-            label = first["metric_label"] if "metric_label" in points and present(first["metric_label"]) else key[1]
-            name = f"{name} — {label}"
-        group = str(claimant) if not several else f"{claimant}/{key[1]}"
+        claimant, look = str(key[0]), looks[str(key[0])]
+        # Several measures: one legend entry per claimant (a click hides all its lines), the measure
+        # told by the dash, which a key of measures explains; never "claimant — measure" cut short.
+        series = claimant if not several else f"{claimant}/{key[1]}"
         dense = len(points) > max_points
         if dense:
-            downsampled[group] = [0, len(points)]
+            downsampled[series] = [0, len(points)]
             points = downsample(points, max_points, keep)
-            downsampled[group][0] = len(points)
+            downsampled[series][0] = len(points)
+        if several:
+            label = points["metric_label"].iloc[0] if "metric_label" in points else None
+            dashes[str(label) if present(label) else str(key[1])] = DASHES[metrics.index(str(key[1])) % len(DASHES)]
         traces = series_traces(
             points,
-            name=escape(shorten(name, LEGEND_NAME)),
-            color=color_for(claimant, colors),
-            group=group,
-            showlegend=group not in legend,
+            name=escape(claimant_label(points.iloc[0])),
+            color=look.color,
+            variant=look.variant,
+            group=claimant,
+            showlegend=claimant not in legend,
             log=log,
             span=span,
             marked=notable(points, keep) if dense else None,
-            dash=DASHES[metrics.index(str(key[1])) % len(DASHES)] if several else "solid",
+            dash=dashes[next(reversed(dashes))] if several else look.dash,
         )
-        legend.add(group)
+        legend.add(claimant)
         for trace in traces:
             fig.add_trace(trace, row=row, col=1 if row else None)
         fact_ids += points["fact_id"].astype(str).tolist()
         if log:
             hidden += int((points["central"] <= 0).sum())
+    add_measure_keys(fig, dashes)
     return {"fact_ids": fact_ids, "downsampled": downsampled, "hidden_on_log": hidden}
 
 
@@ -324,10 +369,9 @@ def _title(title: str | None, frame: pd.DataFrame) -> str:
 
 
 def _height(fig: go.Figure, least: int) -> int:
-    """Tall enough for the legend to show every entry (an exported image cannot scroll it)."""
-    entries = sum(1 for trace in fig.data if trace.showlegend is not False)
-    titles = sum(1 for trace in fig.data if trace.legendgrouptitle.text)
-    return max(least, 230 + 31 * entries + 36 * titles)
+    """The plot's height with its margins: the legend is in rows over the plot, and layout.finish adds
+    the room it takes there (legend_height), so that no number of entries squeezes the plot."""
+    return least
 
 
 def _note_hidden(fig: go.Figure, hidden: int) -> None:

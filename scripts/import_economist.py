@@ -97,6 +97,7 @@ CLAIMANTS = {
     ),
     "uk-fcdo": dict(
         name="UK Foreign, Commonwealth and Development Office",
+        short_name="UK Foreign Office (FCDO)",
         kind="government",
         affiliation="United Kingdom",
         party_to_conflict=False,
@@ -104,6 +105,7 @@ CLAIMANTS = {
     ),
     "cia": dict(
         name="Central Intelligence Agency (CIA)",
+        short_name="CIA",
         kind="intelligence",
         affiliation="United States",
         party_to_conflict=False,
@@ -111,6 +113,7 @@ CLAIMANTS = {
     ),
     "us-intelligence-community": dict(
         name="US Intelligence Community (ODNI)",
+        short_name="US intelligence (ODNI)",
         kind="intelligence",
         affiliation="United States",
         party_to_conflict=False,
@@ -119,6 +122,7 @@ CLAIMANTS = {
     ),
     "iiss": dict(
         name="International Institute for Strategic Studies (IISS)",
+        short_name="IISS",
         kind="academic",
         affiliation="United Kingdom (think tank)",
         party_to_conflict=False,
@@ -134,6 +138,7 @@ CLAIMANTS = {
     ),
     "dmitry-kobak": dict(
         name="Dmitry Kobak (excess-deaths estimate)",
+        short_name="Dmitry Kobak",
         kind="academic",
         affiliation="Independent statistician",
         party_to_conflict=False,
@@ -181,6 +186,7 @@ CLAIMANTS = {
     ),
     "france-foreign-minister": dict(
         name="French Minister for Europe and Foreign Affairs",
+        short_name="French Foreign Minister",
         kind="official",
         affiliation="France",
         party_to_conflict=False,
@@ -188,6 +194,7 @@ CLAIMANTS = {
     ),
     "norway-intelligence-service": dict(
         name="Norwegian Intelligence Service (Etterretningstjenesten)",
+        short_name="Norwegian Intelligence Service",
         kind="intelligence",
         affiliation="Norway",
         party_to_conflict=False,
@@ -195,6 +202,7 @@ CLAIMANTS = {
     ),
     "nl-mivd": dict(
         name="Dutch Military Intelligence and Security Service (MIVD)",
+        short_name="Dutch intelligence (MIVD)",
         kind="intelligence",
         affiliation="Netherlands",
         party_to_conflict=False,
@@ -202,6 +210,7 @@ CLAIMANTS = {
     ),
     "nato": dict(
         name="NATO (unnamed officials and member nations)",
+        short_name="NATO (unnamed officials)",
         kind="international_org",
         affiliation="NATO",
         party_to_conflict=False,
@@ -210,6 +219,7 @@ CLAIMANTS = {
     ),
     "western-intelligence": dict(
         name="Western intelligence agencies (unnamed)",
+        short_name="Western intelligence (unnamed)",
         kind="intelligence",
         affiliation="Western governments (unspecified)",
         party_to_conflict=False,
@@ -217,6 +227,7 @@ CLAIMANTS = {
     ),
     "ua-government": dict(
         name="Government of Ukraine (confidential estimate)",
+        short_name="Government of Ukraine",
         kind="government",
         affiliation="Ukraine",
         party_to_conflict=True,
@@ -225,6 +236,7 @@ CLAIMANTS = {
     ),
     "ua-presidential-office": dict(
         name="Office of the President of Ukraine",
+        short_name="Ukraine's presidential office",
         kind="government",
         affiliation="Ukraine",
         party_to_conflict=True,

@@ -51,6 +51,8 @@ def facts(*rows: dict) -> pd.DataFrame:
     records = [{**DEFAULTS, "fact_id": f"f{i}", **row} for i, row in enumerate(rows)]
     for record in records:
         record.setdefault("claimant_name", f"Claimant {record['claimant']}")
+        record.setdefault("claimant_short_name", record["claimant_name"])
+        record.setdefault("unit_label", record["unit"])
         record.setdefault("as_of_text", str(record["as_of"]))
         for name in ("since", "stated", "published"):
             record.setdefault(f"{name}_text", str(record[name]) if record.get(name) is not None else None)

@@ -129,7 +129,8 @@ def test_overview_card_links_to_its_question(site):
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     wait_quiet(page)
     assert "question=" in page.url
-    assert title in page.locator(".js-plotly-plot").first.inner_text()
+    # The title is broken in lines that a phone shows whole (charts/layout.py): compared without spaces.
+    assert title.replace(" ", "") in re.sub(r"\s+", "", page.locator(".js-plotly-plot").first.inner_text())
     assert page.get_by_text("How the answers differ").count() == 1
     assert not errors
     page.close()

@@ -100,8 +100,31 @@ def test_events_are_vertical_lines_with_escaped_labels():
     _, label = [a for a in fig.layout.annotations if a.name == "event"]
     assert label.text == "&lt;script&gt;alert(1)&lt;/script&gt; (+1 more)"
     assert "Second event" in label.hovertext and "A note" in label.hovertext
-    assert fig.layout.meta["event_ids"] == ["e0", "e1", "e3"]
+    assert fig.layout.meta["event_ids"] == ["e3", "e0", "e1"]  # in date order
     assert "<script" not in json.dumps(fig.to_plotly_json(), default=str)
+
+
+def test_a_month_event_is_a_band_over_its_month_and_close_events_share_a_label():
+    fig = timeline_figure(
+        facts({"value": 1, "as_of": "2022-03-01"}, {"value": 2, "as_of": "2025-06-01"}),
+        events(
+            {"date": pd.Timestamp("2025-01-01"), "date_text": "2025-01", "label": "Offensive in Kursk"},
+            {"date": pd.Timestamp("2025-01-09"), "date_text": "2025-01-09", "label": "Ramstein meeting"},
+            {"date": pd.Timestamp("2023-06-01"), "date_text": "2023-06-01", "label": "Far apart"},
+        ),
+    )
+    band = next(s for s in fig.layout.shapes if s.type == "rect")
+    assert (pd.Timestamp(band.x0), pd.Timestamp(band.x1)) == (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01"))
+    assert [pd.Timestamp(s.x0) for s in fig.layout.shapes if s.type == "line"] == [
+        pd.Timestamp("2023-06-01"),
+        pd.Timestamp("2025-01-09"),
+    ]
+    labels = [a for a in fig.layout.annotations if a.name == "event"]
+    # Eight days apart on a three-year axis: one label, both in its hover, the month as a month.
+    assert [a.text for a in labels] == ["Far apart", "Offensive in Kursk (+1 more)"]
+    assert "<b>January 2025</b>: Offensive in Kursk" in labels[1].hovertext
+    assert "<b>9 January 2025</b>: Ramstein meeting" in labels[1].hovertext
+    assert "1 January" not in labels[1].hovertext
 
 
 def test_log_axis_leaves_out_zeros():
@@ -127,9 +150,12 @@ def test_several_metrics_of_one_category_get_a_line_each():
             {"value": 2, "metric": "ua", "metric_label": "Ukrainian"},
         )
     )
-    ru, ua = lines(fig)
-    assert (ru.name, ua.name) == ("Claimant us — Russian", "Claimant us — Ukrainian")
+    ru, ua = [t for t in lines(fig) if t.legendgroup != "measures"]
+    # One legend entry per claimant; the measure is told by the dash, and a key names each dash.
+    assert (ru.name, ua.name) == ("Claimant us", "Claimant us") and (ru.showlegend, ua.showlegend) == (True, False)
     assert ru.line.dash != ua.line.dash and ru.line.color == ua.line.color
+    key = {t.name: t.line.dash for t in fig.data if t.legendgroup == "measures"}
+    assert key == {"Russian": ru.line.dash, "Ukrainian": ua.line.dash}
 
 
 @pytest.mark.parametrize(

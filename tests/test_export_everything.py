@@ -7,8 +7,11 @@ import io
 import re
 import zipfile
 
+import plotly.graph_objects as go
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from charts import marks
 from charts.registry import view_charts
 from dashboard.analysis.filters import Filters
 from dashboard.exports import files as ex
@@ -95,3 +98,102 @@ def test_the_page_makes_the_zip_with_a_progress_bar_then_offers_it(tiny_path, mo
     assert bars and bars[-1].proto.value == 100  # the bar, finished
     zips = [b for b in at.get("download_button") if b.proto.label == "Download ZIP"]
     assert len(zips) == 1 and not zips[0].proto.disabled
+
+
+# ---- what the faster export must not change (issue 19, item 5) --------------------------------
+
+
+def _json(spec: dict) -> str:
+    import json
+
+    import plotly.utils
+
+    return json.dumps(spec, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True)
+
+
+def _reference_export_spec(chart) -> dict:
+    """export_spec as it was made on the Figure itself (validated again), before it was made in the
+    figure's dict."""
+    spec = chart.draw().to_dict()
+    ex.refit_legend(spec, ex.WIDTH)
+    fig = go.Figure(spec)
+    fig.update_layout(paper_bgcolor="white", plot_bgcolor="white", title_pad_l=12)
+    ex.add_footer(fig, chart)
+    spec = fig.to_dict()
+    spec["layout"]["template"] = ex._white_template()
+    return spec
+
+
+def test_export_spec_is_the_figure_with_its_footer_as_drawn_on_the_figure(tiny):
+    charts = view_charts(tiny, Filters())
+    for chart in charts:
+        spec = ex.export_spec(chart)
+        assert _json(spec) == _json(_reference_export_spec(chart)), chart.chart_id
+        names = [a.get("name") for a in spec["layout"]["annotations"]]
+        assert names.count("caption") == 1 and names[-2:] == ["caption", "provenance"]
+    served = ex.served_figure(charts[0])["layout"]
+    drawn = ex.add_footer(go.Figure(charts[0].figure_dict), charts[0], stamp=False).layout.to_plotly_json()
+    assert served["annotations"] == drawn["annotations"] and served["margin"] == drawn["margin"]
+
+
+def test_an_image_is_drawn_without_hover_texts_and_the_same_as_with_them(tiny):
+    for chart in view_charts(tiny, Filters()):
+        with_hover = ex.export_spec(chart)
+        assert _json(ex.image_spec(chart)) == _json(ex.image_spec(chart, spec=with_hover)), chart.chart_id
+    # The page and the HTML files keep their hover texts: the flag is on unless an image is made.
+    timeline = next(c for c in view_charts(tiny, Filters()) if c.chart_id.startswith("timeline:"))
+    assert marks.HOVER.get() is True
+    assert any(any(t.get("hovertext", [])) for t in ex.export_spec(timeline)["data"])
+    assert any(t.hovertext and any(t.hovertext) for t in timeline.figure.data)
+    page = zipfile.ZipFile(io.BytesIO(_export(tiny, ["html"]).to_zip()))
+    html_page = page.read(f"html/{timeline.stem}.html").decode()
+    assert "Claimed by:" in html_page
+
+
+def test_each_csv_of_an_export_holds_its_chart_rows_as_to_csv_writes_them(tiny):
+    export = _export(tiny, ["csv", "json"])
+    archive = zipfile.ZipFile(io.BytesIO(export.to_zip()))
+    for chart, stem in export.names():
+        assert archive.read(f"csv/{stem}.csv") == ex.to_csv(chart.rows), chart.chart_id
+        rows = __import__("json").loads(archive.read(f"json/{stem}.json"))["rows"]
+        assert rows == __import__("json").loads(ex.to_json(chart))["rows"]
+    assert archive.read("data.csv") == ex.to_csv(export.data_facts)
+    # Rows not among the export's facts (or under another index) are written as they are.
+    other = export.data_facts.iloc[:2].copy()
+    other.index = [10**9, 10**9 + 1]
+    assert export._csv(other) == ex.to_csv(other)
+
+
+def test_the_view_chart_ids_are_those_of_view_charts(tiny):
+    for filters in (Filters(), Filters(sources=("rep",)), Filters(party="parties")):
+        assert ex.view_chart_ids(tiny, filters) == [c.chart_id for c in view_charts(tiny, filters)]
+    export = _export(tiny)
+    assert ex.all_charts(export) and not ex.all_charts(ex.Export(tiny, Filters(), export.charts[:1], ["csv"]))
+
+
+def _svg_text(data: bytes) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    return [t for t in ET.fromstring(data).itertext() if t.strip()]
+
+
+def test_images_are_the_same_whether_the_tab_is_reloaded_after_each_or_not(tiny, monkeypatch):
+    from dashboard.exports import images
+
+    if not images.images_available():
+        pytest.skip(images.NO_BROWSER)
+    export = _export(tiny, ["png", "svg"])
+    reused = zipfile.ZipFile(io.BytesIO(export.to_zip()))
+    assert reused.namelist() == export.zip_names()
+    images.stop()
+    monkeypatch.setattr(images, "RELOAD_EVERY", 1)  # a fresh page for every image, as Kaleido has it
+    try:
+        for chart, stem in export.names():
+            spec = ex.image_spec(chart)
+            fresh = images.render(spec, "png", width=ex.WIDTH, scale=ex.SCALE)
+            assert reused.read(f"png/{stem}.png") == fresh, f"{stem}.png"  # the same pixels, byte for byte
+            # An SVG names its clip paths afresh each time (defs-4f3a2b): its text is the same.
+            fresh = images.render(spec, "svg", width=ex.WIDTH, scale=ex.SCALE)
+            assert _svg_text(reused.read(f"svg/{stem}.svg")) == _svg_text(fresh), f"{stem}.svg"
+    finally:
+        images.stop()

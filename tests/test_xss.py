@@ -33,6 +33,9 @@ PAYLOADS = (
 )
 # What a reader must see literally after each field's marker: the first payload, as text.
 SHOWN_AS_TEXT = f"<script>{RUN}</script>"
+# The payload of a field too short for all of them (a claimant's short_name, a unit_label): a
+# script that would still run, and still reads literally as "<script>window.__xss=...".
+SHORT_PAYLOAD = "<script>window.__xss=1</script>"
 
 # Strings of the schema that are not free text shown to readers; each new string field must be
 # sorted into this table, URL_FIELDS or SHOWN/NOT_SHOWN below, or test_every_text_field_is_covered fails.
@@ -49,6 +52,11 @@ def _is_text(prop: dict) -> bool:
     if kind.get("type") == "array":
         kind = kind.get("items", {})
     return kind.get("type") == "string" and not ({"enum", "pattern", "const"} & set(kind))
+
+
+def _max_length(model: str, name: str) -> int | None:
+    prop = _models()[model]["properties"][name]
+    return next((o["maxLength"] for o in prop.get("anyOf", [prop]) if "maxLength" in o), None)
 
 
 def _is_url(prop: dict) -> bool:
@@ -95,7 +103,12 @@ class Payloads:
         self.markers[marker] = (model, name, instance)
         if _is_list(model, name):
             return [f"{marker} {PAYLOADS[0]}", *PAYLOADS[1:]]  # tags are kept to 200 characters each
-        return f"{marker} " + " ".join(PAYLOADS)
+        text = f"{marker} " + " ".join(PAYLOADS)
+        longest = _max_length(model, name)
+        if longest is not None and len(text) > longest:
+            text = f"{marker} {SHORT_PAYLOAD}"
+            assert len(text) <= longest, f"{model}.{name} holds {longest} characters: too few for a payload"
+        return text
 
     def fill(self, model: str, record: dict, instance: str) -> dict:
         """`record` with every free-text field of `model` added."""
@@ -182,8 +195,9 @@ SHOWN = {
     ("Source", "publisher"),
     ("Source", "license"),
     ("Claimant", "name"),
+    ("Claimant", "short_name"),
     ("Metric", "label"),
-    ("Metric", "unit"),
+    ("Metric", "unit_label"),
     ("Metric", "definition"),
     ("Question", "title"),
     ("Question", "note"),
@@ -193,6 +207,9 @@ SHOWN = {
     ("Event", "note"),
 }
 NOT_SHOWN = {
+    # Figures and axes write the unit in words (unit_label, which this base gives); a metric without
+    # one is written by its unit through the same column (frame.unit_words), so unit_label covers it.
+    ("Metric", "unit"): "written as its unit_label",
     ("FactFile", "title"): "exports' README and JSON only",
     ("Source", "author"): "SOURCES.md in exports",
     ("Source", "language"): "",
@@ -205,7 +222,14 @@ NOT_SHOWN = {
     ("Fact", "tags"): "",
 }
 # Drawn in every exported chart file (title, axis, legend or ticks, the sources footer).
-SHOWN_IN_EXPORTS = {("Source", "publisher"), ("Claimant", "name"), ("Metric", "label"), ("Metric", "unit")}
+# A legend names a claimant by its short name and an axis writes the unit in words (unit_label);
+# the name whole and the unit as written are in the CSV, JSON and SOURCES.md beside the image.
+SHOWN_IN_EXPORTS = {
+    ("Source", "publisher"),
+    ("Claimant", "short_name"),
+    ("Metric", "label"),
+    ("Metric", "unit_label"),
+}
 
 PAGES = ("", "questions", "compare", "timelines", "aid", "sources", "quality")
 
@@ -235,7 +259,11 @@ def literal_markers(text: str) -> set[str]:
 
 _PAYLOAD_TEXT = re.sub(r"\s+", "", " ".join(PAYLOADS))
 # Conflict summaries leave out what a claimant's name has in brackets ("US officials (unnamed)").
-_PAYLOAD_FORMS = (_PAYLOAD_TEXT, re.sub(r"\s+", "", re.sub(r"\s*\([^)]*\)", "", " ".join(PAYLOADS))))
+_PAYLOAD_FORMS = (
+    _PAYLOAD_TEXT,
+    re.sub(r"\s+", "", re.sub(r"\s*\([^)]*\)", "", " ".join(PAYLOADS))),
+    SHORT_PAYLOAD,
+)
 _AFTER_MARKER = re.compile(rf"(XSS\d{{3}}X)(.{{0,{len(_PAYLOAD_TEXT)}}})")
 
 

@@ -31,7 +31,7 @@ from dashboard.analysis.questions import Question, questions_of, wholes_of
 from dashboard.curation.extract import Candidate, Catalog, extract_figures
 from dashboard.factbase.model import FactBase
 from dashboard.factbase.values import interval, parse_date
-from dashboard.factbase.wording import format_date, format_value
+from dashboard.factbase.wording import format_date, format_value, written_unit
 
 VERDICTS = ("agrees", "disagrees", "inconsistent", "unknown")
 # Characters of pasted text: a paragraph or two. The extractor is for sentences, not whole archives,
@@ -444,7 +444,7 @@ def _against_measure(
 
 
 def _said(row: pd.Series) -> str:
-    figure = format_value(row["value"], row["unit"], row["qualifier"], row["low"], row["high"], words=True)
+    figure = format_value(row["value"], written_unit(row), row["qualifier"], row["low"], row["high"], words=True)
     return f"{row['claimant_name']}'s {figure}"
 
 

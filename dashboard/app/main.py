@@ -16,6 +16,7 @@ if __package__ in (None, ""):  # `streamlit run dashboard/app/main.py` from a ch
 from charts.palette import claimant_colors  # noqa: E402
 from dashboard.analysis.filters import Filters  # noqa: E402
 from dashboard.app.ui.components import md, show_problems  # noqa: E402
+from dashboard.app.ui.share import embedded_chart_id, show_embedded  # noqa: E402
 from dashboard.app.ui.sidebar import sidebar_filters  # noqa: E402
 from dashboard.app.ui.state import View, facts_path, filtered, load, remember, set_view  # noqa: E402
 
@@ -28,6 +29,7 @@ def colors_for(base) -> dict[str, str]:  # noqa: ANN001
 st.set_page_config(page_title="factdash: who says what", page_icon=":material/balance:", layout="wide")
 
 HERE = Path(__file__).resolve().parent / "views"
+embedded = embedded_chart_id()  # ?embed=true&chart=<id>: that chart alone, no navigation, no sidebar
 pages = st.navigation(
     [
         st.Page(HERE / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -39,10 +41,14 @@ pages = st.navigation(
         st.Page(HERE / "aid.py", title="Aid", icon=":material/payments:"),
         st.Page(HERE / "sources.py", title="Sources", icon=":material/menu_book:"),
         st.Page(HERE / "quality.py", title="Data quality", icon=":material/fact_check:"),
-    ]
+    ],
+    position="hidden" if embedded else "sidebar",
 )
 
 base, problems, stale = load()
+if embedded and base is not None:
+    show_embedded(base, embedded)
+    st.stop()
 if problems:
     show_problems(problems, stale=stale and base is not None)
 if base is None:

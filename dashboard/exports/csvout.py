@@ -121,3 +121,20 @@ def frame_csv_bytes(
 ) -> bytes:
     """frame_csv as UTF-8 bytes, as a file or a download holds it."""
     return frame_csv(frame, columns, header=header).encode("utf-8")
+
+
+def cell_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
+    """The `columns` of each row of `frame` as `cell` makes them, for write_cells: a table whose
+    rows are written into several files is converted once."""
+    values = [[cell(value) for value in frame[name].tolist()] for name in columns]
+    return list(zip(*values, strict=True)) if values else [() for _ in range(len(frame))]
+
+
+def write_cells(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A header and rows already made by `cell` (cell_rows) as CSV bytes, written as write_rows
+    writes them (`cell` leaves what it made as it is, so the file is the same)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, dialect="excel", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([cell(name) for name in header])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")

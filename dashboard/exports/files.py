@@ -4,6 +4,7 @@ view as a folder or a ZIP with the data, the citations and a README; each file c
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -25,8 +26,10 @@ from urllib.parse import urlsplit
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.layout import refit_legend
+from charts.marks import without_hover
 from charts.provenance import CAPTION_NAME, CAPTION_OFFSET, CAPTION_WRAP, add_caption
-from charts.registry import ChartSpec, slug, view_charts
+from charts.registry import ChartSpec, slug
 from dashboard.analysis.filters import Filters, apply_filters
 from dashboard.exports import csvout, images
 from dashboard.factbase.model import FactBase
@@ -106,11 +109,20 @@ def served_figure(chart: ChartSpec) -> dict:
 
     The footer is drawn on an empty figure of the chart's margin and height and its annotations
     and margin copied over: validating the chart's whole figure again costs more than drawing it."""
-    spec = chart.figure_dict
+    return _with_footer(chart.figure_dict, chart, stamp=False)
+
+
+def _with_footer(spec: dict, chart: ChartSpec, *, stamp: bool) -> dict:
+    """`spec` (a figure's dict, not changed) with add_footer's footer: drawn on an empty figure of
+    the chart's margin and height, its annotations (after the chart's own, an earlier caption
+    left out as add_caption leaves it out), margin and height copied over; the same layout as
+    add_footer on the chart's Figure, without validating the whole figure again."""
     layout = spec.get("layout", {})
-    probe = go.Figure(layout={"margin": layout.get("margin", {}), "height": layout.get("height")})
-    drawn = add_footer(probe, chart, stamp=False).layout.to_plotly_json()
-    footed = {**layout, "annotations": [*layout.get("annotations", ()), *drawn.get("annotations", ())]}
+    # No template: copying the default one into the probe (and out of it) was most of its cost.
+    probe = go.Figure(layout={"template": {}, "margin": layout.get("margin", {}), "height": layout.get("height")})
+    drawn = add_footer(probe, chart, stamp=stamp).layout.to_plotly_json()
+    kept = [a for a in layout.get("annotations", ()) if a.get("name") != CAPTION_NAME]
+    footed = {**layout, "annotations": [*kept, *drawn.get("annotations", ())]}
     footed["margin"] = drawn.get("margin", layout.get("margin", {}))
     if drawn.get("height"):
         footed["height"] = drawn["height"]
@@ -123,10 +135,15 @@ def export_spec(chart: ChartSpec) -> dict:
 
     A dict because that is what Kaleido and to_html take: copying a Figure or giving it a template
     through Plotly's validators costs more than drawing it (an export draws hundreds)."""
-    fig = chart.draw()  # a fresh figure: the dashboard's cached one stays as it is
-    fig.update_layout(paper_bgcolor="white", plot_bgcolor="white", title_pad_l=12)
-    add_footer(fig, chart)
-    spec = fig.to_dict()
+    spec = chart.draw().to_dict()  # a fresh figure: the dashboard's cached one stays as it is
+    refit_legend(spec, WIDTH)  # the room a phone's legend needs, cut to what it takes in an image
+    # What fig.update_layout(paper_bgcolor="white", plot_bgcolor="white", title_pad_l=12) and
+    # add_footer(fig, chart) made, set in the dict: validating the figure again cost as much.
+    layout = spec.setdefault("layout", {})
+    layout.update(paper_bgcolor="white", plot_bgcolor="white")
+    title = layout.get("title", {})
+    layout["title"] = {**title, "pad": {**title.get("pad", {}), "l": 12}}
+    spec = _with_footer(spec, chart, stamp=True)
     # Streamlit's own template (the default once it is imported) leaves colours to the browser page.
     spec["layout"]["template"] = _white_template()
     return spec
@@ -139,7 +156,10 @@ def image_spec(chart: ChartSpec, *, spec: dict | None = None) -> dict:
     """export_spec without what only a pointer can show (hover texts, custom data): a static image
     looks the same, and a long series' quotes are most of the JSON Chromium would have to read.
     `spec`: the chart's export_spec when the caller has it already (it is not changed)."""
-    spec = dict(export_spec(chart) if spec is None else spec)
+    if spec is None:
+        with without_hover():  # dropped below anyway: not written at all
+            spec = export_spec(chart)
+    spec = dict(spec)
     spec["data"] = [{k: v for k, v in trace.items() if k not in _HOVER_KEYS} for trace in spec["data"]]
     return spec
 
@@ -234,6 +254,13 @@ def data_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows behind a chart as exported: DATA_COLUMNS in order, dates as written (a month stays
     "2025-01") with the period as_of names as as_of_start and as_of_end (YYYY-MM-DD), open bounds
     (infinite) and missing values empty."""
+    return _data_table(rows).reset_index(drop=True)
+
+
+def _data_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """data_frame with the index of `rows` (an export makes it once for all its facts and takes
+    each chart's rows out of it: making it again per chart was most of the time its CSVs took)."""
+    index = rows.index
     rows = rows.reset_index(drop=True)
     frame = rows.reindex(columns=DATA_COLUMNS)
     for column, written in WRITTEN_DATES.items():
@@ -242,7 +269,9 @@ def data_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame["as_of_end"] = pd.to_datetime(rows.get("as_of_end", rows["as_of"])).dt.strftime("%Y-%m-%d").astype(object)
     numeric = frame.select_dtypes("number").columns
     frame[numeric] = frame[numeric].replace([math.inf, -math.inf], math.nan)
-    return frame.astype(object).where(frame.notna(), None)
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.index = index
+    return frame
 
 
 def neutralise(value: object) -> object:
@@ -252,12 +281,26 @@ def neutralise(value: object) -> object:
     return csvout.safe_text(value) if isinstance(value, str) else value
 
 
-def to_csv(rows: pd.DataFrame) -> bytes:
-    """The rows as data_frame has them, written by the one CSV writer (dashboard.exports.csvout)."""
-    return csvout.frame_csv_bytes(data_frame(rows), DATA_COLUMNS)
+def to_csv(rows: pd.DataFrame, *, table: pd.DataFrame | None = None) -> bytes:
+    """The rows as data_frame has them, written by the one CSV writer (dashboard.exports.csvout).
+    `table`: data_frame's rows of facts that hold these, by their index (see _rows_of)."""
+    return csvout.frame_csv_bytes(_rows_of(rows, table), DATA_COLUMNS)
 
 
-def to_json(chart: ChartSpec) -> bytes:
+def _rows_of(rows: pd.DataFrame, table: pd.DataFrame | None) -> pd.DataFrame:
+    """data_frame(rows), taken out of `table` (_data_table of facts these rows are some of, same
+    index) when every row is there under its index with its fact id, else made."""
+    if table is not None and rows.index.is_unique and len(rows):
+        try:
+            taken = table.loc[rows.index]
+        except KeyError:
+            taken = None
+        if taken is not None and (taken["fact_id"].to_numpy() == rows["fact_id"].astype(object).to_numpy()).all():
+            return taken.reset_index(drop=True)
+    return data_frame(rows)
+
+
+def to_json(chart: ChartSpec, *, table: pd.DataFrame | None = None) -> bytes:
     """The rows behind the chart with what they are: chart id, title, sources, as-of range, filter."""
     first, last = chart.as_of
     document = {
@@ -276,7 +319,7 @@ def to_json(chart: ChartSpec) -> bytes:
         "fact_base": {"title": chart.base_title, "content_hash": chart.content_hash},
         "exported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "columns": DATA_COLUMNS,
-        "rows": data_frame(chart.rows).to_dict("records"),
+        "rows": _rows_of(chart.rows, table).to_dict("records"),
     }
     return (json.dumps(document, indent=2, ensure_ascii=False, default=_plain) + "\n").encode("utf-8")
 
@@ -370,6 +413,28 @@ class Export:
         facts = self.base.facts
         return facts[facts["fact_id"].isin(drawn)]
 
+    @functools.cached_property
+    def _cells(self) -> list[tuple]:
+        """_table's rows as the CSV writer's cells (csvout.cell_rows), made once for every CSV."""
+        return csvout.cell_rows(self._table, DATA_COLUMNS) if self._table is not None else []
+
+    def _csv(self, rows: pd.DataFrame) -> bytes:
+        """to_csv(rows), written from the cells made once for the export when they hold the rows."""
+        table = self._table
+        if table is not None and rows.index.is_unique:
+            at = table.index.get_indexer(rows.index)
+            if (at >= 0).all() and (table["fact_id"].to_numpy()[at] == rows["fact_id"].astype(object).to_numpy()).all():
+                cells = self._cells
+                return csvout.write_cells(DATA_COLUMNS, [cells[i] for i in at])
+        return to_csv(rows)
+
+    @functools.cached_property
+    def _table(self) -> pd.DataFrame | None:
+        """data_frame of data.csv's facts (which hold every chart's) under their index, made once:
+        each CSV and JSON file takes its rows out of it; None without a unique index."""
+        facts = self.data_facts  # data.csv's facts, which hold every chart's
+        return _data_table(facts) if facts.index.is_unique else None
+
     def names(self) -> list[tuple[ChartSpec, str]]:
         """Each chart with its own file stem: the chart id is added to titles that repeat, and a
         number (_2, _3...) to a stem still taken (ids that differ only in '.', '-' or '_' slug alike,
@@ -416,14 +481,23 @@ class Export:
         # One thread draws a batch in Chromium while this one builds the next batch's figures.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factdash-export") as pool:
             drawing = None
+            hover = "html" in self.formats  # an image has no use for hover texts: not written then
             for chart, stem in self.names():
-                drawn = export_spec(chart) if {"html", *images.FORMATS} & set(self.formats) else {}
+                with contextlib.nullcontext() if hover else without_hover():
+                    drawn = export_spec(chart) if {"html", *images.FORMATS} & set(self.formats) else {}
                 spec = image_spec(chart, spec=drawn) if set(self.formats) & set(images.FORMATS) else {}
                 for fmt in self.formats:
                     if fmt in images.FORMATS:
                         batch.append((f"{stem}.{fmt}", spec, fmt))
                         continue
-                    data = to_html(chart, spec=drawn, plotlyjs=plotlyjs) if fmt == "html" else export_file(chart, fmt)
+                    if fmt == "html":
+                        data = to_html(chart, spec=drawn, plotlyjs=plotlyjs)
+                    elif fmt == "csv":
+                        data = self._csv(chart.rows)
+                    elif fmt == "json":
+                        data = to_json(chart, table=self._table)
+                    else:
+                        data = export_file(chart, fmt)
                     report(f"{stem}.{fmt}")
                     yield f"{stem}.{fmt}", data
                 if len(batch) >= BATCH:
@@ -431,22 +505,18 @@ class Export:
                     if drawing is not None:
                         yield from self._drawn(*drawing, report)
                     drawing, batch = queued, []
+            last = batch and (batch, pool.submit(images.render_many, [(sp, f, size) for _, sp, f in batch]))
+            # data.csv, SOURCES.md and README.txt are made while Chromium draws the last images.
+            tail = [
+                (EXPORT_FILES[0], self._csv(self.data_facts)),
+                (EXPORT_FILES[1], sources_markdown(self).encode("utf-8")),
+                (EXPORT_FILES[2], readme(self).encode("utf-8")),
+            ]
             if drawing is not None:
                 yield from self._drawn(*drawing, report)
-            if batch:
-                yield from self._drawn(
-                    batch, pool.submit(images.render_many, [(sp, f, size) for _, sp, f in batch]), report
-                )
-        for name, make in zip(
-            EXPORT_FILES,
-            (
-                lambda: to_csv(self.data_facts),
-                lambda: sources_markdown(self).encode("utf-8"),
-                lambda: readme(self).encode("utf-8"),
-            ),
-            strict=True,
-        ):
-            data = make()
+            if last:
+                yield from self._drawn(*last, report)
+        for name, data in tail:
             report(name)
             yield name, data
 
@@ -740,7 +810,22 @@ def cli_command(export: Export) -> str:
 
 
 def all_charts(export: Export) -> bool:
-    return [c.chart_id for c in export.charts] == [c.chart_id for c in view_charts(export.base, export.filters)]
+    """Whether the export holds every chart of its view, in view_charts' order (compared by id:
+    building the view's charts again took seconds of an export of the default base)."""
+    return [c.chart_id for c in export.charts] == view_chart_ids(export.base, export.filters)
+
+
+def view_chart_ids(base: FactBase, filters: Filters) -> list[str]:
+    """The ids of view_charts(base, filters), in its order, without building the charts."""
+    from charts.registry import view_parts
+
+    conflicts, metrics, currencies, questions = view_parts(apply_filters(base.facts, filters), False, base)
+    return (
+        [f"question:{q.id}" for q in questions]
+        + [f"compare:{c.group_id}" for c in conflicts]
+        + [f"timeline:{m}" for m in metrics]
+        + [f"aid:{u}" for u in currencies]
+    )
 
 
 def readme(export: Export) -> str:

@@ -132,6 +132,7 @@ def _call(job: Callable[[Any], Any], timeout: float) -> Any:
         kaleido.stop_sync_server(silence_warnings=True)  # a server whose thread died: reset its state
         _failure.clear()
         _install_quiet_hook()
+        _reuse_tabs()
         kaleido.start_sync_server(n=TABS, mathjax=False, silence_warnings=True)
     done = threading.Event()
     answer: dict[str, Any] = {}
@@ -161,10 +162,43 @@ def _call(job: Callable[[Any], Any], timeout: float) -> Any:
             raise RuntimeError(f"Chromium ({browser_path()}) did not render in {timeout:.0f} s")
     if "error" in answer:
         error = answer["error"]
+        # Its tabs are not reloaded after each image (_reuse_tabs): after a failed one, start afresh.
+        kaleido.stop_sync_server(silence_warnings=True)
         if type(error).__name__ == "ChromeNotFoundError":
             raise ImagesUnavailable(NO_BROWSER) from error
         raise RuntimeError(f"Chromium could not render the image: {_short(error)}") from error
     return answer.get("image")
+
+
+# Kaleido reloads a tab's page (plotly.js, 4 MB of script to parse again) after every image, which
+# took more time than drawing a chart's PNG: a tab is reloaded after this many images instead.
+# Plotly.toImage draws each figure in a fresh element it purges afterwards, so an image is the same
+# either way (the same bytes, tests/test_export_everything.py).
+RELOAD_EVERY = 50
+
+
+def _reuse_tabs() -> None:
+    """Have the sync server's Kaleido reload a tab every RELOAD_EVERY images, not after each: the
+    server builds `kaleido._sync_server.Kaleido`, replaced here by a subclass (only that server
+    uses it; `kaleido.Kaleido` itself is left alone). A Kaleido without the method is left as it is."""
+    from kaleido import _sync_server
+    from kaleido.kaleido import Kaleido
+
+    if getattr(_sync_server.Kaleido, "_factdash", False) or not hasattr(Kaleido, "_return_kaleido_tab"):
+        return
+
+    class ReusingKaleido(Kaleido):  # type: ignore[misc, valid-type]
+        _factdash = True
+
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            used = getattr(tab, "_factdash_used", 0) + 1
+            if used >= RELOAD_EVERY:
+                await tab.reload()
+                used = 0
+            tab._factdash_used = used
+            await self.tabs_ready.put(tab)
+
+    _sync_server.Kaleido = ReusingKaleido
 
 
 def _server_alive() -> bool:

@@ -307,9 +307,11 @@ _METRIC_COLUMNS = {
     "aggregation": "aggregation",
     "definition": "definition",
     "subject": "subject",
+    "unit_label": "unit_label",
 }
 _CLAIMANT_COLUMNS = {
     "name": "claimant_name",
+    "short_name": "claimant_short_name",
     "kind": "claimant_kind",
     "affiliation": "claimant_affiliation",
     "party_to_conflict": "party_to_conflict",
@@ -335,7 +337,7 @@ def _join(facts: pd.DataFrame, tables: dict[str, dict[str, dict]], keys: dict[st
         ("source", "sources", _SOURCE_COLUMNS),
     ):
         for attribute, column in columns.items():
-            read = shown_title if column == "source_title" else (lambda v, a=attribute: v.get(a))
+            read = _READERS.get(column, lambda v, a=attribute: v.get(a))
             out[column] = _lookup(
                 keys[key], {k: read(v) for k, v in tables[table].items()}, text=column in TEXT_COLUMNS
             )
@@ -415,6 +417,18 @@ def _lookup_dates(keys: _Keys, mapping: dict[str, str | None]) -> pd.Series:
     return pd.Series(found[keys.spread(list(found[:-1]))], index=keys.index)
 
 
+def unit_words(metric: dict) -> str | None:
+    """How a metric's figures write their unit: its `unit_label` ("tanks"), else its unit ("items");
+    a currency always by its unit (the sign or code comes from it)."""
+    unit = metric.get("unit")
+    return unit if isinstance(unit, str) and is_currency(unit) else metric.get("unit_label") or unit
+
+
+def short_name(claimant: dict) -> str | None:
+    """A claimant's name in a legend: its `short_name`, else its name."""
+    return claimant.get("short_name") or claimant.get("name")
+
+
 def shown_title(source: dict) -> str | None:
     """A source's title as every page shows it: a description (the page's own title not known) in
     square brackets, as an editor marks words of their own."""
@@ -452,6 +466,7 @@ FRAME_COLUMNS = [
     "metric",
     "metric_label",
     "unit",
+    "unit_label",
     "category",
     "aggregation",
     "definition",
@@ -474,6 +489,7 @@ FRAME_COLUMNS = [
     "stated_text",
     "claimant",
     "claimant_name",
+    "claimant_short_name",
     "claimant_kind",
     "claimant_affiliation",
     "party_to_conflict",
@@ -493,3 +509,7 @@ FRAME_COLUMNS = [
     "file",
     "line",
 ]
+
+
+# Columns whose value is derived from the table's entry rather than read from one field of it.
+_READERS = {"source_title": shown_title, "unit_label": unit_words, "claimant_short_name": short_name}

@@ -12,6 +12,8 @@ from typing_extensions import TypedDict
 from dashboard.factbase.values import QUALIFIERS
 
 SCHEMA_VERSION = 1
+SHORT_NAME_LENGTH = 40  # a claimant's name in a legend
+UNIT_LABEL_LENGTH = 60  # a unit in words, on an axis and after every figure
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
 Id = Annotated[
@@ -77,6 +79,9 @@ class Claimant(TypedDict, total=False):
 
     __pydantic_config__ = _STRICT  # type: ignore[misc]
     name: Required[Text]
+    # The name a chart's legend gives ("General Staff of Ukraine"): legends have room for about 40
+    # characters; the hover and the tables keep `name` whole.
+    short_name: Annotated[StrictStr, Field(max_length=SHORT_NAME_LENGTH, min_length=1)]
     kind: Required[ClaimantKind]
     affiliation: Text
     party_to_conflict: Required[StrictBool]
@@ -101,6 +106,9 @@ class Metric(TypedDict, total=False):
     __pydantic_config__ = _STRICT  # type: ignore[misc]
     label: Required[Text]
     unit: Required[Text]
+    # The unit in a reader's words ("tanks" for a unit of "items"): how figures and axes of a count
+    # are written. A currency is written by its sign or code, so a money metric ignores it.
+    unit_label: Annotated[StrictStr, Field(max_length=UNIT_LABEL_LENGTH, min_length=1)]
     category: Required[Id]
     aggregation: Required[Aggregation]
     since: DateLike

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,13 @@ def number(x: object) -> float:
 def is_money(unit: object) -> bool:
     """Whether a metric's unit is a currency."""
     return currency(unit) is not None
+
+
+def written_unit(row: Mapping) -> object:
+    """The unit a fact's figure is written in: its metric's words for it (`unit_label`, "tanks"),
+    else its unit ("items"). The frame fills `unit_label`; rows built by hand may lack it."""
+    label = row.get("unit_label")
+    return label if present(label) else row.get("unit")
 
 
 def format_decimal(x: float, digits: int = 2) -> str:
@@ -192,6 +200,17 @@ def format_written_date(text: object) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
+def precision_of(text: object) -> str:
+    """The precision of a date as written ("2025-01": "month", "2024": "year"); "day" when it has a
+    day or is not a date written so."""
+    if not present(text):
+        return "day"
+    try:
+        return parse_date(str(text)).precision
+    except ValueError:
+        return "day"
+
+
 def _format_date(stamp: pd.Timestamp, precision: str) -> str:
     if precision == "year":
         return f"{stamp.year}"

@@ -54,7 +54,7 @@ def conflict_label(conflict) -> str:  # noqa: ANN001 - a dashboard.conflicts.Con
     return f"{conflict.metric_label} ({conflict.as_of_from:%b %Y}): {ratio}"
 
 
-class _Served(go.Figure):
+class ServedFigure(go.Figure):
     """A figure as st.plotly_chart sends it, its dict made once per chart. Given a Figure,
     st.plotly_chart copies and encodes it on every rerun: a fifth of the server's CPU per rerun
     with many readers (py-spy). Nothing but `to_dict` is asked of it, so the Figure itself is
@@ -70,11 +70,16 @@ class _Served(go.Figure):
 _FOOTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _footed(chart: ChartSpec) -> dict:
+def footed_figure(chart: ChartSpec) -> dict:
     """served_figure(chart), made once per chart (charts live as long as their cached view)."""
     if chart not in _FOOTED:
         _FOOTED[chart] = served_figure(chart)
     return _FOOTED[chart]
+
+
+def plot_chart(chart: ChartSpec, *, key: str) -> None:
+    """The chart alone as the page draws it: its dict made once, the sources footer drawn in."""
+    st.plotly_chart(ServedFigure(footed_figure(chart)), key=key, config=modebar_config(chart), theme="streamlit")
 
 
 def show_figure(chart: ChartSpec, *, key: str) -> None:
@@ -82,7 +87,7 @@ def show_figure(chart: ChartSpec, *, key: str) -> None:
     offline HTML) and the facts it draws (CSV, JSON), every file carrying its sources. A file is
     made when its button is clicked, not on every rerun; the modebar's camera saves an SVG. The
     caption is drawn into the figure (the camera's SVG carries it), not written under it again."""
-    st.plotly_chart(_Served(_footed(chart)), key=key, config=modebar_config(chart), theme="streamlit")
+    plot_chart(chart, key=key)
     can_draw = images_available()
     with st.container(horizontal=True, gap="small", key=f"downloads-{key}"):
         for fmt in FORMATS:
@@ -98,6 +103,9 @@ def show_figure(chart: ChartSpec, *, key: str) -> None:
                 disabled=needs_browser and not can_draw,
                 help=_DOWNLOAD_HELP[fmt],
             )
+        from dashboard.app.ui.share import share_menu  # noqa: PLC0415 - share.py imports this module
+
+        share_menu(chart, key=key)  # link, embed snippet and citation of this chart
     if not can_draw:
         st.caption(NO_BROWSER)
 

@@ -11,7 +11,7 @@ from dashboard.analysis.filters import PARTY_CHOICES, Filters
 from dashboard.factbase.model import FactBase
 
 _OPTIONS: dict[str, dict] = {}
-_PARTY_LABELS = {"all": "Everyone", "parties": "Parties to the conflict", "third-parties": "Third parties"}
+PARTY_LABELS = {"all": "Everyone", "parties": "Parties to the conflict", "third-parties": "Third parties"}
 
 
 def options_for(base: FactBase) -> dict:
@@ -75,7 +75,7 @@ def sidebar_filters(base: FactBase) -> Filters:
             key="party",
             bind="query-params",
             horizontal=False,
-            format_func=_PARTY_LABELS.get,
+            format_func=PARTY_LABELS.get,
         )
         kinds = st.multiselect(
             "Claimant kind",
@@ -113,7 +113,7 @@ def sidebar_filters(base: FactBase) -> Filters:
             # Enter, and offers no option to change that: say so where the reader types.
             help="Pick the dates on the calendar, or type them and press Tab (Enter does not apply a typed date).",
         )
-    date_from, date_to = _range(dates, first, last)
+    date_from, date_to = date_range(dates, first, last)
     return Filters(
         publishers=tuple(publishers),
         sources=tuple(sources),
@@ -126,7 +126,7 @@ def sidebar_filters(base: FactBase) -> Filters:
     )
 
 
-def _range(dates: object, first: dt.date, last: dt.date) -> tuple[dt.date | None, dt.date | None]:
+def date_range(dates: object, first: dt.date, last: dt.date) -> tuple[dt.date | None, dt.date | None]:
     """A date range widget gives one date while the reader is still picking the second."""
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         start, end = dates
