@@ -26,6 +26,11 @@ def _inert(text: str) -> str:
 QUOTE_LIMIT = 300
 WRAP = 60
 CAPTION_WRAP = 140
+# On the page the chart may be a phone's 358 px. A caption placed from the plot's left edge is cut
+# at the right wherever axis labels push that edge in (Compare's row names: 190 px); one that ends at
+# the plot's right edge, in lines of about 290 px, stays inside the chart on any screen.
+SCREEN_WRAP = 50
+SCREEN_BOX = 310  # px of that block (caption and provenance line alike, so their left edges align)
 CAPTION_LIMIT = 8
 CAPTION_NAME = "caption"
 CAPTION_OFFSET = 58  # px below the plot area: clears tick labels and the axis title
@@ -151,10 +156,12 @@ def _caption_entry(name: str, items: list[dict]) -> str:
     return f"{name} ({', '.join(details)})" if details else name
 
 
-def add_caption(fig: go.Figure, text: str) -> go.Figure:
-    """Put `text` (plain, escaped here) under the plot as a paper-positioned annotation; replaces an
-    earlier caption and grows the bottom margin to fit. Returns the same figure."""
-    lines = textwrap.wrap(str(text), CAPTION_WRAP) if text else []
+def add_caption(fig: go.Figure, text: str, *, width: int = CAPTION_WRAP, right: bool = False) -> go.Figure:
+    """Put `text` (plain, escaped here) under the plot as a paper-positioned annotation, lines of
+    `width` characters; replaces an earlier caption and grows the bottom margin to fit. With
+    `right`, the block ends at the plot's right edge and runs left from it (see SCREEN_WRAP).
+    Returns the same figure."""
+    lines = textwrap.wrap(str(text), width) if text else []
     kept = [a for a in fig.layout.annotations if a.name != CAPTION_NAME]
     fig.layout.annotations = kept
     if not lines:
@@ -164,11 +171,12 @@ def add_caption(fig: go.Figure, text: str) -> go.Figure:
         text="<br>".join(_inert(line) for line in lines),
         xref="paper",
         yref="paper",
-        x=0,
+        x=1 if right else 0,
         y=0,
-        xanchor="left",
+        xanchor="right" if right else "left",
         yanchor="top",
         yshift=-CAPTION_OFFSET,
+        width=SCREEN_BOX if right else None,
         showarrow=False,
         align="left",
         font={"size": 11},

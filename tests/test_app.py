@@ -127,7 +127,7 @@ def test_charts_are_sent_as_their_figures_would_be_and_stay_unchanged_by_reruns(
     assert first == again and len(first) == 1
     base = load_factbase(ROOT / "facts.yaml")
     chart = timeline_chart(base, Filters(), base.facts, ["tanks-lost-russia"])
-    fresh = add_footer(chart.draw(), chart, stamp=False)
+    fresh = add_footer(chart.draw(), chart, stamp=False, screen=True)
     expected = plotly.io.to_json(
         plotly.tools.return_figure_from_figure_or_data(fresh, validate_figure=True), validate=False
     )

@@ -132,7 +132,7 @@ def test_export_spec_is_the_figure_with_its_footer_as_drawn_on_the_figure(tiny):
         names = [a.get("name") for a in spec["layout"]["annotations"]]
         assert names.count("caption") == 1 and names[-2:] == ["caption", "provenance"]
     served = ex.served_figure(charts[0])["layout"]
-    drawn = ex.add_footer(go.Figure(charts[0].figure_dict), charts[0], stamp=False).layout.to_plotly_json()
+    drawn = ex.add_footer(go.Figure(charts[0].figure_dict), charts[0], stamp=False, screen=True).layout.to_plotly_json()
     assert served["annotations"] == drawn["annotations"] and served["margin"] == drawn["margin"]
 
 

@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 
 from charts.layout import refit_legend
 from charts.marks import without_hover
-from charts.provenance import CAPTION_NAME, CAPTION_OFFSET, CAPTION_WRAP, add_caption
+from charts.provenance import CAPTION_NAME, CAPTION_OFFSET, CAPTION_WRAP, SCREEN_BOX, SCREEN_WRAP, add_caption
 from charts.registry import ChartSpec, slug
 from dashboard.analysis.filters import Filters, apply_filters
 from dashboard.exports import csvout, images
@@ -96,10 +96,13 @@ def provenance_line(chart: ChartSpec, *, exported: dt.date | None = None, stamp:
     return " · ".join(parts)
 
 
-def add_footer(fig: go.Figure, chart: ChartSpec, *, stamp: bool = True) -> go.Figure:
-    """The "Sources: ..." caption and the provenance line drawn under the plot; returns `fig`."""
-    add_caption(fig, chart.caption)
-    _add_note(fig, provenance_line(chart, stamp=stamp))
+def add_footer(fig: go.Figure, chart: ChartSpec, *, stamp: bool = True, screen: bool = False) -> go.Figure:
+    """The "Sources: ..." caption and the provenance line drawn under the plot; returns `fig`.
+    `screen`: as the page draws it, on a screen of any width (narrow lines ending at the plot's
+    right edge, provenance.SCREEN_WRAP); else as an image of WIDTH px draws it."""
+    width = SCREEN_WRAP if screen else CAPTION_WRAP
+    add_caption(fig, chart.caption, width=width, right=screen)
+    _add_note(fig, provenance_line(chart, stamp=stamp), width=width, right=screen)
     return fig
 
 
@@ -109,10 +112,10 @@ def served_figure(chart: ChartSpec) -> dict:
 
     The footer is drawn on an empty figure of the chart's margin and height and its annotations
     and margin copied over: validating the chart's whole figure again costs more than drawing it."""
-    return _with_footer(chart.figure_dict, chart, stamp=False)
+    return _with_footer(chart.figure_dict, chart, stamp=False, screen=True)
 
 
-def _with_footer(spec: dict, chart: ChartSpec, *, stamp: bool) -> dict:
+def _with_footer(spec: dict, chart: ChartSpec, *, stamp: bool, screen: bool = False) -> dict:
     """`spec` (a figure's dict, not changed) with add_footer's footer: drawn on an empty figure of
     the chart's margin and height, its annotations (after the chart's own, an earlier caption
     left out as add_caption leaves it out), margin and height copied over; the same layout as
@@ -120,7 +123,7 @@ def _with_footer(spec: dict, chart: ChartSpec, *, stamp: bool) -> dict:
     layout = spec.get("layout", {})
     # No template: copying the default one into the probe (and out of it) was most of its cost.
     probe = go.Figure(layout={"template": {}, "margin": layout.get("margin", {}), "height": layout.get("height")})
-    drawn = add_footer(probe, chart, stamp=stamp).layout.to_plotly_json()
+    drawn = add_footer(probe, chart, stamp=stamp, screen=screen).layout.to_plotly_json()
     kept = [a for a in layout.get("annotations", ()) if a.get("name") != CAPTION_NAME]
     footed = {**layout, "annotations": [*kept, *drawn.get("annotations", ())]}
     footed["margin"] = drawn.get("margin", layout.get("margin", {}))
@@ -176,20 +179,22 @@ def export_figure(chart: ChartSpec) -> go.Figure:
     return go.Figure(export_spec(chart))
 
 
-def _add_note(fig: go.Figure, text: str) -> None:
-    """A smaller grey paragraph under the caption, growing the margin (and a fixed height) to fit."""
+def _add_note(fig: go.Figure, text: str, *, width: int = CAPTION_WRAP, right: bool = False) -> None:
+    """A smaller grey paragraph under the caption, growing the margin (and a fixed height) to fit;
+    `width` and `right` as add_caption's."""
     caption = next((a for a in fig.layout.annotations if a.name == CAPTION_NAME), None)
     above = CAPTION_OFFSET + (16 * (caption.text.count("<br>") + 1) + 4 if caption is not None else 0)
-    lines = textwrap.wrap(text, CAPTION_WRAP) or [""]
+    lines = textwrap.wrap(text, width) or [""]
     # quote=False: plotly.js decodes &lt; &gt; &amp; but would show &quot; as it is.
     fig.add_annotation(
         name=_NOTE_NAME,
         text="<br>".join(html.escape(line, quote=False) for line in lines),
         xref="paper",
         yref="paper",
-        x=0,
+        x=1 if right else 0,
         y=0,
-        xanchor="left",
+        xanchor="right" if right else "left",
+        width=SCREEN_BOX if right else None,
         yanchor="top",
         yshift=-above,
         showarrow=False,
