@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dashboard.factbase import workers
 from dashboard.factbase.messages import short
 from dashboard.factbase.schema import FACT_ADAPTER, FACT_FIELDS
 from dashboard.factbase.values import PLAIN_NUMBER, PartialDate, ValueError_, parse_amount, parse_date
@@ -101,14 +102,17 @@ def record_columns(facts: list) -> pd.DataFrame | None:
 def checked_frame(columns: dict[str, pa.Array | list], length: int) -> pd.DataFrame | None:
     """One column per fact field (a field without a column has no values), when every value passes
     the schema's rules for its field; None when one may not."""
+    given = []
     for name, rule in RULES.items():
         column = columns.get(name)
         if column is None:
             if rule.required and length:
                 return None
             columns[name] = pa.nulls(length, type=pa.list_(TEXT) if "array" in rule.types else TEXT)
-        elif not _passes(column, rule):
-            return None
+        else:
+            given.append((column, rule))
+    if not all(workers.each(lambda checked: _passes(*checked), given, rows=length)):
+        return None
     index = pd.RangeIndex(length)
     return pd.DataFrame({name: _series(columns[name], index) for name in FACT_FIELDS}, index=index)
 
@@ -156,8 +160,11 @@ def _passes(column: pa.Array | list, rule: FieldRule) -> bool:
         limit = rule.max_length
     if not pa.types.is_large_string(column.type) or not len(column) - column.null_count:
         return True
-    if limit is not None and pc.max(pc.utf8_length(column)).as_py() > limit:
-        return False
+    # A text's length in bytes (read off its offsets) bounds its length in characters: only a column
+    # with a text longer in bytes than the limit has its characters counted.
+    if limit is not None and pc.max(pc.binary_length(column)).as_py() > limit:
+        if pc.max(pc.utf8_length(column)).as_py() > limit:
+            return False
     if rule.pattern is not None and not pc.all(pc.match_substring_regex(column, rule.pattern)).as_py():
         return False
     return rule.choices is None or pc.all(pc.is_in(column.drop_null(), pa.array(rule.choices, type=TEXT))).as_py()
@@ -258,7 +265,10 @@ Problems = list[tuple[tuple, str, str]]  # (node path, message, "key"|"value")
 
 
 def normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, Problems]:
-    """Numbers, dates and qualifiers of every fact, checked column-wise; returns problems by node path."""
+    """Numbers, dates and qualifiers of every fact, checked column-wise; returns problems by node path.
+
+    The columns are gathered in a dict of arrays and framed once: a DataFrame set column by column,
+    and pandas operators on its Series, cost more on a file of ten facts than the work itself."""
     problems: Problems = []
     ids = frame["id"]
 
@@ -267,17 +277,21 @@ def normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, Problems]:
         label = f"'{fact_id}'" if isinstance(fact_id, str) else f"#{int(item) + 1}"  # a bad id was left out
         problems.append((("facts", int(item), name), f"fact {label}: {message}", "value"))
 
-    out = pd.DataFrame(index=frame.index)
-    out["fact_id"] = ids
+    index = frame.index
+    out: dict[str, object] = {"fact_id": ids}
     for name in ("metric", "claimant", "source", "via", "quote", "stage", "note"):
         out[name] = frame[name]
-    out["qualifier"] = frame["qualifier"].where(frame["qualifier"].notna(), "exact")
+    qualifier = frame["qualifier"].fillna("exact")
+    out["qualifier"] = qualifier
     out["tags"] = frame["tags"]  # a list of strings, or None
 
     currency = np.full(len(frame), None, dtype=object)  # the first currency written in value, low, high
     unreadable: set = set()  # facts with a figure that could not be read: the rules below would only restate it
-    for name in ("value", "low", "high"):
-        numbers, currencies, errors = amount_column(frame[name])
+    figures = {}
+    figure_columns = ("value", "low", "high")
+    read = workers.each(amount_column, [frame[name] for name in figure_columns], rows=len(frame))
+    for name, (numbers, currencies, errors) in zip(figure_columns, read, strict=True):
+        figures[name] = numbers.to_numpy()
         out[name] = numbers
         found = currencies.to_numpy(dtype=object)
         take = pd.isna(currency) & pd.notna(found)
@@ -285,81 +299,113 @@ def normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, Problems]:
         for item, message in errors.items():
             report(item, name, f"{name} {message}")
         unreadable.update(errors)
-    out["value_currency"] = pd.Series(pd.array(currency, dtype="str"), index=frame.index)
+    out["value_currency"] = pd.Series(pd.array(currency, dtype="str"), index=index)
 
-    value, low, high = out["value"], out["low"], out["high"]
-    qualifier = out["qualifier"]
-    rules = [
-        (
-            frame["value"].isna() & frame["low"].isna() & frame["high"].isna(),
-            "value",
-            "has no value: give value, or low and high for a range",
-        ),
-        (value < 0, "value", "is negative: figures are magnitudes (money, people, items)"),
-        (low < 0, "low", "low is negative: figures are magnitudes (money, people, items)"),
-        ((high < 0) & ~(low < 0), "high", "high is negative: figures are magnitudes (money, people, items)"),
-        (low > high, "low", "low is greater than high"),
-        ((value < low) | (value > high), "value", "value lies outside its range [low, high]"),
-        (
-            qualifier.isin(["at_least", "more_than"]) & high.notna(),
-            "high",
-            "qualifier says the figure is only a lower bound, but high is given; use low and high with exact "
-            "or approximately for a range",
-        ),
-        (
-            qualifier.isin(["at_most", "less_than"]) & low.notna(),
-            "low",
-            "qualifier says the figure is only an upper bound, but low is given; use low and high with exact "
-            "or approximately for a range",
-        ),
-        (
-            qualifier.isin(["exact", "approximately"]) & value.isna() & (low.isna() != high.isna()),
-            "low",
-            "a range needs both low and high (or say at_least / at_most for an open-ended figure)",
-        ),
-        (
-            qualifier.isin(["at_least", "more_than"]) & value.notna() & low.notna() & (value != low),
-            "low",
-            "qualifier makes value the lower bound, but low differs from it; give one of them",
-        ),
-        (
-            qualifier.isin(["at_most", "less_than"]) & value.notna() & high.notna() & (value != high),
-            "high",
-            "qualifier makes value the upper bound, but high differs from it; give one of them",
-        ),
-    ]
+    value, low, high = figures["value"], figures["low"], figures["high"]
+    among = _membership(qualifier)
+    lower_bound, upper_bound = among("at_least", "more_than"), among("at_most", "less_than")
+    with np.errstate(invalid="ignore"):  # NaN compares False: a figure not given breaks no rule
+        rules = [
+            (
+                frame["value"].isna().to_numpy(dtype=bool)
+                & frame["low"].isna().to_numpy(dtype=bool)
+                & frame["high"].isna().to_numpy(dtype=bool),
+                "value",
+                "has no value: give value, or low and high for a range",
+            ),
+            (value < 0, "value", "is negative: figures are magnitudes (money, people, items)"),
+            (low < 0, "low", "low is negative: figures are magnitudes (money, people, items)"),
+            ((high < 0) & ~(low < 0), "high", "high is negative: figures are magnitudes (money, people, items)"),
+            (low > high, "low", "low is greater than high"),
+            ((value < low) | (value > high), "value", "value lies outside its range [low, high]"),
+            (
+                lower_bound & ~np.isnan(high),
+                "high",
+                "qualifier says the figure is only a lower bound, but high is given; use low and high with exact "
+                "or approximately for a range",
+            ),
+            (
+                upper_bound & ~np.isnan(low),
+                "low",
+                "qualifier says the figure is only an upper bound, but low is given; use low and high with exact "
+                "or approximately for a range",
+            ),
+            (
+                among("exact", "approximately") & np.isnan(value) & (np.isnan(low) != np.isnan(high)),
+                "low",
+                "a range needs both low and high (or say at_least / at_most for an open-ended figure)",
+            ),
+            (
+                lower_bound & ~np.isnan(value) & ~np.isnan(low) & (value != low),
+                "low",
+                "qualifier makes value the lower bound, but low differs from it; give one of them",
+            ),
+            (
+                upper_bound & ~np.isnan(value) & ~np.isnan(high) & (value != high),
+                "high",
+                "qualifier makes value the upper bound, but high differs from it; give one of them",
+            ),
+        ]
     for mask, name, message in rules:
-        for item in frame.index[mask.fillna(False).to_numpy(dtype=bool)]:
-            if item not in unreadable:
-                report(item, name, message)
+        if mask.any():
+            for item in index[mask]:
+                if item not in unreadable:
+                    report(item, name, message)
 
-    for name in ("as_of", "since", "stated"):
-        parsed, errors = date_column(frame[name])
+    date_columns = ("as_of", "since", "stated")
+    dates = workers.each(date_column, [frame[name] for name in date_columns], rows=len(frame))
+    for name, (parsed, errors) in zip(date_columns, dates, strict=True):
         for item, message in errors.items():
             report(item, name, f"{name} {message}")
-        out[name + "_text"] = parsed["text"]
-        out[name] = parsed["start"]
+        out[name + "_text"] = parsed.text
+        out[name] = parsed.start
         if name == "as_of":
-            out["as_of_end"] = parsed["end"]
-            out["as_of_precision"] = parsed["precision"]
-    late_since = out["since"].notna() & out["as_of"].notna() & (out["since"] > out["as_of_end"])
-    for item in frame.index[late_since.to_numpy(dtype=bool)]:
+            out["as_of_end"] = parsed.end
+            out["as_of_precision"] = parsed.precision
+    since, as_of_end = out["since"], out["as_of_end"]
+    late_since = ~np.isnat(since) & ~np.isnat(as_of_end) & (since > as_of_end)  # type: ignore[operator]
+    for item in index[late_since]:
         report(item, "since", "since is after as_of: a running total cannot start after the date it refers to")
-    return out, problems
+    return pd.DataFrame(out, index=index, copy=False), problems
+
+
+def _membership(column: pd.Series):
+    """A test of which rows of a text column hold one of some words, each distinct text looked at once."""
+    codes, uniques = pd.factorize(column)
+    known = uniques.tolist()
+
+    def among(*words: str) -> np.ndarray:
+        chosen = [code for code, text in enumerate(known) if text in words]
+        return np.isin(codes, chosen) if chosen else np.zeros(len(codes), dtype=bool)
+
+    return among
+
+
+def _text_array(column: pd.Series) -> pa.Array | None:
+    """An Arrow-backed text column's values as one Arrow array (no copy when it is one chunk)."""
+    if not isinstance(column.dtype, pd.StringDtype) or column.dtype.storage != "pyarrow":
+        return None
+    values = pa.array(column.array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    return values
 
 
 def amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, str]]:
     """Read a column of figures (numbers, curator strings, or both); returns values, currencies, and
     errors by item. Every text is read by `values.parse_amount`, except plain decimals ("1200",
     "1,200", "3.85"), which Arrow casts in one go to the same numbers."""
-    currencies = pd.Series(None, index=column.index, dtype=object)
-    numbers = pd.Series(math.nan, index=column.index, dtype="float64")
+    index = column.index
+    labels = index.to_numpy()
+    numbers = np.full(len(column), math.nan)
+    currencies = np.full(len(column), None, dtype=object)
     errors: dict[int, str] = {}
     if column.dtype == np.float64:  # numbers only (checked finite and sane), NaN where none is given
-        return column.astype("float64"), currencies, errors
-    if isinstance(column.dtype, pd.StringDtype):  # text only
-        texts = column[column.notna().to_numpy(dtype=bool)]
-        arrow = pa.array(texts.array, type=TEXT)
+        return column.astype("float64"), pd.Series(currencies, index=index), errors
+    arrow = _text_array(column)
+    if arrow is not None:  # text only
+        given = np.flatnonzero(pc.is_valid(arrow).to_numpy(zero_copy_only=False)) if arrow.null_count else None
+        texts = arrow.drop_null() if arrow.null_count else arrow
     else:  # Python objects: numbers, texts and None mixed
         raw_values = column.tolist()
         kinds = np.array(list(map(type, raw_values)), dtype=object)
@@ -370,38 +416,45 @@ def amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, st
                 numbers[numeric] = np.array(picked, dtype="float64")
             except OverflowError:
                 numbers[numeric] = [float(v) if abs(v) < 1e300 else math.inf for v in picked]
-            bad = numeric & ~(np.abs(numbers.to_numpy()) <= MAX_FIGURE)  # NaN, infinity and the absurd
-            for item in column.index[bad]:
-                errors[item] = _unusable_number(column[item])
-                numbers[item] = math.nan
-        texts = column[~numeric & column.notna().to_numpy(dtype=bool)]
-        arrow = pa.array(texts.tolist(), type=TEXT)
+            with np.errstate(invalid="ignore"):
+                bad = numeric & ~(np.abs(numbers) <= MAX_FIGURE)  # NaN, infinity and the absurd
+            for at in np.flatnonzero(bad):
+                errors[labels[at]] = _unusable_number(raw_values[at])
+                numbers[at] = math.nan
+        given = np.flatnonzero(~numeric & np.not_equal(kinds, type(None)))
+        texts = pa.array([raw_values[at] for at in given], type=TEXT)
     if not len(texts):
-        return numbers, currencies, errors
-    plain = pc.match_substring_regex(arrow, PLAIN_NUMBER).to_numpy(zero_copy_only=False)
+        return pd.Series(numbers, index=index), pd.Series(currencies, index=index), errors
+    at = given if given is not None else np.arange(len(texts))  # each text's position in the column
+    plain = pc.fill_null(pc.match_substring_regex(texts, PLAIN_NUMBER), False).to_numpy(zero_copy_only=False)
     if plain.any():
-        at = texts.index[plain]
-        digits = pc.replace_substring(arrow.filter(pa.array(plain)), ",", "")  # "1,200" is 1200
-        numbers[at] = pc.cast(digits, pa.float64()).to_numpy()
-        for item in at[~(numbers[at].abs() <= MAX_FIGURE).to_numpy()]:  # parse_amount refuses these: its words
+        where = at[plain]
+        digits = pc.replace_substring(texts.filter(pa.array(plain)) if not plain.all() else texts, ",", "")
+        cast = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
+        numbers[where] = cast
+        with np.errstate(invalid="ignore"):
+            absurd = ~(np.abs(cast) <= MAX_FIGURE)
+        for position in where[absurd]:  # parse_amount refuses these: its words
             try:
-                parse_amount(column[item])
+                parse_amount(column.iloc[position])
             except ValueError_ as err:
-                errors[item] = str(err)
-            numbers[item] = math.nan
-    rest = texts[~plain]
-    parsed: dict = {}
-    for raw in dict.fromkeys(rest.tolist()):
-        try:
-            parsed[raw] = parse_amount(raw)
-        except ValueError_ as err:
-            parsed[raw] = (math.nan, None)
-            for item in rest.index[(rest == raw).to_numpy(dtype=bool)]:
-                errors[item] = str(err)
-    if len(rest):
-        numbers[rest.index] = [parsed[v][0] for v in rest.tolist()]
-        currencies[rest.index] = [parsed[v][1] for v in rest.tolist()]
-    return numbers, currencies, errors
+                errors[labels[position]] = str(err)
+            numbers[position] = math.nan
+    if not plain.all():
+        rest = texts.filter(pa.array(~plain))
+        where = at[~plain]
+        codes, uniques = pd.factorize(pd.Series(pd.array(rest, dtype="str")))
+        parsed = []
+        for code, raw in enumerate(uniques.tolist()):
+            try:
+                parsed.append(parse_amount(raw))
+            except ValueError_ as err:
+                parsed.append((math.nan, None))
+                for position in where[codes == code]:
+                    errors[labels[position]] = str(err)
+        numbers[where] = np.array([p[0] for p in parsed], dtype="float64")[codes]
+        currencies[where] = np.array([p[1] for p in parsed] + [None], dtype=object)[codes]
+    return pd.Series(numbers, index=index), pd.Series(currencies, index=index), errors
 
 
 def _unusable_number(raw: float | int) -> str:
@@ -415,28 +468,46 @@ def _unusable_number(raw: float | int) -> str:
     return f"{short(raw)} is too large to be a real figure (over 10^18)"
 
 
-def date_column(column: pd.Series) -> tuple[pd.DataFrame, dict[int, str]]:
+@dataclass(frozen=True)
+class DateColumn:
+    """A column of partial dates, read: each as written, the period it names, and its precision."""
+
+    text: pd.Series  # as written ("2025-01")
+    start: np.ndarray  # datetime64[us], NaT where none is given
+    end: np.ndarray
+    precision: pd.Series  # "day", "month" or "year"
+
+
+def date_column(column: pd.Series) -> tuple[DateColumn, dict[int, str]]:
     """Parse a column of partial dates; each distinct value is parsed once (long series repeat dates)
-    and the parsed table is then spread over the rows by position."""
+    and spread over the rows by position."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)  # Arrow text factorizes without Python objects
     errors: dict[int, str] = {}
     parsed: list[PartialDate | None] = []
+    labels = column.index.to_numpy()
     for code, raw in enumerate(uniques.tolist()):
         try:
             parsed.append(parse_date(raw))
         except ValueError_ as err:
             parsed.append(None)
-            for item in column.index[codes == code]:
-                errors[item] = str(err)
+            for at in np.flatnonzero(codes == code):
+                errors[labels[at]] = str(err)
     parsed.append(None)  # code -1: no date given
-    table = pd.DataFrame(
-        {
-            "text": pd.array([d.text if d else None for d in parsed], dtype="str"),
-            "start": pd.to_datetime(np.array([d.start if d else None for d in parsed], dtype=object)),
-            "end": pd.to_datetime(np.array([d.end if d else None for d in parsed], dtype=object)),
-            "precision": pd.array([d.precision if d else None for d in parsed], dtype="str"),
-        }
+    positions = np.where(codes < 0, len(parsed) - 1, codes)
+
+    def texts(values: list[str | None]) -> pd.Series:
+        gathered = pa.array(values, type=TEXT).take(pa.array(positions))
+        return pd.Series(pd.array(gathered, dtype="str"), index=column.index)
+
+    def days(values: list[str | None]) -> np.ndarray:
+        return np.array(values, dtype="datetime64[us]")[positions]
+
+    return (
+        DateColumn(
+            text=texts([d.text if d else None for d in parsed]),
+            start=days([d.start if d else None for d in parsed]),
+            end=days([d.end if d else None for d in parsed]),
+            precision=texts([d.precision if d else None for d in parsed]),
+        ),
+        errors,
     )
-    frame = table.take(np.where(codes < 0, len(parsed) - 1, codes))
-    frame.index = column.index
-    return frame, errors

@@ -27,10 +27,14 @@ from dashboard.factbase.schema import FACT_FIELDS, FILE_ADAPTER, SECTIONS
 from dashboard.factbase.values import ValueError_, parse_date
 from dashboard.factbase.yamltext import (
     FastRead,
+    Lines,
+    ListItems,
     YamlProblems,
+    checked_source,
     decode,
     forbidden_characters,
     has_control_escape,
+    item_lines,
     parse_checked,
     read_fast,
 )
@@ -57,30 +61,31 @@ class FileResult:
 def check_file(file: str, data: bytes, digest: str) -> FileResult:
     """Check one YAML fact file's bytes (see tables.check_table for a CSV fact table)."""
     try:
-        text = decode(data, file)
+        source = checked_source(data, file)
     except YamlProblems as err:
         return unreadable(file, digest, err.problems)
-    return check_text(file, digest, text)
+    return check_text(file, digest, source)
 
 
 def unreadable(file: str, digest: str, problems: list[Problem]) -> FileResult:
     return FileResult(file, digest, {}, [], {s: {} for s in DECLARATIONS}, [], empty_facts(), [], problems)
 
 
-def check_text(file: str, digest: str, text: str, *, fast: bool = True) -> FileResult:
-    """Check one file's text. The fast way (yamltext.read_fast) serves a file it can read that turns
-    out clean; every other file, and every file with a problem, is read the located way, so that
-    each message and its place come from there. `fast=False` reads it the located way only."""
+def check_text(file: str, digest: str, text: str | bytes, *, fast: bool = True) -> FileResult:
+    """Check one file's text (or its bytes, as `checked_source` passes them). The fast way
+    (yamltext.read_fast) serves a file it can read that turns out clean; every other file, and every
+    file with a problem, is read the located way, so that each message and its place come from
+    there. `fast=False` reads it the located way only."""
     if fast:
         read = read_fast(text)
         if read is not None:
             result = _check_read(file, digest, text, read)
             if result is not None:
                 return result
-    return _check_located(file, digest, text)
+    return _check_located(file, digest, text if isinstance(text, str) else decode(text, file))
 
 
-def _check_read(file: str, digest: str, text: str, read: FastRead) -> FileResult | None:
+def _check_read(file: str, digest: str, text: str | bytes, read: FastRead) -> FileResult | None:
     """The checks on what the fast way read; None unless the file is clean."""
     facts = read.facts
     columns = {name: facts.column(name).combine_chunks() for name in facts.column_names} if facts is not None else {}
@@ -91,9 +96,8 @@ def _check_read(file: str, digest: str, text: str, read: FastRead) -> FileResult
         FILE_ADAPTER.validate_python(read.data)  # "facts" holds [] here: the facts were checked as columns
     except ValidationError:
         return None
-    result = check_parsed(
-        file, digest, read.data, [], {}, frame, _fact_lines(text, len(frame), frame.index.to_numpy(), file)
-    )
+    lines = _fact_lines(text, len(frame), frame.index.to_numpy(), file, read.lines, read.items)
+    result = check_parsed(file, digest, read.data, [], {}, frame, lines)
     return result if not result.problems else None
 
 
@@ -247,71 +251,35 @@ def _date_problem(path: tuple, raw: object, what: str | None = None) -> list[tup
     return []
 
 
+_SPACE = re.compile(r"\s")  # what str.isspace() calls a space, found in one call
+
+
 def _is_web_address(url: str) -> bool:
     try:
         parts = urlsplit(url.strip())
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not _SPACE.search(url.strip())
 
 
-_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
-
-
-def _fact_lines(text: str, count: int, items: np.ndarray, file: str) -> np.ndarray:
-    """The line of each fact's list item, found by scanning the text rather than parsing it again."""
+def _fact_lines(
+    text: str | bytes,
+    count: int,
+    items: np.ndarray,
+    file: str,
+    lines: Lines | None = None,
+    listed: ListItems | None = None,
+) -> np.ndarray:
+    """The line of each fact's list item, found by scanning the text (or its `lines`, and where the
+    items are, when the fast way has them) rather than parsing it again."""
     if not count:
         return np.zeros(0, dtype="int64")
-    starts = _item_lines(text, "facts")
+    source = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    starts = item_lines(lines or Lines(source), "facts", listed)
     if starts is None or len(starts) != count:
         try:
-            _, located, _ = parse_checked(text, file)
+            _, located, _ = parse_checked(text if isinstance(text, str) else decode(text, file), file)
         except YamlProblems:
             return np.ones(len(items), dtype="int64")
         return np.array([located.of_value(("facts", int(i)))[0] for i in items], dtype="int64")
     return np.asarray(starts, dtype="int64")[items] if len(items) else np.zeros(0, dtype="int64")
-
-
-def _item_lines(text: str, section: str) -> np.ndarray | None:
-    """The line of each item of a top-level list, by looking at the first bytes of every line
-    (vectorised: a 100k-fact file has a million lines)."""
-    raw = text.encode("utf-8", "surrogatepass")
-    data = np.frombuffer(raw + b"\n\n", dtype=np.uint8)  # padded: a line's next bytes can always be read
-    line_starts = np.concatenate(([0], np.flatnonzero(data[: len(raw)] == 10) + 1))
-    line_starts = line_starts[line_starts < len(raw)] if len(raw) else line_starts[:0]
-    first_bytes = data[line_starts]
-    # Top-level keys start with a letter or "_" in the first column; only those lines are read as text.
-    candidates = np.flatnonzero(((first_bytes | 32) >= 97) & ((first_bytes | 32) <= 122) | (first_bytes == 95))
-    keys = []
-    for line in candidates.tolist():
-        begin = int(line_starts[line])
-        match = _TOP_KEY.match(raw[begin : raw.find(b"\n", begin) % (len(raw) + 1)].decode("utf-8", "surrogatepass"))
-        if match:
-            keys.append((line, match.group(1)))
-    for n, (line, name) in enumerate(keys):
-        if name == section:
-            first_line, end_line = line, keys[n + 1][0] if n + 1 < len(keys) else len(line_starts)
-            break
-    else:
-        return None
-    # The list's own items are the "- " at the indentation of the first one (YAML requires it): a
-    # deeper line has a space there, and no line of an item starts "- " at that indentation.
-    lines = np.arange(first_line + 1, end_line)
-    starts = line_starts[lines]
-    first = next(
-        (
-            int(i)
-            for i in np.flatnonzero(data[starts] != 10)
-            if raw[starts[i] : starts[i] + 129].lstrip(b" ")[:1] not in (b"#", b"\n")
-        ),
-        None,
-    )
-    if first is None:
-        return np.zeros(0, dtype=np.int64)
-    depth = len(raw[starts[first] : starts[first] + 129]) - len(raw[starts[first] : starts[first] + 129].lstrip(b" "))
-    item = (data[np.minimum(starts + depth, len(data) - 1)] == 45) & np.isin(
-        data[np.minimum(starts + depth + 1, len(data) - 1)], (32, 10)
-    )  # "- " or a lone "-"
-    for offset in range(depth):
-        item &= data[np.minimum(starts + offset, len(data) - 1)] == 32
-    return lines[item] + 1  # lines count from 1

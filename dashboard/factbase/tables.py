@@ -21,12 +21,13 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 from pydantic import ValidationError
 
+from dashboard.factbase import workers
 from dashboard.factbase.columns import TEXT, checked_frame, records_frame
 from dashboard.factbase.errors import Problem
 from dashboard.factbase.factfile import FileResult, Problems, check_parsed, unreadable
 from dashboard.factbase.messages import did_you_mean, explain
 from dashboard.factbase.schema import FACT_FIELDS, FILE_ADAPTER, suggest_fact_id
-from dashboard.factbase.yamltext import Located, YamlProblems, decode
+from dashboard.factbase.yamltext import Located, YamlProblems, checked_source
 
 REQUIRED_COLUMNS = ("metric", "as_of", "claimant", "source")
 FIGURE_COLUMNS = ("value", "low", "high")
@@ -36,7 +37,7 @@ TAG_SEPARATOR = ";"
 def check_table(file: str, data: bytes, digest: str) -> FileResult:
     """Check one CSV fact table on its own; a FileResult like a YAML file's, with facts only."""
     try:
-        decode(data, file)  # UTF-8, no control characters: the same rules as for YAML files
+        checked_source(data, file)  # UTF-8, no control characters: the same rules as for YAML files
     except YamlProblems as err:
         return unreadable(file, digest, err.problems)
     located = table_located(data)
@@ -77,7 +78,7 @@ def check_table(file: str, data: bytes, digest: str) -> FileResult:
             if None not in bad_fields.get(i, ())
         ]
         frame = records_frame([f for _, f in good], [i for i, _ in good])
-    lines = located.row_lines()
+    lines = located.row_lines(table.num_rows)
     lines = lines[frame.index.to_numpy()] if len(lines) == table.num_rows else np.ones(len(frame), dtype=np.int64)
     result = check_parsed(file, digest, {"schema_version": 1}, [], bad_fields, frame, lines, fact_problems)
     result.keys = ()
@@ -87,7 +88,8 @@ def check_table(file: str, data: bytes, digest: str) -> FileResult:
 def _columns(table: pa.Table) -> dict[str, pa.Array]:
     """The table's columns as fact fields: text (an empty cell is no value), tags split at semicolons,
     an id made for each row that has none."""
-    columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+    combined = workers.each(pa.ChunkedArray.combine_chunks, table.columns, rows=table.num_rows)
+    columns = dict(zip(table.column_names, combined, strict=True))
     if "tags" in columns:
         # Tags repeat (a series has the same on every row): split each distinct cell once.
         encoded = columns["tags"].dictionary_encode()
@@ -179,7 +181,7 @@ class TableLocated(Located):
 
     @property
     def header(self) -> list[str]:
-        first = self.data.split(b"\n", 1)[0].rstrip(b"\r")
+        first = self.data[: self.data.find(b"\n") % (len(self.data) + 1)].rstrip(b"\r")
         if not first.strip():
             return []
         import csv
@@ -205,10 +207,13 @@ class TableLocated(Located):
                 return cells
             at += 1
 
-    def row_lines(self) -> np.ndarray:
-        """The line each data row starts on, vectorised: a record ends at a line break that is not
-        inside quotes (an even count of quote characters before it)."""
+    def row_lines(self, rows: int) -> np.ndarray:
+        """The line each of the `rows` data rows starts on, vectorised: a record ends at a line break
+        that is not inside quotes (an even count of quote characters before it)."""
         raw = np.frombuffer(self.data, dtype=np.uint8)
+        if np.count_nonzero(raw == 10) + (not self.data.endswith(b"\n")) == rows + 1:
+            # As many lines as records (the header too): each record is one line, and none is blank.
+            return np.arange(2, rows + 2, dtype=np.int64)
         breaks = np.flatnonzero(raw == 10)
         quotes_before = np.searchsorted(np.flatnonzero(raw == 34), breaks)
         ends = breaks[quotes_before % 2 == 0]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -187,11 +190,18 @@ class PartialDate:
 
 def parse_date(raw: object) -> PartialDate:
     """Parse YYYY-MM-DD, YYYY-MM or YYYY (a string, or an int year); raise ValueError_ otherwise."""
-    import calendar
-    import datetime as dt
-
     if isinstance(raw, bool) or not isinstance(raw, (str, int, dt.date)):
         raise ValueError_(f"expected a date (YYYY-MM-DD, YYYY-MM or YYYY), got {type(raw).__name__}")
+    if isinstance(raw, str) and len(raw) > 16:  # not a date as written, padded: not worth keeping
+        return _parse_date.__wrapped__(raw)
+    return _parse_date(raw)
+
+
+# A fact base writes the same few dates thousands of times (every source's `published`, a series'
+# days): each is read once. Errors are not cached; they are raised again, as rarely as they occur.
+# The cache holds at most 65,536 texts of up to 16 characters.
+@functools.lru_cache(maxsize=65536, typed=True)
+def _parse_date(raw: str | int | dt.date) -> PartialDate:
     if isinstance(raw, int) and not 0 <= raw <= 9999:  # also keeps str() off ints of thousands of digits
         raise ValueError_("is not a date (YYYY-MM-DD, YYYY-MM or YYYY): the number is not a year")
     text = raw.isoformat() if isinstance(raw, dt.date) else str(raw).strip()
@@ -226,9 +236,13 @@ def intervals(qualifier, value, low, high):  # noqa: ANN001, ANN201 - numpy arra
     if not hasattr(qualifier, "isin"):
         qualifier = np.asarray(qualifier, dtype=object)
 
+    if hasattr(qualifier, "factorize"):  # each distinct qualifier looked at once, not each row
+        codes, uniques = qualifier.factorize()
+        known = list(uniques)
+
     def among(names: list[str]) -> np.ndarray:
-        if hasattr(qualifier, "isin"):
-            return qualifier.isin(names).to_numpy(dtype=bool)
+        if hasattr(qualifier, "factorize"):
+            return np.isin(codes, [code for code, name in enumerate(known) if name in names])
         return np.isin(qualifier, names)
 
     lower_bound = among(["at_least", "more_than"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
+import itertools
 import json
 import math
 import os
@@ -50,27 +51,65 @@ _IMPLICIT = "?implicit"
 # which the two fold differently; NEL, LS and PS, line breaks to YAML 1.1 only; and very deep indentation (the
 # located path measures depth before composing); and \u escapes, which may name a lone surrogate.
 # A lone "!" (the non-specific tag) counts too.
-_FLOW_PAIR = re.compile(r"\[[^\]]*[\[{:?]")  # a collection, a "key:" or a "?" inside a flow sequence
-_DOCUMENT_MARKERS = re.compile(r"^(?:[ ]*(?:---|\.\.\.)|%)", re.MULTILINE)
-_EXPLICIT_KEY = re.compile(r"(?:^|[\[,])[ \t-]*\?(?:[ \t]|$)", re.MULTILINE)  # "? [a, b]": a key that is not text
+_FLOW_PAIR = re.compile(rb"\[[^\]]*[\[{:?]")  # a collection, a "key:" or a "?" inside a flow sequence
+_DOCUMENT_MARKERS = re.compile(rb"^(?:[ ]*(?:---|\.\.\.)|%)", re.MULTILINE)
+_EXPLICIT_KEY = re.compile(rb"(?:^|[\[,])[ \t-]*\?(?:[ \t]|$)", re.MULTILINE)  # "? [a, b]": a key that is not text
+# Tab, NEL, LS, PS (as UTF-8), a flow mapping, and indentation deeper than the located path reads.
+_LOCATED_ONLY = (b"\t", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"{", b"\n" + b" " * (MAX_DEPTH + 1))
 
 
-def needs_located_parse(text: str) -> bool:
-    """Whether `text` holds anything the fast path does not read as the located one does."""
-    # Substring tests run at memchr speed; the regular expressions only where one of them hits.
-    if any(c in text for c in "\t\x85\u2028\u2029{") or "\n" + " " * (MAX_DEPTH + 1) in text:
+def utf8(source: str | bytes) -> bytes:
+    """A fact file's text as UTF-8 bytes, without a byte order mark: what the fast path reads (the
+    loader's bytes, once checked by `check_characters`, are used as they are)."""
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+class Lines:
+    """A file's UTF-8 bytes and where its line breaks are, found once for the scans that need them
+    (long keys, the parse's size, the line of each fact): each search of a large file costs 10 ms."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.raw = np.frombuffer(data, dtype=np.uint8)
+
+    @functools.cached_property
+    def breaks(self) -> np.ndarray:
+        return np.flatnonzero(self.raw == 10)
+
+
+def needs_located_parse(source: str | bytes | Lines) -> bool:
+    """Whether a file's text (or its UTF-8 bytes) holds anything the fast path does not read as the
+    located one does."""
+    lines = source if isinstance(source, Lines) else Lines(utf8(source))
+    data = lines.data
+    # Substring tests run at memchr speed; the regular expressions only where one of them hits. A
+    # text of ASCII only (one pass tells) holds none of the line breaks of YAML 1.1.
+    located_only = _LOCATED_ONLY if not data.isascii() else _LOCATED_ONLY[:1] + _LOCATED_ONLY[4:]
+    if any(part in data for part in located_only):
         return True
     # A \u escape: rapidyaml reads a lone surrogate ("\ud800") that PyYAML refuses. (One memchr for
     # a backslash first: most files have none, and each two-character search costs 20 ms on 24 MB.)
-    if has_control_escape(text):
+    if has_control_escape(data):
         return True
-    if "[" in text and _FLOW_PAIR.search(text):
+    if b"[" in data and _FLOW_PAIR.search(data):
         return True
-    if "?" in text and _EXPLICIT_KEY.search(text):
+    if b"?" in data and _EXPLICIT_KEY.search(data):
         return True
-    if ("---" in text or "..." in text or "%" in text) and _DOCUMENT_MARKERS.search(text):
+    if _may_hold_document_marker(data) and _DOCUMENT_MARKERS.search(data):
         return True
-    return _has_marked_token(text.encode("utf-8"))
+    return _has_marked_token(lines)
+
+
+def _may_hold_document_marker(data: bytes) -> bool:
+    """Whether `data` may hold a directive or a document marker: a "%", or three dashes or dots in a
+    row. Found with numpy: a substring search for "---" takes 20 ms on a file of dates and ids, whose
+    dashes it stops at one by one."""
+    if b"%" in data:
+        return True
+    raw = np.frombuffer(data, dtype=np.uint8)
+    dash_or_dot = (raw == ord("-")) | (raw == ord("."))
+    return bool(np.any(dash_or_dot[:-2] & dash_or_dot[1:-1] & dash_or_dot[2:]))
 
 
 # Characters that change what follows them where a token starts: tags, anchors and aliases (! & *)
@@ -78,8 +117,7 @@ def needs_located_parse(text: str) -> bool:
 # scalar (@ ` ] } | > %) where a plain scalar would start; and the merge key "<<" anywhere. Marks
 # in a comment line (a generated file's header) or inside a quoted value that opens on their own
 # line (`title: "Post by @DefenceHQ"`) are text and do not count.
-_MARKS = np.zeros(256, dtype=bool)
-_MARKS[list(b"!&*@`]}|>%<")] = True
+_MARK_BYTES = [bytes([mark]) for mark in b"!&*@`]}|>%<"]
 _AFTER = (
     {ord(c): set(b" \n[]{},'\"") for c in "!&*"} | {ord(c): set(b" \n[,") for c in "@`}|>%"} | {ord("]"): set(b" \n,")}
 )  # "[]" is an empty list
@@ -90,13 +128,16 @@ _COMMENT_LINE = re.compile(rb"[ ]*#")
 _IN_QUOTES = re.compile(rb"""[ ]*(?:- )*[^"'#:\s][^"'#:]*: (?:"(?:[^"\\]|\\.)*|'(?:[^']|'')*)""")
 
 
-def _has_marked_token(data: bytes) -> bool:
+def _has_marked_token(lines: Lines) -> bool:
     """Whether a marked character starts a token, or a key may be longer than PyYAML reads as a key.
 
-    Done on the bytes with numpy: one table lookup per byte finds the marked characters, and only
-    those few places are looked at."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    at = np.flatnonzero(_MARKS[raw])
+    Done on the bytes with numpy: the marked characters are found, and only those few places are
+    looked at."""
+    data, raw = lines.data, lines.raw
+    # Only the marks the text holds are looked for (one memchr each tells): a table lookup of every
+    # byte cost 50 ms on 24 MB, a comparison per mark present 4 ms.
+    present = [mark for mark in _MARK_BYTES if mark in data]
+    at = np.flatnonzero(np.logical_or.reduce([raw == mark[0] for mark in present])) if present else ()
     if len(at):
         marks = raw[at]
         starts = (at == 0) | _TOKEN_STARTS[marks, raw[np.maximum(at - 1, 0)]]
@@ -108,15 +149,16 @@ def _has_marked_token(data: bytes) -> bool:
             )
             if not in_text:
                 return True
-    return _has_long_key(data, raw)
+    return _has_long_key(lines)
 
 
-def _has_long_key(data: bytes, raw: np.ndarray) -> bool:
+def _has_long_key(lines: Lines) -> bool:
     """Whether a line may hold a key of over 1,024 characters, which PyYAML does not read as a key
     (rapidyaml does): a line longer than that whose first ": " comes later."""
+    data = lines.data
     if len(data) <= 1024:
         return False
-    breaks = np.flatnonzero(raw == 10)
+    breaks = lines.breaks
     starts = np.concatenate(([0], breaks + 1))
     ends = np.concatenate((breaks, [len(data)]))
     long = ends - starts > 1024
@@ -161,13 +203,7 @@ def decode(data: bytes, file: str) -> str:
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
         message = f"the file is not UTF-8 text (byte 0x{data[err.start]:02x}); save it as UTF-8"
         raise YamlProblems([Problem(file, line, column, message)]) from None
-    if (
-        len(data.translate(None, _CONTROL_BYTES)) != len(data)
-        or "\ufffe" in text
-        or "\uffff" in text
-        or b"\xc2" in data
-        and _C1_BYTES.search(data)
-    ):
+    if _has_control_byte(data) or "\ufffe" in text or "\uffff" in text or b"\xc2" in data and _C1_BYTES.search(data):
         found = _CONTROL.search(text)  # ~1 ms per MB above; this search runs only on a hit
         assert found is not None
         line = text.count("\n", 0, found.start()) + 1
@@ -186,6 +222,25 @@ def decode(data: bytes, file: str) -> str:
     return text.removeprefix("\ufeff")  # a BOM is allowed by YAML; editors on Windows add one
 
 
+def checked_source(data: bytes, file: str) -> str | bytes:
+    """A fact file's bytes checked as `decode` checks them, without decoding what need not be: bytes
+    of ASCII only (one pass tells) are UTF-8 and hold no non-character, so they come back as they
+    are when they hold no control character; any other content comes back as its text."""
+    if data.isascii() and not _has_control_byte(data):
+        return data
+    return decode(data, file)
+
+
+def _has_control_byte(data: bytes) -> bool:
+    """Whether `data` holds a C0 control character other than tab, line feed and carriage return, or
+    DEL. Counted with numpy first: when every byte under 32 is a line feed, there is none (4 ms on
+    24 MB; deleting the allowed ones and comparing lengths, for files with tabs or CRs, takes 18)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if b"\x7f" not in data and np.count_nonzero(raw < 32) == np.count_nonzero(raw == 10):
+        return False
+    return len(data.translate(None, _CONTROL_BYTES)) != len(data)
+
+
 # C0 control characters other than tab, line feed and carriage return, DEL, and C1 controls other
 # than NEL: YAML forbids them, and the fast parser would let them through into the data.
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13)) + b"\x7f"
@@ -193,12 +248,15 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff
 _C1_BYTES = re.compile(b"\xc2[\x80-\x84\x86-\x9f]")
 # A double-quoted escape that may stand for one of those characters (\0 \a \b \e \v \f \x..): a
 # file with one goes the located way, where every string is checked after unescaping.
-_CONTROL_ESCAPE = re.compile(r"\\[0abefvx]")
+_CONTROL_ESCAPE = re.compile(rb"\\[0abefvx]")
 
 
-def has_control_escape(text: str) -> bool:
-    """Whether `text` may hold an escape of a forbidden character (one memchr when it has no backslash)."""
-    return "\\" in text and ("\\u" in text or "\\U" in text or _CONTROL_ESCAPE.search(text) is not None)
+def has_control_escape(source: str | bytes) -> bool:
+    """Whether a text may hold an escape of a forbidden character (one memchr when it has no backslash)."""
+    if isinstance(source, str) and "\\" not in source:
+        return False
+    data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    return b"\\" in data and (b"\\u" in data or b"\\U" in data or _CONTROL_ESCAPE.search(data) is not None)
 
 
 def forbidden_characters(data: object, path: tuple = ()) -> list[tuple[tuple, str, str]]:
@@ -236,20 +294,35 @@ class FastRead:
 
     data: dict
     facts: pa.Table | None  # None: no list of facts in the file
+    lines: Lines | None = None  # the bytes read, for the line of each fact
+    items: ListItems | None = None  # where the facts' items are, when the scan found them
 
 
-def read_fast(text: str) -> FastRead | None:
-    """The file read the fast way, or None when it must go down the located path.
+def read_fast(source: str | bytes) -> FastRead | None:
+    """The file (its text, or its UTF-8 bytes as `check_characters` passed them) read the fast way,
+    or None when it must go down the located path.
 
     None is never an answer about the data (an empty file is None on the located path too): the
     caller reads the text the located way then. The facts are written out as JSON on their own and
     read by pyarrow's JSON reader straight into columns, which refuses what the schema refuses
     (a number or a list where text belongs, a key it does not know, a key given twice)."""
-    if needs_located_parse(text):
+    try:
+        lines = Lines(utf8(source))
+    except UnicodeError:  # a lone surrogate in a text: the located path says what is wrong
         return None
+    if needs_located_parse(lines):
+        return None
+    raw = lines.data
+    items = list_items(lines, "facts")
+    pieces_ok = _in_pieces(lines, items)
     try:
         with _without_ryml_messages():
-            tree = ryml.parse_in_arena(text.encode("utf-8"))
+            if pieces_ok:
+                # The file without its facts' items ("facts: []"), and the items a few thousand at a time.
+                tree = ryml.parse_in_arena(raw[: items.key] + b"facts: []\n" + raw[items.end :])
+                listed = _facts_json(lines, items)
+            else:
+                tree = _parse(lines)
             root = tree.root_id()
             if not tree.is_map(root):  # empty, a list, a scalar: the located path says what is wrong
                 return None
@@ -259,7 +332,7 @@ def read_fast(text: str) -> FastRead | None:
                 if key is None:  # an empty key (": x"): the located path says what is wrong
                     return None
                 if facts is None and tree.is_seq(child) and bytes(key) == b"facts":
-                    facts = _json_of(tree, child, len(text))
+                    facts = listed if pieces_ok else _json_of(tree, child, len(raw))
                     pieces.append('"facts": []')
                 else:
                     pieces.append(ryml.emit_json(tree, child).rstrip())
@@ -278,12 +351,12 @@ def read_fast(text: str) -> FastRead | None:
             if data is None:
                 return None
         if facts is None:
-            return FastRead(data, None)
+            return FastRead(data, None, lines, items)
         table = _facts_table(*facts)
     # JSONDecodeError is a ValueError; a lone surrogate ("\ud800") cannot be Arrow text (UnicodeError).
     except (ryml.ExceptionBasic, ValueError, RecursionError, UnicodeError):
         return None
-    return FastRead(data, table) if table is not None else None
+    return FastRead(data, table, lines, items) if table is not None else None
 
 
 def _holds_suspects(written: str | pa.LargeStringArray) -> bool:
@@ -315,29 +388,74 @@ FACT_TABLE_SCHEMA = pa.schema(
     ]
     + [("tags", pa.list_(pa.large_string()))]
 )
-# Figures and dates may be numbers or text in YAML; they are read as text here (the JSON's number as
-# written), since a column must have one type.
-_NUMBER_VALUE = r'("(?:value|low|high|as_of|since|stated)": )(-?[0-9][^,\n]*)'
-
-
 # The list's items are written at two spaces: "  {", "  }" or "  },"; anything else there is not a
 # mapping, and is the located path's to report (pyarrow 26's JSON reader crashes the process on a
 # top-level null row, so it never sees one).
 _NOT_AN_OBJECT_ITEM = r"^  (?:[^ {}]|\}[^,\n])"
 
 
+# List items parsed at a time: one tree of 100,000 facts is a million nodes (150 MB written page by
+# page, 0.1 to 0.3 s of page faults here), a reused tree of 5,000 is 7 MB, written once.
+_ITEMS_AT_A_TIME = 5000
+_BARE_FACTS_KEY = re.compile(rb"facts:(?:[ ]*|[ ]+#[^\n]*)\r?\n?")
+
+
+def _in_pieces(lines: Lines, items: ListItems | None) -> bool:
+    """Whether the facts' `items` can be read in pieces: more than one piece of them, after a
+    `facts:` key alone on its line and nothing else (blank and comment lines aside)."""
+    if items is None or len(items.starts) <= _ITEMS_AT_A_TIME or not items.clean:
+        return False
+    key_line = lines.data[items.key : lines.data.find(b"\n", items.key) + 1 or len(lines.data)]
+    return _BARE_FACTS_KEY.fullmatch(key_line) is not None
+
+
+def _facts_json(lines: Lines, items: ListItems) -> tuple[pa.LargeStringArray, np.ndarray]:
+    """The facts' list as rapidyaml's JSON (as `_json_of` gives it), its items parsed a few thousand
+    at a time into one reused tree: each piece, a list at the items' indentation, is YAML on its own
+    (what could tie items together, anchors and aliases, sends a file the located way). The pieces'
+    JSON are written one after another, and the brackets between them blanked: one list."""
+    source = memoryview(lines.data)
+    bounds = items.starts[::_ITEMS_AT_A_TIME].tolist() + [items.end]
+    buffer = np.empty((items.end - bounds[0]) * 2 + 1024, dtype=np.uint8)
+    tree, at, brackets = ryml.Tree(), 0, []
+    for begin, end in itertools.pairwise(bounds):
+        tree.clear()
+        tree.clear_arena()
+        ryml.parse_in_arena(source[begin:end], tree)
+        if not tree.is_seq(tree.root_id()):
+            raise ValueError("a piece of the facts is not a list")
+        while True:
+            try:
+                written = ryml.emit_json_in_place(tree, memoryview(buffer)[at:], tree.root_id())
+                break
+            except IndexError:  # too small: twice the size (never seen: JSON is 1.3 times the YAML)
+                buffer = np.concatenate((buffer, np.empty(len(buffer), dtype=np.uint8)))
+        piece = len(written)
+        closing = at + piece - 1 - (buffer[at + piece - 1] == 10)
+        if buffer[at] != ord("[") or buffer[closing] != ord("]"):
+            raise ValueError("a piece of the facts is not written as a list")
+        brackets += [at, closing]
+        at += piece
+    buffer[brackets[1:-1]] = 32
+    data = buffer[:at]
+    offsets = pa.py_buffer(np.array([0, at], dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)), data
+
+
 def _json_of(tree: ryml.Tree, node: int, size_hint: int) -> tuple[pa.LargeStringArray, np.ndarray]:
     """rapidyaml's JSON of one node, written into a buffer of our own (no Python string of it), as
     one Arrow text value, and the same bytes as a writable array (the value is a view of them)."""
-    buffer = bytearray(size_hint * 2 + 1024)  # JSON of block YAML: about 1.3 times its size
+    # numpy's memory, not a bytearray: left unwritten (a bytearray is zeroed, page by page) and, at
+    # this size, in huge pages where the system allows them.
+    buffer = np.empty(size_hint * 2 + 1024, dtype=np.uint8)  # JSON of block YAML: about 1.3 times its size
     try:
-        written = ryml.emit_json_in_place(tree, buffer, node)
+        written = ryml.emit_json_in_place(tree, memoryview(buffer), node)
     except IndexError:  # the buffer was too small; this is the size it needs
-        buffer = bytearray(ryml.compute_json_length(tree, node))
-        written = ryml.emit_json_in_place(tree, buffer, node)
+        buffer = np.empty(ryml.compute_json_length(tree, node), dtype=np.uint8)
+        written = ryml.emit_json_in_place(tree, memoryview(buffer), node)
     offsets = pa.py_buffer(np.array([0, len(written)], dtype=np.int64))
-    data = np.frombuffer(buffer, dtype=np.uint8)[: len(written)]
-    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(buffer)), data
+    data = buffer[: len(written)]
+    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)), data
 
 
 def _facts_table(written: pa.LargeStringArray, data: np.ndarray) -> pa.Table | None:
@@ -346,17 +464,17 @@ def _facts_table(written: pa.LargeStringArray, data: np.ndarray) -> pa.Table | N
     item that is not a mapping, or anything pyarrow refuses."""
     if pc.match_substring_regex(written, _NOT_FOR_THE_TABLE)[0].as_py():
         return None
-    # One object after another, as pyarrow reads JSON: the commas between the list's items become
-    # spaces, in place (its items are written at two spaces, "\n  },"; no text holds a raw line break).
-    ends = np.flatnonzero(data[4:] == ord(",")) + 4
-    ends = ends[(data[ends - 1] == ord("}")) & (data[ends - 2] == 32) & (data[ends - 3] == 32) & (data[ends - 4] == 10)]
-    data[ends] = 32
-    objects = pc.replace_substring_regex(written, _NUMBER_VALUE, r'\1"\2"')[0].as_buffer()
+    # One object after another, as pyarrow reads JSON: the comma after each item ("\n  },": its
+    # items are written at two spaces, and no text holds a raw line break) becomes a space, in place.
+    braces = np.flatnonzero(data[3:-1] == ord("}")) + 3
+    braces = braces[(data[braces - 1] == 32) & (data[braces - 2] == 32) & (data[braces - 3] == 10)]
+    data[braces[data[braces + 1] == ord(",")] + 1] = 32
+    objects = _figures_as_text(data)
     # Without the list's brackets: `"facts": [` opens it, and `]` (then a line break) closes it.
-    start = objects.slice(0, min(64, objects.size)).to_pybytes().index(b"[") + 1
-    tail = objects.slice(max(0, objects.size - 64)).to_pybytes()
-    end = objects.size - (len(tail) - tail.rindex(b"]"))
-    body = objects.slice(start, end - start)
+    start = objects[:64].tobytes().index(b"[") + 1
+    tail = objects[-64:].tobytes()
+    end = len(objects) - (len(tail) - tail.rindex(b"]"))
+    body = pa.py_buffer(objects[start:end])
     if body.size < 64 and not body.to_pybytes().strip():
         return FACT_TABLE_SCHEMA.empty_table()
     try:
@@ -370,6 +488,130 @@ def _facts_table(written: pa.LargeStringArray, data: np.ndarray) -> pa.Table | N
         return None
 
 
+# Figures and dates may be numbers or text in YAML; they are read as text (the number as the JSON
+# writes it, which reads as the same figure or date), since a column has one type. Each key as the
+# eight bytes before a colon end with it (`  "low"` padded with what precedes it), and a mask of its own bytes.
+_FIGURE_KEYS = [
+    (
+        np.frombuffer(f'"{name}"'.encode().rjust(8, b"\0"), dtype=np.uint64)[0],
+        np.frombuffer(bytes(8 - len(name) - 2) + b"\xff" * (len(name) + 2), dtype=np.uint64)[0],
+    )
+    for name in ("value", "low", "high", "as_of", "since", "stated")
+]
+_LONGEST_NUMBER = 40  # bytes a number's text is looked through for its end; a longer one is found by search
+
+
+def _number_end(text: bytes, start: int) -> int:
+    return min(p for p in (text.find(b",", start), text.find(b"\n", start), len(text)) if p >= 0)
+
+
+def _figures_as_text(data: np.ndarray) -> np.ndarray:
+    """The JSON's bytes with each number given to a figure or a date key put in quotes: `"value": 12`
+    becomes `"value": "12"`. Found with numpy around the colons (a regular expression's replace over
+    the whole text took twice as long): a key's closing quote, a colon, a space, then a digit or a
+    minus; the number runs to its line's end, before a comma (rapidyaml writes one value a line)."""
+    colons = np.flatnonzero(data[8:-2] == ord(":")) + 8
+    after = data[colons + 2]
+    colons = colons[
+        (data[colons - 1] == ord('"')) & (data[colons + 1] == 32) & (((after >= 48) & (after <= 57)) | (after == 45))
+    ]
+    keys = np.ascontiguousarray(data[colons[:, None] + np.arange(-8, 0)]).view(np.uint64)[:, 0]
+    keyed = np.zeros(len(colons), dtype=bool)
+    for key, mask in _FIGURE_KEYS:
+        keyed |= (keys & mask) == key
+    starts = colons[keyed] + 2
+    if not len(starts):
+        return data
+    # Where each number ends: the first comma or line break after it.
+    window = data[np.minimum(starts[:, None] + np.arange(_LONGEST_NUMBER), len(data) - 1)]
+    stop = (window == ord(",")) | (window == 10)
+    ends = starts + stop.argmax(axis=1)
+    far = ~stop.any(axis=1)
+    if far.any():
+        text = data.tobytes()
+        ends[far] = [_number_end(text, start) for start in starts[far].tolist()]
+    # The quotes inserted: every byte moves right by the quotes before it.
+    inserted = np.column_stack((starts, ends)).ravel() + np.arange(2 * len(starts))
+    out = np.empty(len(data) + len(inserted), dtype=np.uint8)
+    kept = np.ones(len(out), dtype=bool)
+    kept[inserted] = False
+    out[kept] = data
+    out[inserted] = ord('"')
+    return out
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ListItems:
+    """Where a top-level list's items are in a file's bytes."""
+
+    key: int  # where the line of its key ("facts:") starts
+    end: int  # where the list ends: the next top-level key's line, or the end of the file
+    starts: np.ndarray  # where each item's line starts
+    dashes: np.ndarray  # where each item's dash is
+    clean: bool  # the first line after the key that is not blank or a comment is the first item
+
+
+def list_items(lines: Lines, section: str) -> ListItems | None:
+    """Where the items of a top-level list are, by looking at the bytes around line breaks and
+    dashes (vectorised: a 100k-fact file has a million lines); None when the file has no such key."""
+    data, raw, breaks = lines.data, lines.raw, lines.breaks
+    line_starts = np.concatenate(([0], breaks + 1))
+    line_starts = line_starts[line_starts < len(data)] if len(data) else line_starts[:0]
+    first_bytes = raw[line_starts]
+    # Top-level keys start with a letter or "_" in the first column; only those lines are read as text.
+    candidates = np.flatnonzero(((first_bytes | 32) >= 97) & ((first_bytes | 32) <= 122) | (first_bytes == 95))
+    keys = []
+    for line in candidates.tolist():
+        begin = int(line_starts[line])
+        match = _TOP_KEY.match(data[begin : data.find(b"\n", begin) % (len(data) + 1)].decode("utf-8", "surrogatepass"))
+        if match:
+            keys.append((line, match.group(1)))
+    for n, (line, name) in enumerate(keys):
+        if name == section:
+            first_line, end_line = line, keys[n + 1][0] if n + 1 < len(keys) else len(line_starts)
+            break
+    else:
+        return None
+    key = int(line_starts[first_line])
+    begin = int(line_starts[first_line + 1]) if first_line + 1 < len(line_starts) else len(data)
+    end = int(line_starts[end_line]) if end_line < len(line_starts) else len(data)
+    # The list's own items are the "- " at the indentation of the first one (YAML requires it): a
+    # deeper line has a space there, and no line of an item starts "- " at that indentation.
+    first = next(
+        (
+            int(start)
+            for start in line_starts[first_line + 1 : end_line].tolist()
+            if data[start : start + 129].lstrip(b" ")[:1] not in (b"#", b"\n", b"\r", b"")
+        ),
+        None,
+    )
+    if first is None:
+        nothing = np.zeros(0, dtype=np.int64)
+        return ListItems(key, end, nothing, nothing, True)
+    depth = len(data[first : first + 129]) - len(data[first : first + 129].lstrip(b" "))
+    dashes = np.flatnonzero(raw[begin:end] == 45) + begin  # every "-" of the section
+    dashes = dashes[dashes - depth >= begin]
+    # A dash `depth` columns into its line, spaces before it, then a space or the line's end.
+    item = dashes[(dashes - depth == begin) | (raw[np.maximum(dashes - depth - 1, 0)] == 10)]
+    for offset in range(1, depth + 1):
+        item = item[raw[item - offset] == 32]
+    after = raw[np.minimum(item + 1, len(raw) - 1)]
+    item = item[(item + 1 == len(raw)) | (after == 32) | (after == 10) | (after == 13)]
+    return ListItems(key, end, item - depth, item, bool(len(item)) and int(item[0]) - depth == first)
+
+
+def item_lines(lines: Lines, section: str, items: ListItems | None = None) -> np.ndarray | None:
+    """The line of each item of a top-level list (its `items`, when found already); None when the
+    file has no such key."""
+    items = items or list_items(lines, section)
+    if items is None:
+        return None
+    return np.searchsorted(lines.breaks, items.dashes) + 1  # lines count from 1: the breaks before it, plus one
+
+
 def _not_json(constant: str) -> object:
     raise ValueError(f"{constant} is not JSON")
 
@@ -379,6 +621,19 @@ def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict:
     if len(mapping) != len(pairs):
         raise ValueError("duplicate key")
     return mapping
+
+
+def _parse(lines: Lines) -> ryml.Tree:
+    """rapidyaml's tree of `data`, its nodes reserved at once: grown by doubling, the tree's node
+    array is copied at each step, and the pages written (a million nodes of about 150 bytes) cost
+    more in page faults than the parse itself. A node is one per line, one more per list item (its
+    mapping) and one per item of a flow sequence (a comma or a closing bracket after it), counted
+    high; a file that needs more grows as usual."""
+    data, raw = lines.data, lines.raw
+    nodes = len(lines.breaks) + data.count(b"- ") + np.count_nonzero((raw == ord(",")) | (raw == ord("]"))) + 16
+    tree = ryml.Tree()
+    tree.reserve(int(nodes))
+    return ryml.parse_in_arena(data, tree)
 
 
 @contextlib.contextmanager
