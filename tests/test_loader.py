@@ -306,3 +306,32 @@ def test_quoted_dates_and_numbers_stay_text(write, minimal):
     data, _, _ = parse_checked("a: '2025-01-09'\nb: 2025-01-09\nc: '500'\nd: 500\ne: yes\n", "x.yaml")
     assert data == {"a": "2025-01-09", "b": "2025-01-09", "c": "500", "d": 500, "e": "yes"}
     assert fast_data("a: '2025-01-09'\nb: 2025-01-09\nc: '500'\nd: 500\ne: yes\n") == data
+
+
+@pytest.mark.parametrize("table", [False, True], ids=["yaml", "csv"])
+def test_a_long_series_loads_alike_on_one_thread_and_on_several(tmp_path, monkeypatch, table):
+    """Past workers._WORTH_A_THREAD rows the columns are checked, read and joined on several threads
+    (and a YAML list is parsed in pieces): the fact base is the one a single thread makes."""
+    import sys
+
+    from dashboard.factbase import loader, workers
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate import write_factbase
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    rows = workers._WORTH_A_THREAD + 5_000
+    top = write_factbase(tmp_path, rows, table=table)
+    monkeypatch.setenv("FACTDASH_CACHE_DIR", "off")
+    spread, each = [], workers.each
+    monkeypatch.setattr(workers, "each", lambda f, items, rows: spread.append(rows) or each(f, items, rows=rows))
+    threaded = load_factbase(top)
+    assert max(spread) >= workers._WORTH_A_THREAD  # columns were worked on side by side
+    cache.clear_memory()
+    loader._READ.clear()
+    monkeypatch.setattr(workers, "_WORTH_A_THREAD", 10**12)
+    monkeypatch.setattr("dashboard.factbase.yamltext._ITEMS_AT_A_TIME", 10**9)
+    alone = load_factbase(top)
+    assert len(alone.facts) == rows + 1  # the generated series and the top file's one fact
+    pd.testing.assert_frame_equal(threaded.facts, alone.facts)

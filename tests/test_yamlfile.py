@@ -6,11 +6,14 @@ import random
 import subprocess
 import sys
 import threading
+from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboard.factbase import yamltext
 from dashboard.factbase.yamltext import YamlProblems, parse_checked, read_fast
 
 from .conftest import ROOT
@@ -329,3 +332,63 @@ def test_what_the_fast_parser_reads_the_located_one_reads_alike(text):
     except YamlProblems as err:
         raise AssertionError(f"the fast parser read {text!r}, which the located one refuses: {err.problems}") from None
     assert not problems and repr(fast.data) == repr(located), (text, fast.data, located)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(fact_shaped(), st.sampled_from(["", "# a comment\n", "\n", "events: []\n", "metrics: {}\n"]))
+def test_facts_read_a_few_at_a_time_read_as_the_whole_file_does(text, after):
+    """A long facts list is parsed in pieces (yamltext._ITEMS_AT_A_TIME items each, into one reused
+    tree); here pieces of one item, so that every generated file of two or more facts is read so.
+    What the pieces read is what one parse of the whole file reads, and what the located way reads."""
+    text = text.rstrip("\n") + "\n" + after
+    with mock.patch.object(yamltext, "_ITEMS_AT_A_TIME", 1):
+        in_pieces = read_fast(text)
+        fast_and_located_agree(text)  # asserts that what the fast way finds clean, the located way reads alike
+        read_so = in_pieces is not None and yamltext._in_pieces(in_pieces.lines, in_pieces.items)
+    with mock.patch.object(yamltext, "_ITEMS_AT_A_TIME", 10**9):
+        whole = read_fast(text)
+    assert (in_pieces is None) == (whole is None), text
+    if whole is not None:
+        assert repr(in_pieces.data) == repr(whole.data), text
+        assert in_pieces.facts.equals(whole.facts), text
+        assert read_so == (whole.facts.num_rows >= 2), text  # every list of two or more was read in pieces
+
+
+def test_a_facts_list_is_read_in_pieces_only_after_a_bare_key():
+    """`facts:` alone on its line (a comment after it aside) is read in pieces; a key with anything
+    else there (a flow list, an anchor, a tag) is read whole, or the located way."""
+    items = "".join(
+        f"  - id: f{i}\n    metric: m\n    value: 5\n    claimant: c\n    source: s\n    as_of: 2025\n"
+        for i in range(3)
+    )
+    with mock.patch.object(yamltext, "_ITEMS_AT_A_TIME", 1):
+        for key in ("facts:", "facts:   ", "facts: # three", "facts:\r"):
+            lines = yamltext.Lines(f"schema_version: 1\n{key}\n{items}".encode())
+            assert yamltext._in_pieces(lines, yamltext.list_items(lines, "facts")), key
+        crlf = f"schema_version: 1\r\nfacts:\r\n{items}".replace("\n", "\r\n").replace("\r\r", "\r")
+        assert fast_and_located_agree(crlf)
+        for text in (
+            f"schema_version: 1\nfacts: []\n{items}",  # not a list of these items: the located way says so
+            f"schema_version: 1\nfacts:\n  note: x\n{items}",  # a mapping first
+            f"schema_version: 1\nfacts: &list\n{items}",
+        ):
+            lines = yamltext.Lines(text.encode())
+            assert not yamltext._in_pieces(lines, yamltext.list_items(lines, "facts")), text
+
+
+def test_numbers_are_quoted_for_the_table_however_long():
+    """Figures and dates written as numbers become the JSON's text, as written; a number longer than
+    the window looked through for its end is found by search."""
+    json = (
+        b'{\n  "value": 12,\n  "low": -3.5e4,\n  "xvalue": 5,\n  "note": 7,\n'
+        + b'  "high": '
+        + b"9" * 60
+        + b',\n  "as_of": 2025\n}'
+    )
+    quoted = yamltext._figures_as_text(np.frombuffer(json, dtype=np.uint8).copy()).tobytes()
+    assert quoted == (
+        b'{\n  "value": "12",\n  "low": "-3.5e4",\n  "xvalue": 5,\n  "note": 7,\n'
+        + b'  "high": "'
+        + b"9" * 60
+        + b'",\n  "as_of": "2025"\n}'
+    )

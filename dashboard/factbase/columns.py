@@ -285,7 +285,7 @@ def normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, Problems]:
     out["qualifier"] = qualifier
     out["tags"] = frame["tags"]  # a list of strings, or None
 
-    currency = np.full(len(frame), None, dtype=object)  # the first currency written in value, low, high
+    written_in = []  # each figure column's currencies: the first given in value, low, high is the fact's
     unreadable: set = set()  # facts with a figure that could not be read: the rules below would only restate it
     figures = {}
     figure_columns = ("value", "low", "high")
@@ -293,13 +293,11 @@ def normalise_facts(frame: pd.DataFrame) -> tuple[pd.DataFrame, Problems]:
     for name, (numbers, currencies, errors) in zip(figure_columns, read, strict=True):
         figures[name] = numbers.to_numpy()
         out[name] = numbers
-        found = currencies.to_numpy(dtype=object)
-        take = pd.isna(currency) & pd.notna(found)
-        currency[take] = found[take]
+        written_in.append(pa.array(currencies.array))
         for item, message in errors.items():
             report(item, name, f"{name} {message}")
         unreadable.update(errors)
-    out["value_currency"] = pd.Series(pd.array(currency, dtype="str"), index=index)
+    out["value_currency"] = pd.Series(pd.array(pc.coalesce(*written_in), dtype="str"), index=index)
 
     value, low, high = figures["value"], figures["low"], figures["high"]
     among = _membership(qualifier)
@@ -400,8 +398,14 @@ def amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, st
     numbers = np.full(len(column), math.nan)
     currencies = np.full(len(column), None, dtype=object)
     errors: dict[int, str] = {}
+
+    def currency_column(found: bool = False) -> pd.Series:  # as text; made without a pass when none was found
+        if not found:
+            return pd.Series(pd.array(pa.nulls(len(column), TEXT), dtype="str"), index=index)
+        return pd.Series(pd.array(currencies, dtype="str"), index=index)
+
     if column.dtype == np.float64:  # numbers only (checked finite and sane), NaN where none is given
-        return column.astype("float64"), pd.Series(currencies, index=index), errors
+        return column.astype("float64"), currency_column(), errors
     arrow = _text_array(column)
     if arrow is not None:  # text only
         given = np.flatnonzero(pc.is_valid(arrow).to_numpy(zero_copy_only=False)) if arrow.null_count else None
@@ -424,7 +428,7 @@ def amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, st
         given = np.flatnonzero(~numeric & np.not_equal(kinds, type(None)))
         texts = pa.array([raw_values[at] for at in given], type=TEXT)
     if not len(texts):
-        return pd.Series(numbers, index=index), pd.Series(currencies, index=index), errors
+        return pd.Series(numbers, index=index), currency_column(), errors
     at = given if given is not None else np.arange(len(texts))  # each text's position in the column
     plain = pc.fill_null(pc.match_substring_regex(texts, PLAIN_NUMBER), False).to_numpy(zero_copy_only=False)
     if plain.any():
@@ -454,7 +458,8 @@ def amount_column(column: pd.Series) -> tuple[pd.Series, pd.Series, dict[int, st
                     errors[labels[position]] = str(err)
         numbers[where] = np.array([p[0] for p in parsed], dtype="float64")[codes]
         currencies[where] = np.array([p[1] for p in parsed] + [None], dtype=object)[codes]
-    return pd.Series(numbers, index=index), pd.Series(currencies, index=index), errors
+        return pd.Series(numbers, index=index), currency_column(found=any(p[1] for p in parsed)), errors
+    return pd.Series(numbers, index=index), currency_column(), errors
 
 
 def _unusable_number(raw: float | int) -> str:

@@ -3,6 +3,7 @@ resolved, and each fact's metric, claimant and source attributes joined on as co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -398,16 +399,18 @@ class _Keys:
         chosen = [code for code, key in enumerate(self.uniques) if test(key)]
         return np.isin(self.codes, chosen) if chosen else np.zeros(len(self.codes), dtype=bool)
 
-    def spread(self, found: list) -> np.ndarray:
-        """Positions into `found` + [what no id gets] for every row."""
-        return np.where(self.codes < 0, len(found), self.codes)
+    @functools.cached_property
+    def positions(self) -> np.ndarray:
+        """For every row, its id's position among `uniques`, or one past them where no id is given:
+        what a list of each distinct id's value, with the value of no id at its end, is taken by."""
+        return np.where(self.codes < 0, len(self.uniques), self.codes)
 
 
 def _lookup(keys: _Keys, mapping: dict, text: bool = False) -> pd.Series:
     """`keys.map(mapping)` done once per distinct key and spread by position.
     With `text`, a column of text attributes comes back as strings even when none is given."""
     found = [mapping.get(u) for u in keys.uniques] + [None]  # the last one for code -1: no key
-    positions = keys.spread(found[:-1])
+    positions = keys.positions
     # Text is gathered in Arrow: no Python object per row.
     if (text or any(type(v) is str for v in found)) and all(v is None or type(v) is str for v in found):
         # large_string is what pandas keeps text as: built so, the column needs no cast (a copy).
@@ -426,13 +429,13 @@ def _lookup_typed(keys: _Keys, mapping: dict, typed: Callable[[pd.Series], objec
     """`keys.map(mapping)` with the distinct values found made into an array by `typed` (each key's
     value typed once, then spread: no Python object per row)."""
     found = typed(pd.Series([mapping.get(u) for u in keys.uniques] + [None], dtype=object))
-    return pd.Series(found.take(keys.spread(keys.uniques)), index=keys.index)
+    return pd.Series(found.take(keys.positions), index=keys.index)
 
 
 def _lookup_dates(keys: _Keys, mapping: dict[str, str | None]) -> pd.Series:
     """Dates (YYYY-MM-DD text) looked up by key, parsed once per distinct key."""
     found = pd.to_datetime(np.array([mapping.get(u) for u in keys.uniques] + [None], dtype=object))
-    return pd.Series(found[keys.spread(list(found[:-1]))], index=keys.index)
+    return pd.Series(found[keys.positions], index=keys.index)
 
 
 def unit_words(metric: dict) -> str | None:
