@@ -248,5 +248,7 @@ def claimant_label(row: Mapping) -> str:
 def unit_of(frame) -> object:  # noqa: ANN001 - a facts frame
     """The unit a frame's figures are written in: the metric's words for it (`unit_label`, "tanks")
     where the frame has them, else its unit ("items"); None when it has none."""
-    rows = frame.head(1).to_dict("records")
-    return written_unit(rows[0]) if rows else None
+    if not len(frame):
+        return None
+    # The two columns of the first row, not the row: a facts frame has 46 columns to copy out.
+    return written_unit({column: frame[column].iat[0] for column in ("unit_label", "unit") if column in frame})

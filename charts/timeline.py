@@ -68,8 +68,9 @@ def timeline_figure(
         fig.add_trace(trace)
     event_ids = add_events(fig, events, frame["as_of"])
     unit = unit_of(frame)
-    fig.update_yaxes(**value_axis(unit, log=log, span=_span(frame, log)))
-    fig.update_xaxes(type="date")
+    span = _span(frame, log)
+    fig.update_yaxes(**value_axis(unit, log=log, span=span), **_level_axis(span, log))
+    fig.update_xaxes(type="date", **_one_day_axis(frame["as_of"]))
     fig.update_layout(height=_height(fig, 500))
     _note_hidden(fig, drawn["hidden_on_log"])
     return finish(
@@ -126,12 +127,13 @@ def timeline_panels(
         downsampled.update(drawn["downsampled"])
         hidden += drawn["hidden_on_log"]
         unit = unit_of(frame)
-        fig.update_yaxes(**value_axis(unit, log=log, span=_span(frame, log)), row=row, col=1)
+        span = _span(frame, log)
+        fig.update_yaxes(**value_axis(unit, log=log, span=span), **_level_axis(span, log), row=row, col=1)
     everything = pd.concat(frames.values(), ignore_index=True)
     for trace in key_traces(everything):
         fig.add_trace(trace, row=1, col=1)
     event_ids = add_events(fig, events, everything["as_of"])
-    fig.update_xaxes(type="date")
+    fig.update_xaxes(type="date", **_one_day_axis(everything["as_of"]))
     fig.update_layout(height=_height(fig, 120 + 300 * len(frames)))
     _note_hidden(fig, hidden)
     return finish(
@@ -340,7 +342,7 @@ def _add_series(
             showlegend=claimant not in legend,
             log=log,
             span=span,
-            marked=notable(points, keep) if dense else None,
+            marked=notable(points, keep) if len(points) > MARKERS_AT_MOST else None,
             dash=dashes[next(reversed(dashes))] if several else look.dash,
         )
         legend.add(claimant)
@@ -387,6 +389,37 @@ def _note_hidden(fig: go.Figure, hidden: int) -> None:
             showarrow=False,
             font={"size": 10},
         )
+
+
+# A series of more points than this is drawn as a line with markers at its notable points only (its
+# ends, figures that are not exact, ranges, `keep`; every point stays in the hover): at 1,000 px, 300
+# markers of 8 px overlap into one band, and each is an SVG shape Chromium draws (a fifth of Export
+# everything's drawing, and of a phone's). Thinning a series (max_points) is a separate, larger budget.
+MARKERS_AT_MOST = 150
+
+
+# A timeline of one day is drawn over this much time either side of it: left to itself, Plotly zooms
+# its axis to a millisecond and ticks at times of day ("23:59:59.999"), a precision no date here has
+# (and drawing those ticks took 0.6 s of Chromium per chart). Wider than EVENT_PADDING, so that the
+# events drawn around that day, a month's band included, stay in view.
+ONE_DAY_PADDING = pd.Timedelta(days=45)
+
+
+def _one_day_axis(dates: pd.Series) -> dict:
+    """Keyword arguments for the time axis: a range of months around the day when every figure is of
+    one day; none otherwise."""
+    given = dates.dropna()
+    if given.empty or given.max() - given.min() >= pd.Timedelta(days=1):
+        return {}
+    day = given.min().normalize()
+    return {"range": [day - ONE_DAY_PADDING, day + ONE_DAY_PADDING]}
+
+
+def _level_axis(span: tuple[float, float], log: bool) -> dict:
+    """Keyword arguments for a value axis whose figures (with their intervals) are all one number: from
+    zero up, as an amount is read, not a range of a billionth around it ("$131.360000001B")."""
+    low, high = span
+    return {"rangemode": "tozero"} if not log and low == high else {}
 
 
 def _span(frame: pd.DataFrame, log: bool) -> tuple[float, float]:

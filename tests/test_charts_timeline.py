@@ -273,3 +273,23 @@ def test_russian_casualties_from_the_fact_base(base):
     assert len(uk.x) == (frame["claimant"] == "uk-mod").sum() and list(uk.x) == sorted(uk.x)
     with pytest.raises(ValueError, match="mixes categories"):
         timeline_figure(base.facts[base.facts["metric"].isin(["soldier-casualties-russia", "soldier-deaths-russia"])])
+
+
+def test_a_timeline_of_one_day_spans_months_and_one_figure_is_read_from_zero():
+    """Left to itself, Plotly zooms a one-day timeline to a millisecond ("23:59:59.999") and a lone
+    figure to a billionth of it ("$131.360000001B"): a day is drawn with months around it, a level
+    from zero; a timeline of several days, or a figure with an interval, keeps Plotly's own range."""
+    fig = timeline_figure(facts({"claimant": "a", "value": 131.36e9, "as_of": "2024-11-14", "unit": "USD"}))
+    low, high = (pd.Timestamp(end) for end in fig.layout.xaxis.range)
+    assert (low, high) == (pd.Timestamp("2024-09-30"), pd.Timestamp("2024-12-29"))
+    assert fig.layout.yaxis.rangemode == "tozero"
+    several = facts(
+        {"claimant": "a", "value": 10, "as_of": "2024-01-01"},
+        {"claimant": "b", "value": 10, "qualifier": "approximately", "as_of": "2024-01-01"},
+    )
+    fig = timeline_figure(several)
+    assert fig.layout.xaxis.range is not None and fig.layout.yaxis.rangemode is None  # an interval: its own
+    fig = timeline_figure(facts({"value": 10, "as_of": "2024-01-01"}, {"value": 20, "as_of": "2024-03-01"}))
+    assert fig.layout.xaxis.range is None and fig.layout.yaxis.rangemode is None
+    panels = timeline_panels({"one": facts({"value": 5, "as_of": "2025-01"})})
+    assert panels.layout.xaxis.range is not None and panels.layout.yaxis.rangemode == "tozero"
