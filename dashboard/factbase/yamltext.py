@@ -60,7 +60,7 @@ _LOCATED_ONLY = (b"\t", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"{", b"\
 
 def utf8(source: str | bytes) -> bytes:
     """A fact file's text as UTF-8 bytes, without a byte order mark: what the fast path reads (the
-    loader's bytes, once checked by `check_characters`, are used as they are)."""
+    loader's bytes, once `checked_source` has checked them, are used as they are)."""
     data = source.encode("utf-8") if isinstance(source, str) else source
     return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
 
@@ -81,7 +81,10 @@ class Lines:
 def needs_located_parse(source: str | bytes | Lines) -> bool:
     """Whether a file's text (or its UTF-8 bytes) holds anything the fast path does not read as the
     located one does."""
-    lines = source if isinstance(source, Lines) else Lines(utf8(source))
+    try:
+        lines = source if isinstance(source, Lines) else Lines(utf8(source))
+    except UnicodeError:  # a lone surrogate in a text: only the located path reads (and refuses) it
+        return True
     data = lines.data
     # Substring tests run at memchr speed; the regular expressions only where one of them hits. A
     # text of ASCII only (one pass tells) holds none of the line breaks of YAML 1.1.
@@ -299,7 +302,7 @@ class FastRead:
 
 
 def read_fast(source: str | bytes) -> FastRead | None:
-    """The file (its text, or its UTF-8 bytes as `check_characters` passed them) read the fast way,
+    """The file (its text, or its UTF-8 bytes as `checked_source` passed them) read the fast way,
     or None when it must go down the located path.
 
     None is never an answer about the data (an empty file is None on the located path too): the
