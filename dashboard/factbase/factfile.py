@@ -274,8 +274,9 @@ def _fact_lines(
     items are, when the fast way has them) rather than parsing it again."""
     if not count:
         return np.zeros(0, dtype="int64")
-    source = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    starts = item_lines(lines or Lines(source), "facts", listed)
+    if lines is None:  # the fast way's bytes, when it has them; the text is encoded only without them
+        lines = Lines(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    starts = item_lines(lines, "facts", listed)
     if starts is None or len(starts) != count:
         try:
             _, located, _ = parse_checked(text if isinstance(text, str) else decode(text, file), file)
